@@ -1,0 +1,46 @@
+/* netkit exit codes: the one table every command and the docs follow.
+ * The numbers come from BSD sysexits(3) so shell scripts can tell a usage
+ * error from a dead host from a timeout. */
+#ifndef NETKIT_EXITCODES_H
+#define NETKIT_EXITCODES_H
+
+/* X(enum name, number, short name, meaning) */
+#define NK_EXIT_TABLE(X)                                                      \
+    X(NK_EX_OK, 0, "ok", "success")                                           \
+    X(NK_EX_PARTIAL, 1, "partial",                                            \
+      "some items failed (one of several hosts, addresses, ports)")           \
+    X(NK_EX_USAGE, 64, "usage", "usage error: bad option or arguments")       \
+    X(NK_EX_DATAERR, 65, "dataerr",                                           \
+      "bad input data (not an address, not a number)")                        \
+    X(NK_EX_NOHOST, 68, "nohost", "unknown host")                             \
+    X(NK_EX_UNAVAILABLE, 69, "unavailable",                                   \
+      "unavailable: connection refused, not found on the server")             \
+    X(NK_EX_SOFTWARE, 70, "software", "internal error")                       \
+    X(NK_EX_IOERR, 74, "ioerr", "I/O error (send, receive, disk, stdout)")    \
+    X(NK_EX_TEMPFAIL, 75, "tempfail",                                         \
+      "temporary failure: timeout, resolver try-again")                       \
+    X(NK_EX_PROTOCOL, 76, "protocol",                                         \
+      "protocol error: bogus reply, Kiss-o'-Death")                           \
+    X(NK_EX_NOPERM, 77, "noperm", "permission denied")
+
+enum nk_exit {
+#define NK_EXIT_ENUM(id, num, name, meaning) id = num,
+    NK_EXIT_TABLE(NK_EXIT_ENUM)
+#undef NK_EXIT_ENUM
+};
+
+struct nk_exit_info {
+    int code;
+    const char *name;
+    const char *meaning;
+};
+
+/* The table as data, in ascending order; *count receives its length. */
+const struct nk_exit_info *nk_exit_table(int *count);
+
+/* Combine per-item results: 0 when every item succeeded, the item's own
+ * code when every item failed with that code, NK_EX_PARTIAL otherwise.
+ * failed/total count items; first_code is the code of a failed item. */
+int nk_exit_combine(int total, int failed, int first_code);
+
+#endif

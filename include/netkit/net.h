@@ -1,0 +1,132 @@
+/* The socket-helper layer: the only code in netkit that calls getaddrinfo,
+ * socket, bind, listen, connect, accept and setsockopt. Every function
+ * returns an fd or a count >= 0, or -1 with *err filled (errno kept). */
+#ifndef NETKIT_NET_H
+#define NETKIT_NET_H
+
+#include <netdb.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "netkit/err.h"
+
+/* "[ffff:...:ffff%scope]:65535" fits with room to spare. */
+#define NK_ADDRSTRLEN 96
+
+struct nk_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+};
+
+/* Resolver flags for nk_resolve. */
+enum {
+    NK_RESOLVE_PASSIVE = 1 << 0, /* addresses to bind to (AI_PASSIVE) */
+    NK_RESOLVE_NUMERIC = 1 << 1, /* host must be a numeric address */
+    NK_RESOLVE_CANON = 1 << 2    /* ask for the canonical name */
+};
+
+/* Process-wide setup: SIGPIPE is ignored so a closed peer can never kill the
+ * process (sends also use MSG_NOSIGNAL). Idempotent. */
+void nk_net_init(void);
+
+/* Resolve host and port (names or numbers; host NULL = wildcard/loopback).
+ * family: AF_UNSPEC, AF_INET or AF_INET6; socktype: SOCK_STREAM/SOCK_DGRAM.
+ * Returns the number of addresses (>= 1) and *out, to be released with
+ * nk_resolve_free; -1 on failure (err->gai set, exit code 68 or 75). */
+int nk_resolve(const char *host, const char *port, int family, int socktype,
+               int flags, struct addrinfo **out, struct nk_err *err);
+void nk_resolve_free(struct addrinfo *ai);
+
+/* A socket with FD_CLOEXEC (and SO_NOSIGPIPE where it exists).
+ * Returns the fd or -1. */
+int nk_socket(int family, int socktype, struct nk_err *err);
+
+/* close() that never reports EINTR as a failure. NULL-safe on fd < 0. */
+void nk_close(int fd);
+
+/* Open a listening TCP socket (socktype SOCK_STREAM, backlog used) or a bound
+ * UDP socket (SOCK_DGRAM). host NULL and family AF_UNSPEC: dual-stack [::]
+ * with IPV6_V6ONLY off, falling back to 0.0.0.0 where IPv6 is missing.
+ * SO_REUSEADDR is set; every resolved address is tried in turn.
+ * Port "0" picks an ephemeral port (see nk_local_addr). Returns the fd. */
+int nk_listen(const char *host, const char *port, int family, int socktype,
+              int backlog, struct nk_err *err);
+
+/* Connect to host:port trying every resolved address in turn, each attempt
+ * bounded by timeout_ms (< 0: no limit). Returns a blocking fd; *peer (may be
+ * NULL) receives the address that answered. On failure the error names the
+ * last address tried: "connect 127.0.0.1:7: connection refused". */
+int nk_connect(const char *host, const char *port, int family, int socktype,
+               int timeout_ms, struct nk_addr *peer, struct nk_err *err);
+
+/* Connect an existing socket to one address within timeout_ms. 0 or -1. */
+int nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
+                    int timeout_ms, struct nk_err *err);
+
+/* Accept one connection, retrying on EINTR and ECONNABORTED. The new fd has
+ * CLOEXEC, and O_NONBLOCK when nonblock is set. *peer may be NULL. On a
+ * non-blocking listener with nothing pending: -1 with err->sys_errno EAGAIN.
+ * EMFILE/ENFILE come back as errors for the caller to survive. */
+int nk_accept(int lfd, struct nk_addr *peer, int nonblock, struct nk_err *err);
+
+/* One transfer step, so tests can inject EINTR, EAGAIN and short counts. */
+typedef ssize_t (*nk_io_fn)(int fd, void *buf, size_t len);
+
+/* Repeat fn until len bytes moved, fn returns 0 (end of file), or an error.
+ * EINTR is retried; EAGAIN waits with poll for `events` (POLLIN/POLLOUT)
+ * within the overall timeout_ms (< 0: none; timeout gives ETIMEDOUT).
+ * Returns bytes moved (short only at end of file) or -1. `what` names the
+ * step in error text ("send", "receive"). */
+ssize_t nk_io_full(nk_io_fn fn, int fd, void *buf, size_t len, short events,
+                   int timeout_ms, const char *what, struct nk_err *err);
+
+/* Send all of buf (send with MSG_NOSIGNAL; write() on non-sockets).
+ * Returns len or -1 (EPIPE when the peer has gone). */
+ssize_t nk_send_all(int fd, const void *buf, size_t len, int timeout_ms,
+                    struct nk_err *err);
+
+/* Receive exactly len bytes unless the peer closes first. Returns the count
+ * (< len only at end of stream) or -1. */
+ssize_t nk_recv_exact(int fd, void *buf, size_t len, int timeout_ms,
+                      struct nk_err *err);
+
+/* poll() that keeps its deadline across EINTR. Returns the number of ready
+ * fds, 0 on timeout, -1 on error. timeout_ms < 0 waits forever. */
+int nk_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms,
+            struct nk_err *err);
+
+/* Wait until fd is ready for events. 1 ready, 0 timeout, -1 error. */
+int nk_wait_fd(int fd, short events, int timeout_ms, struct nk_err *err);
+
+/* Switch O_NONBLOCK on or off. 0 or -1. */
+int nk_set_nonblock(int fd, int on, struct nk_err *err);
+/* 1 if O_NONBLOCK is set, 0 if not, -1 on error. */
+int nk_get_nonblock(int fd, struct nk_err *err);
+
+/* Integer socket options; `name` is the option's name for error text.
+ * Use NK_SOCKOPT(SOL_SOCKET, SO_RCVBUF) for the three leading arguments. */
+#define NK_SOCKOPT(level, opt) (level), (opt), #opt
+int nk_sockopt_get_int(int fd, int level, int opt, const char *name, int *val,
+                       struct nk_err *err);
+int nk_sockopt_set_int(int fd, int level, int opt, const char *name, int val,
+                       struct nk_err *err);
+
+/* Local (getsockname) and remote (getpeername) address of a socket. */
+int nk_local_addr(int fd, struct nk_addr *out, struct nk_err *err);
+int nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err);
+
+/* Copy a sockaddr into an nk_addr (len clamped to the storage). */
+void nk_addr_set(struct nk_addr *a, const struct sockaddr *sa, socklen_t len);
+
+/* "127.0.0.1:80", "[::1]:80"; "?" for an unknown family. Returns buf. */
+const char *nk_addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
+                           size_t size);
+/* Host part only: "127.0.0.1", "::1". Returns buf. */
+const char *nk_addr_host(const struct sockaddr *sa, socklen_t len, char *buf,
+                         size_t size);
+/* Port in host order, 0 for an unknown family. */
+int nk_addr_port(const struct sockaddr *sa);
+
+#endif

@@ -1,0 +1,92 @@
+/* The command table (sorted: nk_cmd_find uses bsearch) and typo help. */
+#include "commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct nk_cmd commands[] = {
+    {"byteorder", cmd_byteorder,
+     "host vs network byte order, 16/32/64-bit conversions",
+     cmd_byteorder_usage},
+    {"help", cmd_help, "show help for netkit, a command, or the exit codes",
+     cmd_help_usage},
+};
+
+const struct nk_cmd *
+nk_cmd_table(size_t *n)
+{
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
+}
+
+static int
+cmp_name(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct nk_cmd *)elem)->name);
+}
+
+const struct nk_cmd *
+nk_cmd_find(const char *name)
+{
+    size_t n;
+    const struct nk_cmd *t = nk_cmd_table(&n);
+
+    return bsearch(name, t, n, sizeof *t, cmp_name);
+}
+
+static int
+min3(int a, int b, int c)
+{
+    int m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+int
+nk_edit_distance(const char *a, const char *b)
+{
+    /* Three rolling rows of the Damerau (optimal string alignment) table;
+     * command names are short, so the rows live on the stack. */
+    enum { MAXLEN = 64 };
+    int rows[3][MAXLEN + 1];
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la > MAXLEN || lb > MAXLEN)
+        return (int)(la > lb ? la : lb);
+    /* Row i of the table lives in rows[i % 3]. */
+    for (size_t j = 0; j <= lb; j++)
+        rows[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int *cur = rows[i % 3], *prev = rows[(i + 2) % 3];
+        int *prev2 = rows[(i + 1) % 3];
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < cur[j])
+                cur[j] = prev2[j - 2] + 1;
+        }
+    }
+    return rows[la % 3][lb];
+}
+
+const char *
+nk_cmd_suggest(const char *name)
+{
+    size_t n;
+    const struct nk_cmd *t = nk_cmd_table(&n);
+    const char *best = NULL;
+    int best_d = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int d = nk_edit_distance(name, t[i].name);
+        /* A prefix ("byte" for "byteorder") counts as close. */
+        if (strncmp(name, t[i].name, strlen(name)) == 0 && name[0] != '\0')
+            d = 1;
+        if (best == NULL || d < best_d) {
+            best = t[i].name;
+            best_d = d;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,74 @@
+/* The command table and what every command module shares.
+ *
+ * Adding a command (the checklist, as git's builtin.h keeps one):
+ *  1. src/cmd/<name>.c defines cmd_<name>() and cmd_<name>_usage[]: a usage
+ *     text with every option and at least one example.
+ *  2. Declare both below and add one row to the table in src/commands.c,
+ *     keeping it sorted by name (a unit test checks sorted and unique).
+ *  3. List the source in CMakeLists.txt (NK_LIB_SOURCES).
+ *  4. Parse options with getopt_long (short and long forms, --help, --json);
+ *     report usage errors with nk_usage_error() (exit 64).
+ *  5. Print results only through include/netkit/out.h; talk to the network
+ *     only through include/netkit/net.h; return an exit code from
+ *     include/netkit/exitcodes.h, never call exit().
+ *  6. tests/unit/test_<name>.c for the parsing and formatting,
+ *     tests/cli/test_<name>.sh for the binary; docs/<name>.md.
+ */
+#ifndef NETKIT_COMMANDS_H
+#define NETKIT_COMMANDS_H
+
+#include <stddef.h>
+
+struct nk_cmd;
+
+/* What nk_main hands a command: global choices made before it ran. */
+struct nk_ctx {
+    const struct nk_cmd *cmd;
+    int json;  /* --json given before the command name */
+    int color; /* stdout is a terminal and NO_COLOR is unset */
+};
+
+/* argv[0] is the command name; the return value is the exit status. */
+typedef int (*nk_cmd_fn)(int argc, char **argv, struct nk_ctx *ctx);
+
+struct nk_cmd {
+    const char *name;
+    nk_cmd_fn fn;
+    const char *summary; /* one line, lowercase, no final period */
+    const char *usage;   /* full help: synopsis, options, examples */
+};
+
+/* The table, sorted by name; *n receives its length. */
+const struct nk_cmd *nk_cmd_table(size_t *n);
+/* Exact lookup; NULL when there is no such command. */
+const struct nk_cmd *nk_cmd_find(const char *name);
+/* The closest command name to a typo (ties: the first in the table). */
+const char *nk_cmd_suggest(const char *name);
+/* Optimal-string-alignment distance (a transposition costs one). */
+int nk_edit_distance(const char *a, const char *b);
+
+/* Entry point of the whole tool; main() only calls this. */
+int nk_main(int argc, char **argv);
+
+/* Shared by commands: print "netkit CMD: message" and a pointer to --help
+ * on stderr; returns NK_EX_USAGE. */
+int nk_usage_error(const struct nk_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Report a getopt_long '?' or ':' result c (option strings start with ':'
+ * so a missing value is told apart); returns NK_EX_USAGE. */
+int nk_bad_option(const struct nk_ctx *ctx, char **argv, int c);
+/* The command list on stdout (`netkit help`); returns 0. */
+int nk_list_commands(void);
+/* Print a command's usage on stdout; returns 0. */
+int nk_cmd_help(const struct nk_cmd *cmd);
+/* Reset getopt_long for a fresh parse (commands may run more than once
+ * in one process, as in the unit tests). */
+void nk_getopt_reset(void);
+
+/* The commands. */
+int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_byteorder_usage[];
+int cmd_help(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_help_usage[];
+
+#endif

@@ -1,0 +1,27 @@
+/* The exit-code table as data, for `netkit help exit-codes` and tests. */
+#include "netkit/exitcodes.h"
+
+#include <stddef.h>
+
+static const struct nk_exit_info table[] = {
+#define NK_EXIT_ROW(id, num, name, meaning) {num, name, meaning},
+    NK_EXIT_TABLE(NK_EXIT_ROW)
+#undef NK_EXIT_ROW
+};
+
+const struct nk_exit_info *
+nk_exit_table(int *count)
+{
+    *count = (int)(sizeof table / sizeof table[0]);
+    return table;
+}
+
+int
+nk_exit_combine(int total, int failed, int first_code)
+{
+    if (failed == 0)
+        return NK_EX_OK;
+    if (failed == total)
+        return first_code;
+    return NK_EX_PARTIAL;
+}

@@ -1,0 +1,298 @@
+/* Text and JSON rendering of a command's result. Commands describe the
+ * result once; this file decides how it looks. */
+#include "netkit/out.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_COLOR "\033[1m"
+#define RESET_COLOR "\033[0m"
+
+void
+nk_json_write_str(FILE *fp, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    fputc('"', fp);
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n;
+
+        if (c == '"' || c == '\\') {
+            fputc('\\', fp);
+            fputc(c, fp);
+            i++;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            static const char short_esc[] = "btn\0fr"; /* 0x08-0x0d */
+            if (c >= 0x08 && c <= 0x0d && short_esc[c - 0x08] != '\0')
+                fprintf(fp, "\\%c", short_esc[c - 0x08]);
+            else
+                fprintf(fp, "\\u%04x", c);
+            i++;
+            continue;
+        }
+        n = nk_utf8_seq(p + i, len - i);
+        if (n == 0) {
+            /* Invalid byte: U+FFFD keeps the document valid UTF-8. */
+            fputs("\\ufffd", fp);
+            i++;
+            continue;
+        }
+        fwrite(p + i, 1, n, fp);
+        i += n;
+    }
+    fputc('"', fp);
+}
+
+void
+nk_out_init(struct nk_out *o, FILE *fp, int mode, int color)
+{
+    memset(o, 0, sizeof *o);
+    o->fp = fp;
+    o->mode = mode;
+    o->color = mode == NK_OUT_TEXT && color;
+    o->st[0].kind = 'o';
+    if (mode == NK_OUT_JSON)
+        fputc('{', fp);
+}
+
+static struct nk_out_frame *
+top(struct nk_out *o)
+{
+    return &o->st[o->depth];
+}
+
+/* JSON: comma, newline and indentation before a member; then its key. */
+static void
+json_member(struct nk_out *o, const char *key)
+{
+    struct nk_out_frame *f = top(o);
+
+    if (f->count++ > 0)
+        fputc(',', o->fp);
+    fprintf(o->fp, "\n%*s", 2 * (o->depth + 1), "");
+    if (f->kind == 'o') {
+        nk_json_write_str(o->fp, key ? key : "", key ? strlen(key) : 0);
+        fputs(": ", o->fp);
+    }
+}
+
+/* Text: the label of a scalar is its key, or its nearest container's key. */
+static const char *
+text_label(struct nk_out *o, const char *key)
+{
+    int d;
+
+    if (key != NULL)
+        return key;
+    for (d = o->depth; d >= 0; d--)
+        if (o->st[d].key != NULL)
+            return o->st[d].key;
+    return "value";
+}
+
+static void
+text_begin(struct nk_out *o, const char *key)
+{
+    top(o)->count++;
+    o->lines++;
+    if (o->color)
+        fprintf(o->fp, KEY_COLOR "%s:" RESET_COLOR " ", text_label(o, key));
+    else
+        fprintf(o->fp, "%s: ", text_label(o, key));
+}
+
+static void
+open_container(struct nk_out *o, const char *key, char kind)
+{
+    if (o->depth + 1 >= NK_OUT_DEPTH) {
+        o->overflow = 1;
+        return;
+    }
+    if (o->mode == NK_OUT_JSON) {
+        json_member(o, key);
+        fputc(kind == 'o' ? '{' : '[', o->fp);
+    } else if (kind == 'o' && top(o)->kind == 'a') {
+        if (o->lines > 0) /* a blank line before each record */
+            fputc('\n', o->fp);
+        top(o)->count++;
+    }
+    o->depth++;
+    top(o)->kind = kind;
+    top(o)->count = 0;
+    top(o)->key = key;
+}
+
+void
+nk_out_obj(struct nk_out *o, const char *key)
+{
+    open_container(o, key, 'o');
+}
+
+void
+nk_out_arr(struct nk_out *o, const char *key)
+{
+    open_container(o, key, 'a');
+}
+
+void
+nk_out_close(struct nk_out *o)
+{
+    struct nk_out_frame *f = top(o);
+
+    if (o->depth == 0) {
+        o->overflow = 1;
+        return;
+    }
+    if (o->mode == NK_OUT_JSON) {
+        if (f->count > 0)
+            fprintf(o->fp, "\n%*s", 2 * o->depth, "");
+        fputc(f->kind == 'o' ? '}' : ']', o->fp);
+    }
+    o->depth--;
+}
+
+int
+nk_out_finish(struct nk_out *o)
+{
+    int bad = o->overflow;
+
+    while (o->depth > 0)
+        nk_out_close(o);
+    if (o->mode == NK_OUT_JSON)
+        fputs(top(o)->count > 0 ? "\n}\n" : "}\n", o->fp);
+    return bad ? -1 : 0;
+}
+
+/* Scalars share one path: `json` is the JSON token, `text` its text form. */
+static void
+scalar(struct nk_out *o, const char *key, const char *json, const char *text)
+{
+    if (o->mode == NK_OUT_JSON) {
+        json_member(o, key);
+        fputs(json, o->fp);
+    } else {
+        text_begin(o, key);
+        fprintf(o->fp, "%s\n", text);
+    }
+}
+
+void
+nk_out_strn(struct nk_out *o, const char *key, const char *val, size_t len)
+{
+    if (val == NULL) {
+        nk_out_null(o, key);
+        return;
+    }
+    if (o->mode == NK_OUT_JSON) {
+        json_member(o, key);
+        nk_json_write_str(o->fp, val, len);
+    } else {
+        text_begin(o, key);
+        fwrite(val, 1, len, o->fp);
+        fputc('\n', o->fp);
+    }
+}
+
+void
+nk_out_str(struct nk_out *o, const char *key, const char *val)
+{
+    nk_out_strn(o, key, val, val ? strlen(val) : 0);
+}
+
+void
+nk_out_strf(struct nk_out *o, const char *key, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    nk_out_str(o, key, buf);
+}
+
+void
+nk_out_int(struct nk_out *o, const char *key, int64_t val)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof buf, "%lld", (long long)val);
+    scalar(o, key, buf, buf);
+}
+
+void
+nk_out_uint(struct nk_out *o, const char *key, uint64_t val)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)val);
+    scalar(o, key, buf, buf);
+}
+
+void
+nk_out_bool(struct nk_out *o, const char *key, int val)
+{
+    scalar(o, key, val ? "true" : "false", val ? "yes" : "no");
+}
+
+void
+nk_out_null(struct nk_out *o, const char *key)
+{
+    scalar(o, key, "null", "-");
+}
+
+void
+nk_out_double(struct nk_out *o, const char *key, double val, int prec)
+{
+    char buf[64];
+
+    if (!isfinite(val)) {
+        nk_out_null(o, key);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%.*f", prec, val);
+    scalar(o, key, buf, buf);
+}
+
+void
+nk_out_line(struct nk_out *o, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (o->mode != NK_OUT_TEXT)
+        return;
+    va_start(ap, fmt);
+    vfprintf(o->fp, fmt, ap);
+    va_end(ap);
+    fputc('\n', o->fp);
+    o->lines++;
+}
+
+int
+nk_color_wanted(int fd)
+{
+    /* The issue's rule is stricter than no-color.org: set at all = off. */
+    return isatty(fd) && getenv("NO_COLOR") == NULL;
+}
+
+void
+nk_diag(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs(cmd ? "netkit " : "netkit", stderr);
+    if (cmd)
+        fputs(cmd, stderr);
+    fputs(": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}

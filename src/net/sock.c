@@ -1,0 +1,275 @@
+/* Sockets: create, listen, connect, accept, options. The only file that
+ * calls socket/bind/listen/connect/accept/setsockopt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netkit/exitcodes.h"
+#include "netkit/net.h"
+
+void
+nk_net_init(void)
+{
+    /* A write to a socket whose peer has gone raises SIGPIPE, whose default
+     * action ends the process. Sends use MSG_NOSIGNAL too; ignoring the
+     * signal also covers stdout on a closed pipe, reported as EPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void
+nk_close(int fd)
+{
+    /* On Linux the fd is released even when close() reports EINTR, so a
+     * retry could close an fd another thread just opened. */
+    if (fd >= 0)
+        (void)close(fd);
+}
+
+int
+nk_socket(int family, int socktype, struct nk_err *err)
+{
+    int fd = socket(family, socktype | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return nk_err_sys(err, errno, "socket");
+#ifdef SO_NOSIGPIPE
+    {
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+    return fd;
+}
+
+int
+nk_sockopt_get_int(int fd, int level, int opt, const char *name, int *val,
+                   struct nk_err *err)
+{
+    socklen_t len = sizeof *val;
+
+    if (getsockopt(fd, level, opt, val, &len) < 0)
+        return nk_err_sys(err, errno, "getsockopt %s", name);
+    return 0;
+}
+
+int
+nk_sockopt_set_int(int fd, int level, int opt, const char *name, int val,
+                   struct nk_err *err)
+{
+    if (setsockopt(fd, level, opt, &val, sizeof val) < 0)
+        return nk_err_sys(err, errno, "setsockopt %s", name);
+    return 0;
+}
+
+int
+nk_get_nonblock(int fd, struct nk_err *err)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0)
+        return nk_err_sys(err, errno, "fcntl F_GETFL");
+    return (fl & O_NONBLOCK) != 0;
+}
+
+int
+nk_set_nonblock(int fd, int on, struct nk_err *err)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0)
+        return nk_err_sys(err, errno, "fcntl F_GETFL");
+    fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+    if (fcntl(fd, F_SETFL, fl) < 0)
+        return nk_err_sys(err, errno, "fcntl F_SETFL");
+    return 0;
+}
+
+int
+nk_local_addr(int fd, struct nk_addr *out, struct nk_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->len = sizeof out->ss;
+    if (getsockname(fd, (struct sockaddr *)&out->ss, &out->len) < 0)
+        return nk_err_sys(err, errno, "getsockname");
+    return 0;
+}
+
+int
+nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->len = sizeof out->ss;
+    if (getpeername(fd, (struct sockaddr *)&out->ss, &out->len) < 0)
+        return nk_err_sys(err, errno, "getpeername");
+    return 0;
+}
+
+/* Socket, options, bind and (for TCP) listen on one address. */
+static int
+listen_one(const struct addrinfo *ai, int v6only, int backlog,
+           struct nk_err *err)
+{
+    char where[NK_ADDRSTRLEN];
+    int fd;
+
+    nk_addr_format(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+    fd = nk_socket(ai->ai_family, ai->ai_socktype, err);
+    if (fd < 0)
+        return nk_err_sys(err, errno, "socket for %s", where);
+    if (nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEADDR), 1, err) <
+        0)
+        goto fail;
+    /* IPV6_V6ONLY off makes [::] take IPv4 clients as ::ffff:a.b.c.d; some
+     * systems refuse to turn it off, which only costs IPv4 there. */
+    if (ai->ai_family == AF_INET6 && v6only >= 0)
+        (void)nk_sockopt_set_int(fd, NK_SOCKOPT(IPPROTO_IPV6, IPV6_V6ONLY),
+                                 v6only, NULL);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        nk_err_sys(err, errno, "bind %s", where);
+        goto fail;
+    }
+    if (ai->ai_socktype == SOCK_STREAM && listen(fd, backlog) < 0) {
+        nk_err_sys(err, errno, "listen %s", where);
+        goto fail;
+    }
+    return fd;
+fail:
+    nk_close(fd);
+    errno = err ? err->sys_errno : errno;
+    return -1;
+}
+
+int
+nk_listen(const char *host, const char *port, int family, int socktype,
+          int backlog, struct nk_err *err)
+{
+    struct addrinfo *ai;
+    int fd = -1, wildcard = host == NULL;
+    /* Dual-stack only for the unfiltered wildcard; -6 means IPv6 only. */
+    int v6only = family == AF_INET6 ? 1 : (wildcard ? 0 : -1);
+
+    if (nk_resolve(host, port, family, socktype, NK_RESOLVE_PASSIVE, &ai,
+                   err) < 0)
+        return -1;
+    /* For the wildcard try [::] first: one dual-stack socket serves both
+     * families, whatever order the resolver returned them in. */
+    for (int pass = wildcard ? 0 : 1; pass < 2 && fd < 0; pass++) {
+        for (struct addrinfo *p = ai; p != NULL && fd < 0; p = p->ai_next) {
+            if (pass == 0 && p->ai_family != AF_INET6)
+                continue;
+            if (pass == 1 && wildcard && p->ai_family == AF_INET6)
+                continue;
+            fd = listen_one(p, v6only, backlog, err);
+        }
+    }
+    nk_resolve_free(ai);
+    return fd;
+}
+
+/* Wait for a non-blocking connect to finish; 0, or -1 with errno set. */
+static int
+finish_connect(int fd, int timeout_ms, struct nk_err *err)
+{
+    int soerr = 0, rc = nk_wait_fd(fd, POLLOUT, timeout_ms, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    if (nk_sockopt_get_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_ERROR), &soerr, err) <
+        0)
+        return -1;
+    errno = soerr;
+    return soerr == 0 ? 0 : -1;
+}
+
+int
+nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
+                int timeout_ms, struct nk_err *err)
+{
+    char where[NK_ADDRSTRLEN];
+    int was_nb = nk_get_nonblock(fd, err), rc;
+
+    if (was_nb < 0 || nk_set_nonblock(fd, 1, err) < 0)
+        return -1;
+    rc = connect(fd, sa, len);
+    if (rc < 0 && (errno == EINPROGRESS || errno == EINTR))
+        rc = finish_connect(fd, timeout_ms, err);
+    if (rc < 0) {
+        int saved = errno;
+        nk_addr_format(sa, len, where, sizeof where);
+        return nk_err_sys(err, saved, "connect %s", where);
+    }
+    return nk_set_nonblock(fd, was_nb, err);
+}
+
+int
+nk_connect(const char *host, const char *port, int family, int socktype,
+           int timeout_ms, struct nk_addr *peer, struct nk_err *err)
+{
+    struct addrinfo *ai;
+    int fd = -1;
+
+    if (nk_resolve(host, port, family, socktype, 0, &ai, err) < 0)
+        return -1;
+    /* Every address in turn, as netcat's remote_connect does: localhost
+     * may be ::1 first while the server listens on IPv4 only. The error of
+     * the last attempt is the one reported. */
+    for (struct addrinfo *p = ai; p != NULL && fd < 0; p = p->ai_next) {
+        fd = nk_socket(p->ai_family, p->ai_socktype, err);
+        if (fd < 0)
+            continue;
+        if (nk_connect_addr(fd, p->ai_addr, p->ai_addrlen, timeout_ms, err) <
+            0) {
+            nk_close(fd);
+            fd = -1;
+        } else if (peer != NULL) {
+            nk_addr_set(peer, p->ai_addr, p->ai_addrlen);
+        }
+    }
+    nk_resolve_free(ai);
+    if (fd < 0 && err != NULL)
+        errno = err->sys_errno;
+    return fd;
+}
+
+int
+nk_accept(int lfd, struct nk_addr *peer, int nonblock, struct nk_err *err)
+{
+    struct nk_addr tmp;
+    struct nk_addr *a = peer ? peer : &tmp;
+    int fd;
+
+    for (;;) {
+        memset(a, 0, sizeof *a);
+        a->len = sizeof a->ss;
+#ifdef __linux__
+        /* accept4 sets the flags atomically: no window where the fd could
+         * leak into a forked child without CLOEXEC. */
+        fd = accept4(lfd, (struct sockaddr *)&a->ss, &a->len,
+                     SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0));
+#else
+        fd = accept(lfd, (struct sockaddr *)&a->ss, &a->len);
+        if (fd >= 0) {
+            (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+            if (nk_set_nonblock(fd, nonblock, err) < 0) {
+                nk_close(fd);
+                return -1;
+            }
+        }
+#endif
+        if (fd >= 0)
+            return fd;
+        /* A client that gave up before we accepted is not our failure. */
+        if (errno != EINTR && errno != ECONNABORTED)
+            break;
+    }
+    if (errno == EWOULDBLOCK)
+        errno = EAGAIN;
+    return nk_err_sys(err, errno, "accept");
+}

@@ -1,0 +1,168 @@
+/* nk_main: global flags, dispatch through the command table, and the exit
+ * status policy (a failed write to stdout is an error, as in git.c). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "netkit/exitcodes.h"
+#include "netkit/net.h"
+#include "netkit/out.h"
+
+#ifndef NETKIT_VERSION
+#define NETKIT_VERSION "0.0.0"
+#endif
+
+void
+nk_getopt_reset(void)
+{
+    optind = 0; /* glibc and the BSDs: 0 re-initialises getopt fully */
+    opterr = 0; /* commands report bad options themselves */
+}
+
+int
+nk_usage_error(const struct nk_ctx *ctx, const char *fmt, ...)
+{
+    const char *name = ctx && ctx->cmd ? ctx->cmd->name : NULL;
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    nk_diag(name, "%s", msg);
+    if (name)
+        fprintf(stderr, "Try 'netkit %s --help' for more information.\n",
+                name);
+    else
+        fprintf(stderr, "Try 'netkit --help' for more information.\n");
+    return NK_EX_USAGE;
+}
+
+int
+nk_bad_option(const struct nk_ctx *ctx, char **argv, int c)
+{
+    /* getopt_long leaves the offending word just before optind; optopt is
+     * the letter for short options and 0 for long ones. With a leading ':'
+     * in the option string, ':' means the option's value is missing. */
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    int is_long = strncmp(word, "--", 2) == 0;
+
+    if (c == ':' && is_long)
+        return nk_usage_error(ctx, "option %s needs a value", word);
+    if (c == ':')
+        return nk_usage_error(ctx, "option -%c needs a value", optopt);
+    if (is_long || optopt == 0)
+        return nk_usage_error(ctx, "unknown option: %s", word);
+    return nk_usage_error(ctx, "unknown option: -%c", optopt);
+}
+
+int
+nk_cmd_help(const struct nk_cmd *cmd)
+{
+    fputs(cmd->usage, stdout);
+    return NK_EX_OK;
+}
+
+static void
+list_commands(FILE *fp)
+{
+    size_t n;
+    const struct nk_cmd *t = nk_cmd_table(&n);
+
+    fprintf(fp, "usage: netkit [--version] [--help] [--json] COMMAND "
+                "[ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, "  %-12s %s\n", t[i].name, t[i].summary);
+    fprintf(fp, "\n'netkit help COMMAND' or 'netkit COMMAND --help' shows a "
+                "command's options.\n'netkit help exit-codes' lists what "
+                "each exit status means.\n");
+}
+
+int
+nk_list_commands(void)
+{
+    list_commands(stdout);
+    return NK_EX_OK;
+}
+
+static int
+unknown_command(const char *name)
+{
+    const char *best = nk_cmd_suggest(name);
+
+    nk_diag(NULL, "'%s' is not a netkit command", name);
+    if (best)
+        fprintf(stderr, "Did you mean 'netkit %s'?\n", best);
+    fprintf(stderr, "See 'netkit help' for the list of commands.\n");
+    return NK_EX_USAGE;
+}
+
+/* stdout must reach its destination: a full disk or a closed pipe is an
+ * I/O error, not a success. */
+static int
+check_stdout(int rc)
+{
+    int failed = fflush(stdout) != 0 || ferror(stdout);
+    char buf[128];
+
+    if (!failed)
+        return rc;
+    nk_diag(NULL, "write to standard output: %s",
+            nk_strerror(errno ? errno : EIO, buf, sizeof buf));
+    return rc == NK_EX_OK ? NK_EX_IOERR : rc;
+}
+
+/* Leading global options. Returns -1 to go on with the command at
+ * argv[*first], or an exit status to return at once (--help, --version,
+ * a bad option). */
+static int
+global_options(int argc, char **argv, struct nk_ctx *ctx, int *first)
+{
+    int i;
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            list_commands(stdout);
+            return NK_EX_OK;
+        } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+            printf("netkit %s\n", NETKIT_VERSION);
+            return NK_EX_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            ctx->json = 1;
+        } else {
+            return nk_usage_error(NULL, "unknown option: %s", a);
+        }
+    }
+    *first = i;
+    return -1;
+}
+
+int
+nk_main(int argc, char **argv)
+{
+    struct nk_ctx ctx = {NULL, 0, 0};
+    const struct nk_cmd *cmd;
+    int i = argc, rc;
+
+    nk_net_init();
+    ctx.color = nk_color_wanted(STDOUT_FILENO);
+    rc = global_options(argc, argv, &ctx, &i);
+    if (rc >= 0)
+        return check_stdout(rc);
+    if (i >= argc) {
+        list_commands(stderr);
+        return NK_EX_USAGE;
+    }
+    cmd = nk_cmd_find(argv[i]);
+    if (cmd == NULL)
+        return unknown_command(argv[i]);
+    ctx.cmd = cmd;
+    nk_getopt_reset();
+    rc = cmd->fn(argc - i, argv + i, &ctx);
+    return check_stdout(rc);
+}
