@@ -1,6 +1,7 @@
 /* The command table (sorted: nk_cmd_find uses bsearch) and typo help. */
 #include "commands.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,13 @@ min3(int a, int b, int c)
     return m < c ? m : c;
 }
 
+/* Typos in case count as no typo: "BYTEORDER" finds byteorder. */
+static int
+same(char x, char y)
+{
+    return tolower((unsigned char)x) == tolower((unsigned char)y);
+}
+
 int
 nk_edit_distance(const char *a, const char *b)
 {
@@ -60,10 +68,10 @@ nk_edit_distance(const char *a, const char *b)
         int *prev2 = rows[(i + 1) % 3];
         cur[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
-            int cost = a[i - 1] != b[j - 1];
+            int cost = !same(a[i - 1], b[j - 1]);
             cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-                a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < cur[j])
+            if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) &&
+                same(a[i - 2], b[j - 1]) && prev2[j - 2] + 1 < cur[j])
                 cur[j] = prev2[j - 2] + 1;
         }
     }

@@ -44,7 +44,8 @@ const struct nk_cmd *nk_cmd_table(size_t *n);
 const struct nk_cmd *nk_cmd_find(const char *name);
 /* The closest command name to a typo (ties: the first in the table). */
 const char *nk_cmd_suggest(const char *name);
-/* Optimal-string-alignment distance (a transposition costs one). */
+/* Optimal-string-alignment distance, ignoring case (a transposition
+ * costs one). */
 int nk_edit_distance(const char *a, const char *b);
 
 /* Entry point of the whole tool; main() only calls this. */

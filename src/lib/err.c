@@ -20,6 +20,9 @@ nk_err_clear(struct nk_err *err)
     err->msg[0] = '\0';
 }
 
+static void vformat(struct nk_err *err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vformat(struct nk_err *err, const char *fmt, va_list ap)
 {

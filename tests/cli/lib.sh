@@ -1,0 +1,126 @@
+# Shared by tests/cli/test_*.sh: assertions, a pass/fail summary, and the
+# integration harness that starts a server on an ephemeral loopback port,
+# waits until it is ready, and always stops it, even when a test fails.
+#
+# usage in a test: source lib.sh "$@"   (with $1 = netkit, $2 = helper)
+
+set -u
+NK=${1:?path to netkit}
+NK_HELPER_SERVER=${2:-}
+NK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nk_cli.XXXXXX")
+NK_PIDS=()
+nk_pass=0
+nk_fail=0
+
+# Servers are stopped on every way out of the script. Each one also runs
+# under timeout(1), so even a SIGKILLed test cannot leave one behind.
+nk_cleanup() {
+    local pid
+    for pid in "${NK_PIDS[@]}"; do
+        nk_stop_server "$pid" >/dev/null 2>&1
+    done
+    rm -rf "$NK_TMP"
+}
+trap nk_cleanup EXIT
+trap 'exit 130' INT TERM
+
+nk_ok() {
+    nk_pass=$((nk_pass + 1))
+    echo "ok - $1"
+}
+
+nk_not_ok() {
+    nk_fail=$((nk_fail + 1))
+    echo "not ok - $1"
+    shift
+    local line
+    for line in "$@"; do echo "    $line"; done
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+    if [ "$2" == "$3" ]; then nk_ok "$1"; else
+        nk_not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+# check_contains NAME HAYSTACK NEEDLE
+check_contains() {
+    case "$2" in
+    *"$3"*) nk_ok "$1" ;;
+    *) nk_not_ok "$1" "missing: $3" "in: $(printf '%s' "$2" | head -c 2000)" ;;
+    esac
+}
+
+# run_nk ARGS...: runs netkit; sets OUT, ERR and RC.
+run_nk() {
+    "$NK" "$@" >"$NK_TMP/out" 2>"$NK_TMP/err"
+    RC=$?
+    OUT=$(cat "$NK_TMP/out")
+    ERR=$(cat "$NK_TMP/err")
+}
+
+# check_json NAME TEXT: the text parses as one JSON document (jq), and is
+# also accepted by python's parser when python3 is there.
+check_json() {
+    if ! printf '%s' "$2" | jq -e . >/dev/null 2>"$NK_TMP/jq.err"; then
+        nk_not_ok "$1" "jq: $(cat "$NK_TMP/jq.err")"
+        return
+    fi
+    if command -v python3 >/dev/null &&
+        ! printf '%s' "$2" | python3 -m json.tool >/dev/null 2>&1; then
+        nk_not_ok "$1" "python3 -m json.tool refused it"
+        return
+    fi
+    nk_ok "$1"
+}
+
+# nk_start_server NAME CMD [ARGS...]
+# Starts CMD in the background, its stderr in $NK_TMP/NAME.err. Waits (at
+# most 10 s) for the line every netkit server prints once it is bound,
+# "... listening on ADDR", then sets SERVER_PID, SERVER_ADDR ("[::1]:4242"
+# or "127.0.0.1:4242") and SERVER_PORT. Returns 1 if it never got ready.
+nk_start_server() {
+    local name=$1 log i line
+    shift
+    log="$NK_TMP/$name.err"
+    : >"$log"
+    timeout --kill-after=5 300 "$@" >"$NK_TMP/$name.out" 2>"$log" &
+    SERVER_PID=$!
+    NK_PIDS+=("$SERVER_PID")
+    for i in $(seq 1 200); do
+        line=$(grep -m1 'listening on ' "$log" 2>/dev/null)
+        if [ -n "$line" ]; then
+            SERVER_ADDR=${line##*listening on }
+            SERVER_PORT=${SERVER_ADDR##*:}
+            return 0
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "    server $name exited early: $(cat "$log")"
+            return 1
+        fi
+        sleep 0.05
+    done
+    echo "    server $name not ready after 10 s: $(cat "$log")"
+    return 1
+}
+
+# nk_stop_server PID: SIGTERM, wait up to 5 s, then SIGKILL. Prints the
+# exit status (143 for an unhandled SIGTERM, 137 after SIGKILL).
+nk_stop_server() {
+    local pid=$1 i rc
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rc=$?
+    echo "$rc"
+}
+
+# The summary line CI reads, and the script's status.
+nk_done() {
+    echo "$nk_pass passed, $nk_fail failed"
+    [ "$nk_fail" -eq 0 ]
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The binary's dispatch: help, version, unknown commands, exit-code table,
+# and the stdout write check.
+. "$(dirname "$0")/lib.sh" "$@"
+
+run_nk
+check_eq "bare netkit is a usage error" "$RC" 64
+check_contains "bare netkit lists commands on stderr" "$ERR" "byteorder"
+
+for h in --help -h help; do
+    run_nk $h
+    check_eq "netkit $h exits 0" "$RC" 0
+    check_contains "netkit $h lists byteorder" "$OUT" "  byteorder "
+    check_contains "netkit $h lists help" "$OUT" "  help "
+done
+
+run_nk --version
+check_eq "--version exits 0" "$RC" 0
+if [[ "$OUT" =~ ^netkit\ [0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    nk_ok "--version prints 'netkit X.Y.Z'"
+else nk_not_ok "--version format" "$OUT"; fi
+
+run_nk nosuch
+check_eq "unknown command exits 64" "$RC" 64
+check_contains "unknown command named" "$ERR" "'nosuch' is not a netkit command"
+check_contains "unknown command gets a suggestion" "$ERR" "Did you mean 'netkit "
+run_nk byteordr 1
+check_eq "typo exits 64" "$RC" 64
+check_contains "typo suggests byteorder" "$ERR" "Did you mean 'netkit byteorder'?"
+
+run_nk --frob
+check_eq "unknown global option exits 64" "$RC" 64
+
+# Every command: --help and 'help COMMAND' print the same usage with an
+# example, exit 0.
+for cmd in $("$NK" help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}'); do
+    run_nk "$cmd" --help
+    a=$OUT
+    check_eq "$cmd --help exits 0" "$RC" 0
+    run_nk help "$cmd"
+    check_eq "help $cmd same as $cmd --help" "$OUT" "$a"
+    check_contains "$cmd usage has an example" "$a" "examples:"
+done
+
+run_nk help exit-codes
+check_eq "help exit-codes exits 0" "$RC" 0
+for code in 0 1 64 65 68 69 70 74 75 76 77; do
+    got=$(printf '%s\n' "$OUT" | awk -v c="$code" '$1 == c {print $2}')
+    if [ -n "$got" ]; then nk_ok "exit code $code listed ($got)"; else
+        nk_not_ok "exit code $code listed"; fi
+done
+run_nk help exit-codes --json
+check_json "help exit-codes --json is JSON" "$OUT"
+check_eq "exit-codes JSON has 11 rows" \
+    "$(printf '%s' "$OUT" | jq '.exit_codes | length')" 11
+check_eq "exit-codes JSON code 76" \
+    "$(printf '%s' "$OUT" | jq -r '.exit_codes[] | select(.code == 76) | .name')" protocol
+
+# The README's exit-code table must match the binary's.
+readme="$(dirname "$0")/../../README.md"
+for code in 0 1 64 65 68 69 70 74 75 76 77; do
+    if grep -Eq "^\| *$code *\|" "$readme"; then nk_ok "README lists exit $code"
+    else nk_not_ok "README lists exit $code"; fi
+done
+
+# A failed write to stdout is an error (74), not a silent success.
+"$NK" help >/dev/full 2>"$NK_TMP/full.err"
+check_eq "write to a full disk exits 74" "$?" 74
+check_contains "write error reported" "$(cat "$NK_TMP/full.err")" "write to standard output"
+# A closed pipe: SIGPIPE is ignored, EPIPE reported; never a crash.
+"$NK" byteorder --lesson 2>"$NK_TMP/pipe.err" | true
+st=${PIPESTATUS[0]}
+if [ "$st" -eq 0 ] || [ "$st" -eq 74 ]; then nk_ok "closed pipe: no signal death ($st)"
+else nk_not_ok "closed pipe: no signal death" "status $st"; fi
+
+nk_done

@@ -1,0 +1,294 @@
+/* The output layer: JSON escaping, UTF-8 validation, text and JSON
+ * rendering of one description. Output is captured with open_memstream. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netkit/out.h"
+
+struct capture {
+    char *buf;
+    size_t len;
+    FILE *fp;
+};
+
+static void
+cap_open(struct capture *c)
+{
+    c->buf = NULL;
+    c->len = 0;
+    c->fp = open_memstream(&c->buf, &c->len);
+    assert_non_null(c->fp);
+}
+
+static const char *
+cap_close(struct capture *c)
+{
+    fclose(c->fp);
+    return c->buf;
+}
+
+static void
+test_json_escape_table(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *out;
+    } cases[] = {
+        {"plain", 5, "\"plain\""},
+        {"", 0, "\"\""},
+        {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},
+        {"\n\t\r\b\f", 5, "\"\\n\\t\\r\\b\\f\""},
+        {"\x01\x1f\x0b", 3, "\"\\u0001\\u001f\\u000b\""},
+        {"\x7f", 1, "\"\\u007f\""},
+        {"nul\0x", 5, "\"nul\\u0000x\""},
+        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},            /* valid 2-byte */
+        {"\xe2\x82\xac", 3, "\"\xe2\x82\xac\""},          /* euro sign */
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},  /* emoji */
+        {"\xff", 1, "\"\\ufffd\""},                       /* never valid */
+        {"\xc3", 1, "\"\\ufffd\""},                       /* truncated */
+        {"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},            /* overlong / */
+        {"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""}, /* surrogate */
+        {"\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+        {"a\x80z", 3, "\"a\\ufffdz\""}, /* stray continuation byte */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct capture c;
+        cap_open(&c);
+        nk_json_write_str(c.fp, cases[i].in, cases[i].len);
+        const char *got = cap_close(&c);
+        if (strcmp(got, cases[i].out) != 0)
+            fail_msg("case %zu: got %s want %s", i, got, cases[i].out);
+        free(c.buf);
+    }
+}
+
+static void
+test_utf8_seq(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t n;
+        size_t want;
+    } cases[] = {
+        {"A", 1, 1},
+        {"\xc2\x80", 2, 2},
+        {"\xc1\xbf", 2, 0}, /* overlong */
+        {"\xdf\xbf", 2, 2},
+        {"\xe0\x9f\xbf", 3, 0}, /* overlong 3-byte */
+        {"\xe0\xa0\x80", 3, 3},
+        {"\xed\x9f\xbf", 3, 3}, /* U+D7FF */
+        {"\xed\xa0\x80", 3, 0}, /* U+D800 */
+        {"\xef\xbf\xbf", 3, 3},
+        {"\xf0\x8f\xbf\xbf", 4, 0}, /* overlong 4-byte */
+        {"\xf4\x8f\xbf\xbf", 4, 4}, /* U+10FFFF */
+        {"\xf4\x90\x80\x80", 4, 0}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, 0},
+        {"\xe2\x82", 2, 0}, /* cut short */
+        {"", 0, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(
+            nk_utf8_seq((const unsigned char *)cases[i].s, cases[i].n),
+            cases[i].want);
+}
+
+/* One description rendered both ways. */
+static void
+describe(struct nk_out *o)
+{
+    nk_out_str(o, "name", "a \"quoted\"\nline");
+    nk_out_int(o, "neg", -5);
+    nk_out_uint(o, "big", UINT64_MAX);
+    nk_out_bool(o, "ok", 1);
+    nk_out_null(o, "nothing");
+    nk_out_double(o, "pi", 3.14159, 2);
+    nk_out_arr(o, "addresses");
+    nk_out_str(o, NULL, "127.0.0.1");
+    nk_out_str(o, NULL, "::1");
+    nk_out_close(o);
+    nk_out_arr(o, "items");
+    nk_out_obj(o, NULL);
+    nk_out_int(o, "n", 1);
+    nk_out_close(o);
+    nk_out_obj(o, NULL);
+    nk_out_int(o, "n", 2);
+    nk_out_close(o);
+    nk_out_close(o);
+    nk_out_arr(o, "empty");
+    nk_out_close(o);
+}
+
+static void
+test_render_json(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_JSON, 1);
+    describe(&o);
+    assert_int_equal(nk_out_finish(&o), 0);
+    const char *got = cap_close(&c);
+    assert_string_equal(got, "{\n"
+                             "  \"name\": \"a \\\"quoted\\\"\\nline\",\n"
+                             "  \"neg\": -5,\n"
+                             "  \"big\": 18446744073709551615,\n"
+                             "  \"ok\": true,\n"
+                             "  \"nothing\": null,\n"
+                             "  \"pi\": 3.14,\n"
+                             "  \"addresses\": [\n"
+                             "    \"127.0.0.1\",\n"
+                             "    \"::1\"\n"
+                             "  ],\n"
+                             "  \"items\": [\n"
+                             "    {\n"
+                             "      \"n\": 1\n"
+                             "    },\n"
+                             "    {\n"
+                             "      \"n\": 2\n"
+                             "    }\n"
+                             "  ],\n"
+                             "  \"empty\": []\n"
+                             "}\n");
+    free(c.buf);
+}
+
+static void
+test_render_text(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    /* colour requested but the text must stay plain in JSON; in text mode
+     * the caller decides: here 0, as for a pipe. */
+    nk_out_init(&o, c.fp, NK_OUT_TEXT, 0);
+    describe(&o);
+    nk_out_line(&o, "free %d", 7);
+    assert_int_equal(nk_out_finish(&o), 0);
+    const char *got = cap_close(&c);
+    assert_string_equal(got, "name: a \"quoted\"\nline\n"
+                             "neg: -5\n"
+                             "big: 18446744073709551615\n"
+                             "ok: yes\n"
+                             "nothing: -\n"
+                             "pi: 3.14\n"
+                             "addresses: 127.0.0.1\n"
+                             "addresses: ::1\n"
+                             "\n"
+                             "n: 1\n"
+                             "\n"
+                             "n: 2\n"
+                             "free 7\n");
+    free(c.buf);
+}
+
+static void
+test_line_is_text_only(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_JSON, 0);
+    nk_out_line(&o, "lesson line");
+    nk_out_finish(&o);
+    assert_string_equal(cap_close(&c), "{}\n");
+    free(c.buf);
+}
+
+static void
+test_color_only_in_text(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_TEXT, 1);
+    nk_out_int(&o, "k", 1);
+    nk_out_finish(&o);
+    assert_string_equal(cap_close(&c), "\033[1mk:\033[0m 1\n");
+    free(c.buf);
+}
+
+static void
+test_nan_is_null(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_JSON, 0);
+    nk_out_double(&o, "x", 0.0 / 0.0, 3);
+    nk_out_finish(&o);
+    assert_string_equal(cap_close(&c), "{\n  \"x\": null\n}\n");
+    free(c.buf);
+}
+
+static void
+test_unbalanced_close_reported(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_JSON, 0);
+    nk_out_close(&o); /* nothing open */
+    assert_int_equal(nk_out_finish(&o), -1);
+    cap_close(&c);
+    free(c.buf);
+}
+
+static void
+test_finish_closes_open_containers(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_JSON, 0);
+    nk_out_arr(&o, "a");
+    nk_out_obj(&o, NULL);
+    assert_int_equal(nk_out_finish(&o), 0);
+    assert_string_equal(cap_close(&c), "{\n  \"a\": [\n    {}\n  ]\n}\n");
+    free(c.buf);
+}
+
+static void
+test_no_color_env(void **state)
+{
+    (void)state;
+    /* stdin of a test is not a terminal here, and with NO_COLOR set it
+     * must be off in any case. */
+    setenv("NO_COLOR", "1", 1);
+    assert_int_equal(nk_color_wanted(0), 0);
+    unsetenv("NO_COLOR");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_escape_table),
+        cmocka_unit_test(test_utf8_seq),
+        cmocka_unit_test(test_render_json),
+        cmocka_unit_test(test_render_text),
+        cmocka_unit_test(test_line_is_text_only),
+        cmocka_unit_test(test_color_only_in_text),
+        cmocka_unit_test(test_nan_is_null),
+        cmocka_unit_test(test_unbalanced_close_reported),
+        cmocka_unit_test(test_finish_closes_open_containers),
+        cmocka_unit_test(test_no_color_env),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
