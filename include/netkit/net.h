@@ -34,7 +34,9 @@ void nk_net_init(void);
 /* Resolve host and port (names or numbers; host NULL = wildcard/loopback).
  * family: AF_UNSPEC, AF_INET or AF_INET6; socktype: SOCK_STREAM/SOCK_DGRAM.
  * Returns the number of addresses (>= 1) and *out, to be released with
- * nk_resolve_free; -1 on failure (err->gai set, exit code 68 or 75). */
+ * nk_resolve_free; -1 on failure (err->gai set; exit code 68 unknown host,
+ * 75 resolver try-again, 65 bad port or family). Names under ".invalid"
+ * fail at once without a query (RFC 6761). */
 int nk_resolve(const char *host, const char *port, int family, int socktype,
                int flags, struct addrinfo **out, struct nk_err *err);
 void nk_resolve_free(struct addrinfo *ai);

@@ -63,6 +63,11 @@ nk_io_full(nk_io_fn fn, int fd, void *buf, size_t len, short events,
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return nk_err_sys(err, errno, "%s", what);
+        /* poll may keep saying "ready" while the step keeps failing with
+         * EAGAIN (another process sharing the fd took the data first):
+         * without this check such a loop would outlive its deadline. */
+        if (deadline >= 0 && nk_now_ms() >= deadline)
+            return nk_err_sys(err, ETIMEDOUT, "%s", what);
         n = nk_wait_fd(fd, events, remaining_ms(deadline), err);
         if (n < 0)
             return -1;

@@ -1,7 +1,45 @@
 /* Name resolution through getaddrinfo only: IPv4 and IPv6 alike. */
 #include <string.h>
+#include <strings.h>
 
+#include "netkit/exitcodes.h"
 #include "netkit/net.h"
+
+/* True for an all-digit port above 65535. glibc's getaddrinfo reads such a
+ * port with strtoul and keeps only the low 16 bits, so "99999" would quietly
+ * become port 34463. Names are left for getaddrinfo to judge. */
+static int
+numeric_port_too_big(const char *port)
+{
+    unsigned long v = 0;
+
+    for (const char *p = port; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > 65535)
+            return 1;
+    }
+    return 0;
+}
+
+/* True for a name under the special-use domain "invalid." (RFC 6761 6.4:
+ * such names never exist and resolvers should say so at once). glibc would
+ * send the query to the configured DNS server; with no network it reports
+ * EAI_AGAIN (exit 75, "try again") rather than an unknown host. */
+static int
+in_invalid_domain(const char *host)
+{
+    static const char tld[] = ".invalid";
+    size_t n = strlen(host), k = sizeof tld - 1;
+
+    if (n > 0 && host[n - 1] == '.')
+        n--; /* the root label: "a.invalid." */
+    if (n > k && strncasecmp(host + n - k, tld, k) == 0)
+        return 1;
+    return n == k - 1 && strncasecmp(host, tld + 1, k - 1) == 0 &&
+           host[n] == '.'; /* "invalid." itself */
+}
 
 int
 nk_resolve(const char *host, const char *port, int family, int socktype,
@@ -21,7 +59,19 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
         hints.ai_flags |= AI_NUMERICHOST;
     if (flags & NK_RESOLVE_CANON)
         hints.ai_flags |= AI_CANONNAME;
-    rc = getaddrinfo(host, port, &hints, &ai);
+    if (port != NULL && numeric_port_too_big(port)) {
+        /* Reported as getaddrinfo reports a bad service (exit 65). */
+        nk_err_set(err, NK_EX_DATAERR,
+                   "resolve %s port %s: port number out of range (max 65535)",
+                   host ? host : "*", port);
+        if (err != NULL)
+            err->gai = EAI_SERVICE;
+        return -1;
+    }
+    if (host != NULL && in_invalid_domain(host))
+        rc = EAI_NONAME; /* answered here: no query leaves the machine */
+    else
+        rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0)
         return nk_err_gai(err, rc, "resolve %s%s%s", host ? host : "*",
                           port ? " port " : "", port ? port : "");

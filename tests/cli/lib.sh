@@ -104,10 +104,12 @@ nk_start_server() {
     return 1
 }
 
-# nk_stop_server PID: SIGTERM, wait up to 5 s, then SIGKILL. Prints the
-# exit status (143 for an unhandled SIGTERM, 137 after SIGKILL).
+# nk_stop_server PID: SIGTERM, wait up to 5 s, then SIGKILL. Sets
+# STOP_STATUS to the exit status (143 for an unhandled SIGTERM, 137 after
+# SIGKILL). Call it directly, not in $(...): only this shell can wait for
+# its own children.
 nk_stop_server() {
-    local pid=$1 i rc
+    local pid=$1 i
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -115,8 +117,7 @@ nk_stop_server() {
     done
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
-    rc=$?
-    echo "$rc"
+    STOP_STATUS=$?
 }
 
 # The summary line CI reads, and the script's status.

@@ -38,8 +38,8 @@ for bind in 127.0.0.1 ::1; do
     if cmp -s "$NK_TMP/blob" "$NK_TMP/blob.back"; then nk_ok "300 kB echoed intact via $bind"
     else nk_not_ok "300 kB echoed intact via $bind" "$(wc -c <"$NK_TMP/blob.back") bytes back"; fi
     pid=$SERVER_PID
-    st=$(nk_stop_server "$pid")
-    check_eq "server on $bind stops cleanly on SIGTERM" "$st" 0
+    nk_stop_server "$pid"
+    check_eq "server on $bind stops cleanly on SIGTERM" "$STOP_STATUS" 0
     if kill -0 "$pid" 2>/dev/null; then nk_not_ok "server gone after stop"; else nk_ok "server gone after stop"; fi
 done
 
