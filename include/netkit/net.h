@@ -56,6 +56,18 @@ void nk_close(int fd);
 int nk_listen(const char *host, const char *port, int family, int socktype,
               int backlog, struct nk_err *err);
 
+/* nk_listen with every choice spelled out. reuseaddr 0 leaves SO_REUSEADDR
+ * off (the address-reuse lesson needs that); nk_listen uses 1. */
+struct nk_listen_opts {
+    const char *host; /* NULL: wildcard (dual-stack with AF_UNSPEC) */
+    const char *port;
+    int family;
+    int socktype;
+    int backlog;
+    int reuseaddr;
+};
+int nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err);
+
 /* Connect to host:port trying every resolved address in turn, each attempt
  * bounded by timeout_ms (< 0: no limit). Returns a blocking fd; *peer (may be
  * NULL) receives the address that answered. On failure the error names the
@@ -114,6 +126,14 @@ int nk_sockopt_get_int(int fd, int level, int opt, const char *name, int *val,
                        struct nk_err *err);
 int nk_sockopt_set_int(int fd, int level, int opt, const char *name, int val,
                        struct nk_err *err);
+
+/* SO_RCVTIMEO / SO_SNDTIMEO (opt) in milliseconds; 0 means no timeout
+ * (blocking calls wait forever). Linux rounds to its timer tick, so a get
+ * after a set may differ by a few ms. */
+int nk_sockopt_get_timeout(int fd, int opt, const char *name, int *ms,
+                           struct nk_err *err);
+int nk_sockopt_set_timeout(int fd, int opt, const char *name, int ms,
+                           struct nk_err *err);
 
 /* Local (getsockname) and remote (getpeername) address of a socket. */
 int nk_local_addr(int fd, struct nk_addr *out, struct nk_err *err);

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "netkit/exitcodes.h"
@@ -107,9 +108,37 @@ nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err)
     return 0;
 }
 
+int
+nk_sockopt_get_timeout(int fd, int opt, const char *name, int *ms,
+                       struct nk_err *err)
+{
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+
+    if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
+        return nk_err_sys(err, errno, "getsockopt %s", name);
+    *ms = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    return 0;
+}
+
+int
+nk_sockopt_set_timeout(int fd, int opt, const char *name, int ms,
+                       struct nk_err *err)
+{
+    struct timeval tv;
+
+    if (ms < 0)
+        return nk_err_sys(err, EINVAL, "setsockopt %s", name);
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv) < 0)
+        return nk_err_sys(err, errno, "setsockopt %s", name);
+    return 0;
+}
+
 /* Socket, options, bind and (for TCP) listen on one address. */
 static int
-listen_one(const struct addrinfo *ai, int v6only, int backlog,
+listen_one(const struct addrinfo *ai, int v6only, int backlog, int reuseaddr,
            struct nk_err *err)
 {
     char where[NK_ADDRSTRLEN];
@@ -119,8 +148,8 @@ listen_one(const struct addrinfo *ai, int v6only, int backlog,
     fd = nk_socket(ai->ai_family, ai->ai_socktype, err);
     if (fd < 0)
         return nk_err_sys(err, errno, "socket for %s", where);
-    if (nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEADDR), 1, err) <
-        0)
+    if (reuseaddr && nk_sockopt_set_int(
+                         fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEADDR), 1, err) < 0)
         goto fail;
     /* IPV6_V6ONLY off makes [::] take IPv4 clients as ::ffff:a.b.c.d; some
      * systems refuse to turn it off, which only costs IPv4 there. */
@@ -146,13 +175,21 @@ int
 nk_listen(const char *host, const char *port, int family, int socktype,
           int backlog, struct nk_err *err)
 {
-    struct addrinfo *ai;
-    int fd = -1, wildcard = host == NULL;
-    /* Dual-stack only for the unfiltered wildcard; -6 means IPv6 only. */
-    int v6only = family == AF_INET6 ? 1 : (wildcard ? 0 : -1);
+    struct nk_listen_opts o = {host, port, family, socktype, backlog, 1};
 
-    if (nk_resolve(host, port, family, socktype, NK_RESOLVE_PASSIVE, &ai,
-                   err) < 0)
+    return nk_listen_ex(&o, err);
+}
+
+int
+nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err)
+{
+    struct addrinfo *ai;
+    int fd = -1, wildcard = o->host == NULL;
+    /* Dual-stack only for the unfiltered wildcard; -6 means IPv6 only. */
+    int v6only = o->family == AF_INET6 ? 1 : (wildcard ? 0 : -1);
+
+    if (nk_resolve(o->host, o->port, o->family, o->socktype,
+                   NK_RESOLVE_PASSIVE, &ai, err) < 0)
         return -1;
     /* For the wildcard try [::] first: one dual-stack socket serves both
      * families, whatever order the resolver returned them in. */
@@ -162,7 +199,7 @@ nk_listen(const char *host, const char *port, int family, int socktype,
                 continue;
             if (pass == 1 && wildcard && p->ai_family == AF_INET6)
                 continue;
-            fd = listen_one(p, v6only, backlog, err);
+            fd = listen_one(p, v6only, o->backlog, o->reuseaddr, err);
         }
     }
     nk_resolve_free(ai);

@@ -743,6 +743,62 @@ test_listen_options(void **state)
     }
 }
 
+/* nk_listen_ex with reuseaddr 0 leaves SO_REUSEADDR off, on TCP and UDP. */
+static void
+test_listen_ex_without_reuseaddr(void **state)
+{
+    static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, types[i], 4, 0};
+        struct nk_err err;
+        int fd, v = -1;
+
+        fd = track(nk_listen_ex(&o, &err));
+        if (fd < 0)
+            fail_msg("%s", err.msg);
+        assert_int_equal(
+            nk_sockopt_get_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEADDR), &v,
+                               &err),
+            0);
+        assert_int_equal(v, 0);
+    }
+}
+
+/* Receive/send timeouts round-trip in milliseconds; 0 is "none". */
+static void
+test_sockopt_timeout(void **state)
+{
+    static const int opts[] = {SO_RCVTIMEO, SO_SNDTIMEO};
+    static const int values[] = {0, 500, 2500, 1000};
+    struct nk_err err;
+    int fd = track(nk_socket(AF_INET, SOCK_STREAM, &err)), ms = -1;
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(
+        nk_sockopt_get_timeout(fd, SO_RCVTIMEO, "SO_RCVTIMEO", &ms, &err), 0);
+    assert_int_equal(ms, 0); /* a fresh socket blocks forever */
+    for (size_t o = 0; o < 2; o++)
+        for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+            assert_int_equal(
+                nk_sockopt_set_timeout(fd, opts[o], "opt", values[i], &err),
+                0);
+            assert_int_equal(
+                nk_sockopt_get_timeout(fd, opts[o], "opt", &ms, &err), 0);
+            /* the kernel keeps it in jiffies: allow a tick of rounding */
+            assert_true(ms >= values[i] - 10 && ms <= values[i] + 10);
+        }
+    assert_int_equal(
+        nk_sockopt_set_timeout(fd, SO_RCVTIMEO, "SO_RCVTIMEO", -1, &err), -1);
+    assert_string_equal(err.msg, "setsockopt SO_RCVTIMEO: invalid argument");
+    assert_int_equal(
+        nk_sockopt_set_timeout(-1, SO_RCVTIMEO, "SO_RCVTIMEO", 5, &err), -1);
+    assert_string_equal(err.msg,
+                        "setsockopt SO_RCVTIMEO: bad file descriptor");
+}
+
 static void
 test_listen_port_in_use(void **state)
 {
@@ -1362,6 +1418,7 @@ main(void)
         T(test_listen_wildcard_dual_stack),
         T(test_listen_inet6_is_v6only),
         T(test_listen_options),
+        T(test_listen_ex_without_reuseaddr),
         T(test_listen_port_in_use),
         T(test_udp_round_trip),
         T(test_connect_refused),
@@ -1379,6 +1436,7 @@ main(void)
         T(test_addr_set),
         T(test_sockopt_round_trip),
         T(test_sockopt_errors),
+        T(test_sockopt_timeout),
     };
 
     return cmocka_run_group_tests(tests, group_setup, close_tracked);
