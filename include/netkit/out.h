@@ -61,6 +61,11 @@ void nk_out_strf(struct nk_out *o, const char *key, const char *fmt, ...)
 void nk_out_line(struct nk_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Raw bytes to stdout, binary-safe and unrendered: a fetched body, a file
+ * sent to stdout. Returns 0, or -1 with errno set (a full disk, a closed
+ * pipe). */
+int nk_out_raw(const void *buf, size_t len);
+
 /* Write s[0..len) as a JSON string with quotes: ", \ and control bytes
  * escaped, DEL as \u007f, invalid UTF-8 bytes as \ufffd. */
 void nk_json_write_str(FILE *fp, const char *s, size_t len);

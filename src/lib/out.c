@@ -276,6 +276,14 @@ nk_out_line(struct nk_out *o, const char *fmt, ...)
 }
 
 int
+nk_out_raw(const void *buf, size_t len)
+{
+    if (len > 0 && fwrite(buf, 1, len, stdout) != len)
+        return -1;
+    return 0;
+}
+
+int
 nk_color_wanted(int fd)
 {
     /* The rule is stricter than no-color.org: set at all = off. */
