@@ -65,6 +65,8 @@ struct nk_listen_opts {
     int socktype;
     int backlog;
     int reuseaddr;
+    int reuseport; /* SO_REUSEPORT: several listeners share one port, the
+                    * kernel spreads connections (one per worker) */
 };
 int nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err);
 

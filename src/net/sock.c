@@ -138,8 +138,8 @@ nk_sockopt_set_timeout(int fd, int opt, const char *name, int ms,
 
 /* Socket, options, bind and (for TCP) listen on one address. */
 static int
-listen_one(const struct addrinfo *ai, int v6only, int backlog, int reuseaddr,
-           struct nk_err *err)
+listen_one(const struct addrinfo *ai, int v6only,
+           const struct nk_listen_opts *o, struct nk_err *err)
 {
     char where[NK_ADDRSTRLEN];
     int fd;
@@ -148,9 +148,21 @@ listen_one(const struct addrinfo *ai, int v6only, int backlog, int reuseaddr,
     fd = nk_socket(ai->ai_family, ai->ai_socktype, err);
     if (fd < 0)
         return nk_err_sys(err, errno, "socket for %s", where);
-    if (reuseaddr && nk_sockopt_set_int(
-                         fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEADDR), 1, err) < 0)
+    if (o->reuseaddr &&
+        nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEADDR), 1, err) <
+            0)
         goto fail;
+#ifdef SO_REUSEPORT
+    if (o->reuseport &&
+        nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_REUSEPORT), 1, err) <
+            0)
+        goto fail;
+#else
+    if (o->reuseport) {
+        nk_err_sys(err, ENOPROTOOPT, "setsockopt SO_REUSEPORT");
+        goto fail;
+    }
+#endif
     /* IPV6_V6ONLY off makes [::] take IPv4 clients as ::ffff:a.b.c.d; some
      * systems refuse to turn it off, which only costs IPv4 there. */
     if (ai->ai_family == AF_INET6 && v6only >= 0)
@@ -160,7 +172,7 @@ listen_one(const struct addrinfo *ai, int v6only, int backlog, int reuseaddr,
         nk_err_sys(err, errno, "bind %s", where);
         goto fail;
     }
-    if (ai->ai_socktype == SOCK_STREAM && listen(fd, backlog) < 0) {
+    if (ai->ai_socktype == SOCK_STREAM && listen(fd, o->backlog) < 0) {
         nk_err_sys(err, errno, "listen %s", where);
         goto fail;
     }
@@ -175,7 +187,7 @@ int
 nk_listen(const char *host, const char *port, int family, int socktype,
           int backlog, struct nk_err *err)
 {
-    struct nk_listen_opts o = {host, port, family, socktype, backlog, 1};
+    struct nk_listen_opts o = {host, port, family, socktype, backlog, 1, 0};
 
     return nk_listen_ex(&o, err);
 }
@@ -199,7 +211,7 @@ nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err)
                 continue;
             if (pass == 1 && wildcard && p->ai_family == AF_INET6)
                 continue;
-            fd = listen_one(p, v6only, o->backlog, o->reuseaddr, err);
+            fd = listen_one(p, v6only, o, err);
         }
     }
     nk_resolve_free(ai);

@@ -751,7 +751,8 @@ test_listen_ex_without_reuseaddr(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, types[i], 4, 0};
+        struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, types[i],
+                                   4,           0,   0};
         struct nk_err err;
         int fd, v = -1;
 
@@ -764,6 +765,35 @@ test_listen_ex_without_reuseaddr(void **state)
             0);
         assert_int_equal(v, 0);
     }
+}
+
+/* SO_REUSEPORT: two listeners on one port, as the default echo model's
+ * workers use; without it the second bind fails. */
+static void
+test_listen_ex_reuseport(void **state)
+{
+    struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, SOCK_STREAM,
+                               4,           1,   1};
+    struct nk_err err;
+    char port[16];
+    int a, b, v = 0;
+
+    (void)state;
+    a = track(nk_listen_ex(&o, &err));
+    if (a < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(
+        nk_sockopt_get_int(a, NK_SOCKOPT(SOL_SOCKET, SO_REUSEPORT), &v, &err),
+        0);
+    assert_int_not_equal(v, 0);
+    port_str(a, port, sizeof port);
+    o.port = port;
+    b = track(nk_listen_ex(&o, &err));
+    if (b < 0)
+        fail_msg("second SO_REUSEPORT listener: %s", err.msg);
+    o.reuseport = 0;
+    assert_int_equal(nk_listen_ex(&o, &err), -1);
+    assert_int_equal(err.sys_errno, EADDRINUSE);
 }
 
 /* Receive/send timeouts round-trip in milliseconds; 0 is "none". */
@@ -1419,6 +1449,7 @@ main(void)
         T(test_listen_inet6_is_v6only),
         T(test_listen_options),
         T(test_listen_ex_without_reuseaddr),
+        T(test_listen_ex_reuseport),
         T(test_listen_port_in_use),
         T(test_udp_round_trip),
         T(test_connect_refused),
