@@ -11,6 +11,19 @@ static const struct nk_cmd commands[] = {
      cmd_byteorder_usage},
     {"help", cmd_help, "show help for netkit, a command, or the exit codes",
      cmd_help_usage},
+    {"hostinfo", cmd_hostinfo,
+     "host name, interfaces, and every address of any host",
+     cmd_hostinfo_usage},
+    {"httpget", cmd_httpget,
+     "fetch a URL over HTTP/1.0, each failure reported by what failed",
+     cmd_httpget_usage},
+    {"ipconv", cmd_ipconv,
+     "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", cmd_ipconv_usage},
+    {"service", cmd_service, "port <-> service name, URL scheme -> port",
+     cmd_service_usage},
+    {"sockopt", cmd_sockopt,
+     "show and change socket options; address-reuse and timeout lessons",
+     cmd_sockopt_usage},
 };
 
 const struct nk_cmd *

@@ -62,6 +62,17 @@ int nk_bad_option(const struct nk_ctx *ctx, char **argv, int c);
 int nk_list_commands(void);
 /* Print a command's usage on stdout; returns 0. */
 int nk_cmd_help(const struct nk_cmd *cmd);
+/* Print a usage text on stdout (a subcommand's own --help); returns 0. */
+int nk_print_usage(const char *usage);
+/* Dispatch a subcommand: argv[1] names one of subs (NULL-terminated by a
+ * NULL name). Prints the command's usage for --help/-h, and a usage error
+ * with the closest name for an unknown one. */
+struct nk_subcmd {
+    const char *name;
+    nk_cmd_fn fn;
+};
+int nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
+                      const struct nk_subcmd *subs);
 /* Reset getopt_long for a fresh parse (commands may run more than once
  * in one process, as in the unit tests). */
 void nk_getopt_reset(void);
@@ -71,5 +82,15 @@ int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_byteorder_usage[];
 int cmd_help(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_help_usage[];
+int cmd_hostinfo(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_hostinfo_usage[];
+int cmd_httpget(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_httpget_usage[];
+int cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_ipconv_usage[];
+int cmd_service(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_service_usage[];
+int cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_sockopt_usage[];
 
 #endif

@@ -67,6 +67,41 @@ nk_cmd_help(const struct nk_cmd *cmd)
     return NK_EX_OK;
 }
 
+int
+nk_print_usage(const char *usage)
+{
+    fputs(usage, stdout);
+    return NK_EX_OK;
+}
+
+int
+nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
+                  const struct nk_subcmd *subs)
+{
+    const char *best = NULL;
+    int best_d = 0;
+
+    if (argc < 2) {
+        fputs(ctx->cmd->usage, stderr);
+        return NK_EX_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return nk_cmd_help(ctx->cmd);
+    for (const struct nk_subcmd *s = subs; s->name != NULL; s++) {
+        int d = nk_edit_distance(argv[1], s->name);
+        if (d == 0) {
+            nk_getopt_reset();
+            return s->fn(argc - 1, argv + 1, ctx);
+        }
+        if (best == NULL || d < best_d) {
+            best = s->name;
+            best_d = d;
+        }
+    }
+    return nk_usage_error(ctx, "unknown subcommand '%s' (did you mean '%s'?)",
+                          argv[1], best);
+}
+
 static void
 list_commands(FILE *fp)
 {
@@ -102,14 +137,15 @@ unknown_command(const char *name)
 }
 
 /* stdout must reach its destination: a full disk or a closed pipe is an
- * I/O error, not a success. */
+ * I/O error, not a success. A command that already failed with an I/O
+ * error has said why; it is not told twice. */
 static int
 check_stdout(int rc)
 {
     int failed = fflush(stdout) != 0 || ferror(stdout);
     char buf[128];
 
-    if (!failed)
+    if (!failed || rc == NK_EX_IOERR)
         return rc;
     nk_diag(NULL, "write to standard output: %s",
             nk_strerror(errno ? errno : EIO, buf, sizeof buf));

@@ -38,6 +38,20 @@ struct nk_exit_info {
 /* The table as data, in ascending order; *count receives its length. */
 const struct nk_exit_info *nk_exit_table(int *count);
 
+/* Per-item results of a command over several items (hosts, addresses):
+ * note each item's status (0 = it worked), then ask for the exit status:
+ * 0 when every item worked, the items' code when every item failed with
+ * the same code, NK_EX_PARTIAL otherwise (some worked, or failures
+ * differ). Start from a zeroed struct. */
+struct nk_exit_acc {
+    int total;
+    int failed;
+    int code;  /* the failures' code while they all agree */
+    int mixed; /* failures with different codes */
+};
+void nk_exit_note(struct nk_exit_acc *acc, int code);
+int nk_exit_result(const struct nk_exit_acc *acc);
+
 /* Combine per-item results: 0 when every item succeeded, the item's own
  * code when every item failed with that code, NK_EX_PARTIAL otherwise.
  * failed/total count items; first_code is the code of a failed item. */

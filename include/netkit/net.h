@@ -108,6 +108,13 @@ ssize_t nk_send_all(int fd, const void *buf, size_t len, int timeout_ms,
 ssize_t nk_recv_exact(int fd, void *buf, size_t len, int timeout_ms,
                       struct nk_err *err);
 
+/* Wait up to timeout_ms (< 0: forever) for data and read what is there, at
+ * most len bytes: a streaming reader's step. Returns the count, 0 at end of
+ * stream, or -1 (ETIMEDOUT when nothing came in time; EINTR and EAGAIN are
+ * retried within the deadline). */
+ssize_t nk_recv_some(int fd, void *buf, size_t len, int timeout_ms,
+                     struct nk_err *err);
+
 /* poll() that keeps its deadline across EINTR. Returns the number of ready
  * fds, 0 on timeout, -1 on error. timeout_ms < 0 waits forever. */
 int nk_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms,

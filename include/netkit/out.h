@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum nk_out_mode { NK_OUT_TEXT, NK_OUT_JSON };
+/* NK_OUT_JSONL: each document on one line (JSON Lines), for streams such
+ * as a server's event log: one nk_out_init .. nk_out_finish per event. */
+enum nk_out_mode { NK_OUT_TEXT, NK_OUT_JSON, NK_OUT_JSONL };
 
 #define NK_OUT_DEPTH 16
 
@@ -35,9 +37,9 @@ void nk_out_init(struct nk_out *o, FILE *fp, int mode, int color);
 int nk_out_finish(struct nk_out *o);
 
 /* Open an object or array as member `key` (NULL inside arrays). Text mode
- * prints nothing for containers; each object inside an array is preceded by
- * a blank line (unless nothing came before) so `awk -v RS=` reads one
- * record each. */
+ * prints nothing for containers; each object of a top-level array (a
+ * record) is preceded by a blank line (unless nothing came before) so
+ * `awk -v RS=` reads one record each; objects nested deeper are not. */
 void nk_out_obj(struct nk_out *o, const char *key);
 void nk_out_arr(struct nk_out *o, const char *key);
 void nk_out_close(struct nk_out *o);

@@ -186,7 +186,7 @@ static int
 run(const struct nk_ctx *ctx, int n, char **values, const struct bo_opts *opt)
 {
     struct nk_out o;
-    int failed = 0, first_code = 0;
+    struct nk_exit_acc acc = {0, 0, 0, 0};
     char *dflt[] = {"1234"};
 
     if (opt->lesson && n == 0) {
@@ -199,14 +199,11 @@ run(const struct nk_ctx *ctx, int n, char **values, const struct bo_opts *opt)
                    nk_host_little_endian() ? "little-endian" : "big-endian");
     if (!opt->lesson)
         nk_out_arr(&o, "values");
-    for (int i = 0; i < n; i++) {
-        int rc = one_value(&o, ctx, values[i], opt);
-        if (rc != 0 && failed++ == 0)
-            first_code = rc;
-    }
+    for (int i = 0; i < n; i++)
+        nk_exit_note(&acc, one_value(&o, ctx, values[i], opt));
     if (nk_out_finish(&o) < 0)
         return NK_EX_SOFTWARE;
-    return nk_exit_combine(n, failed, first_code);
+    return nk_exit_result(&acc);
 }
 
 static int

@@ -122,6 +122,7 @@ nk_exit_from_errno(int errnum)
     case ENETUNREACH:
     case EHOSTUNREACH:
     case EADDRNOTAVAIL:
+    case EADDRINUSE: /* the port is taken: unavailable, not an I/O fault */
     case ENOENT:
         return NK_EX_UNAVAILABLE;
     case ETIMEDOUT:

@@ -25,3 +25,25 @@ nk_exit_combine(int total, int failed, int first_code)
         return first_code;
     return NK_EX_PARTIAL;
 }
+
+void
+nk_exit_note(struct nk_exit_acc *acc, int code)
+{
+    acc->total++;
+    if (code == NK_EX_OK)
+        return;
+    if (acc->failed++ == 0)
+        acc->code = code;
+    else if (code != acc->code)
+        acc->mixed = 1;
+}
+
+int
+nk_exit_result(const struct nk_exit_acc *acc)
+{
+    if (acc->failed == 0)
+        return NK_EX_OK;
+    if (acc->failed == acc->total && !acc->mixed)
+        return acc->code;
+    return NK_EX_PARTIAL;
+}

@@ -50,6 +50,33 @@ nk_json_write_str(FILE *fp, const char *s, size_t len)
     fputc('"', fp);
 }
 
+/* Text mode: one fact per line, so a value may never break a line or
+ * drive the terminal. C0 controls, DEL and the C1 controls (U+0080-U+009F)
+ * are written as escapes (\n, \t, \xNN, \u0085); everything else,
+ * including invalid UTF-8, passes through as it is. */
+static void
+text_write_value(FILE *fp, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (c == '\n')
+            fputs("\\n", fp);
+        else if (c == '\r')
+            fputs("\\r", fp);
+        else if (c == '\t')
+            fputs("\\t", fp);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(fp, "\\x%02x", c);
+        else if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+                 p[i + 1] <= 0x9f)
+            fprintf(fp, "\\u%04x", p[++i]);
+        else
+            fputc(c, fp);
+    }
+}
+
 void
 nk_out_init(struct nk_out *o, FILE *fp, int mode, int color)
 {
@@ -58,7 +85,7 @@ nk_out_init(struct nk_out *o, FILE *fp, int mode, int color)
     o->mode = mode;
     o->color = mode == NK_OUT_TEXT && color;
     o->st[0].kind = 'o';
-    if (mode == NK_OUT_JSON)
+    if (mode != NK_OUT_TEXT)
         fputc('{', fp);
 }
 
@@ -76,7 +103,8 @@ json_member(struct nk_out *o, const char *key)
 
     if (f->count++ > 0)
         fputc(',', o->fp);
-    fprintf(o->fp, "\n%*s", 2 * (o->depth + 1), "");
+    if (o->mode == NK_OUT_JSON)
+        fprintf(o->fp, "\n%*s", 2 * (o->depth + 1), "");
     if (f->kind == 'o') {
         nk_json_write_str(o->fp, key ? key : "", key ? strlen(key) : 0);
         fputs(": ", o->fp);
@@ -115,11 +143,13 @@ open_container(struct nk_out *o, const char *key, char kind)
         o->overflow = 1;
         return;
     }
-    if (o->mode == NK_OUT_JSON) {
+    if (o->mode != NK_OUT_TEXT) {
         json_member(o, key);
         fputc(kind == 'o' ? '{' : '[', o->fp);
     } else if (kind == 'o' && top(o)->kind == 'a') {
-        if (o->lines > 0) /* a blank line before each record */
+        /* Records are the objects of a top-level array: a blank line
+         * before each. Objects nested deeper stay inside their record. */
+        if (o->depth == 1 && o->lines > 0)
             fputc('\n', o->fp);
         top(o)->count++;
     }
@@ -150,8 +180,8 @@ nk_out_close(struct nk_out *o)
         o->overflow = 1;
         return;
     }
-    if (o->mode == NK_OUT_JSON) {
-        if (f->count > 0)
+    if (o->mode != NK_OUT_TEXT) {
+        if (f->count > 0 && o->mode == NK_OUT_JSON)
             fprintf(o->fp, "\n%*s", 2 * o->depth, "");
         fputc(f->kind == 'o' ? '}' : ']', o->fp);
     }
@@ -165,8 +195,9 @@ nk_out_finish(struct nk_out *o)
 
     while (o->depth > 0)
         nk_out_close(o);
-    if (o->mode == NK_OUT_JSON)
-        fputs(top(o)->count > 0 ? "\n}\n" : "}\n", o->fp);
+    if (o->mode != NK_OUT_TEXT)
+        fputs(top(o)->count > 0 && o->mode == NK_OUT_JSON ? "\n}\n" : "}\n",
+              o->fp);
     return bad ? -1 : 0;
 }
 
@@ -174,7 +205,7 @@ nk_out_finish(struct nk_out *o)
 static void
 scalar(struct nk_out *o, const char *key, const char *json, const char *text)
 {
-    if (o->mode == NK_OUT_JSON) {
+    if (o->mode != NK_OUT_TEXT) {
         json_member(o, key);
         fputs(json, o->fp);
     } else {
@@ -190,12 +221,12 @@ nk_out_strn(struct nk_out *o, const char *key, const char *val, size_t len)
         nk_out_null(o, key);
         return;
     }
-    if (o->mode == NK_OUT_JSON) {
+    if (o->mode != NK_OUT_TEXT) {
         json_member(o, key);
         nk_json_write_str(o->fp, val, len);
     } else {
         text_begin(o, key);
-        fwrite(val, 1, len, o->fp);
+        text_write_value(o->fp, val, len);
         fputc('\n', o->fp);
     }
 }

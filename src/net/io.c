@@ -94,6 +94,27 @@ recv_step(int fd, void *buf, size_t len)
 }
 
 ssize_t
+nk_recv_some(int fd, void *buf, size_t len, int timeout_ms, struct nk_err *err)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : nk_now_ms() + timeout_ms;
+
+    for (;;) {
+        int rc = nk_wait_fd(fd, POLLIN, remaining_ms(deadline), err);
+        ssize_t n;
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return nk_err_sys(err, ETIMEDOUT, "receive");
+        n = read(fd, buf, len);
+        if (n >= 0)
+            return n;
+        /* EAGAIN after a "ready": another reader took it; wait again. */
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+            return nk_err_sys(err, errno, "receive");
+    }
+}
+
+ssize_t
 nk_send_all(int fd, const void *buf, size_t len, int timeout_ms,
             struct nk_err *err)
 {

@@ -867,6 +867,33 @@ test_recv_exact_short_at_eof(void **state)
     }
 }
 
+/* nk_recv_some: what is there now (not the full length), 0 at end of
+ * stream, ETIMEDOUT when nothing comes. */
+static void
+test_recv_some(void **state)
+{
+    struct nk_err err;
+    char buf[100];
+    int sv[2];
+    int64_t t0;
+
+    (void)state;
+    make_pair(sv);
+    assert_int_equal(nk_send_all(sv[1], "abc", 3, 1000, &err), 3);
+    /* 3 bytes available of 100 asked: returns at once with 3 */
+    assert_int_equal(nk_recv_some(sv[0], buf, sizeof buf, 2000, &err), 3);
+    assert_memory_equal(buf, "abc", 3);
+    t0 = nk_now_ms();
+    assert_int_equal(nk_recv_some(sv[0], buf, sizeof buf, 100, &err), -1);
+    assert_int_equal(err.sys_errno, ETIMEDOUT);
+    assert_int_equal(err.exit_code, 75);
+    assert_string_equal(err.msg, "receive: connection timed out");
+    assert_true(nk_now_ms() - t0 >= 90 && nk_now_ms() - t0 < 1500);
+    assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+    assert_int_equal(nk_recv_some(sv[0], buf, sizeof buf, 2000, &err), 0);
+    assert_int_equal(nk_recv_some(-1, buf, sizeof buf, 100, &err), -1);
+}
+
 /* ---- SIGPIPE ----------------------------------------------------------- */
 
 /* With SIGPIPE at its default action (nk_net_init not called), a send to a
@@ -1143,6 +1170,7 @@ main(void)
         T(test_send_all_recv_exact_big),
         T(test_io_full_real_partial_and_eagain),
         T(test_recv_exact_short_at_eof),
+        T(test_recv_some),
         T(test_send_to_closed_peer_survives_sigpipe),
         T(test_send_to_closed_pipe_after_net_init),
         T(test_poll_keeps_deadline_across_eintr),

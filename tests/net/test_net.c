@@ -850,7 +850,7 @@ test_listen_port_in_use(void **state)
         assert_int_equal(again, -1);
         assert_int_equal(errno, EADDRINUSE);
         assert_int_equal(err.sys_errno, EADDRINUSE);
-        assert_int_equal(err.exit_code, 74);
+        assert_int_equal(err.exit_code, 69);
         snprintf(want, sizeof want, "bind %s: address already in use",
                  hostport(hosts[i], port, where, sizeof where));
         assert_string_equal(err.msg, want);

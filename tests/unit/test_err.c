@@ -78,6 +78,7 @@ test_errno_map(void **state)
         {ENOSPC, NK_EX_IOERR},
         {ENOMEM, NK_EX_SOFTWARE},
         {EHOSTUNREACH, NK_EX_UNAVAILABLE},
+        {EADDRINUSE, NK_EX_UNAVAILABLE},
     };
     (void)state;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -109,6 +110,33 @@ test_exit_combine(void **state)
     assert_int_equal(nk_exit_combine(3, 1, NK_EX_NOHOST), NK_EX_PARTIAL);
 }
 
+static void
+test_exit_acc(void **state)
+{
+    static const struct {
+        int codes[4];
+        int n;
+        int want;
+    } cases[] = {
+        {{0}, 0, NK_EX_OK},
+        {{0, 0, 0}, 3, NK_EX_OK},
+        {{NK_EX_NOHOST}, 1, NK_EX_NOHOST},
+        {{NK_EX_DATAERR, NK_EX_DATAERR}, 2, NK_EX_DATAERR},
+        {{NK_EX_DATAERR, NK_EX_NOHOST}, 2, NK_EX_PARTIAL}, /* differ */
+        {{0, NK_EX_NOHOST}, 2, NK_EX_PARTIAL},
+        {{NK_EX_NOHOST, 0, NK_EX_NOHOST}, 3, NK_EX_PARTIAL},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct nk_exit_acc acc = {0, 0, 0, 0};
+        for (int k = 0; k < cases[i].n; k++)
+            nk_exit_note(&acc, cases[i].codes[k]);
+        if (nk_exit_result(&acc) != cases[i].want)
+            fail_msg("case %zu: got %d want %d", i, nk_exit_result(&acc),
+                     cases[i].want);
+    }
+}
+
 int
 main(void)
 {
@@ -119,6 +147,7 @@ main(void)
         cmocka_unit_test(test_errno_map),
         cmocka_unit_test(test_exit_table),
         cmocka_unit_test(test_exit_combine),
+        cmocka_unit_test(test_exit_acc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,6 +164,30 @@ test_render_json(void **state)
 }
 
 static void
+test_render_jsonl(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    for (int i = 0; i < 2; i++) {
+        nk_out_init(&o, c.fp, NK_OUT_JSONL, 0);
+        describe(&o);
+        assert_int_equal(nk_out_finish(&o), 0);
+    }
+    const char *got = cap_close(&c);
+    const char *line = "{\"name\": \"a \\\"quoted\\\"\\nline\",\"neg\": -5,"
+                       "\"big\": 18446744073709551615,\"ok\": true,"
+                       "\"nothing\": null,\"pi\": 3.14,"
+                       "\"addresses\": [\"127.0.0.1\",\"::1\"],"
+                       "\"items\": [{\"n\": 1},{\"n\": 2}],\"empty\": []}\n";
+    assert_int_equal(strlen(got), 2 * strlen(line));
+    assert_memory_equal(got, line, strlen(line));
+    assert_string_equal(got + strlen(line), line);
+    free(c.buf);
+}
+
+static void
 test_render_text(void **state)
 {
     struct capture c;
@@ -177,7 +201,7 @@ test_render_text(void **state)
     nk_out_line(&o, "free %d", 7);
     assert_int_equal(nk_out_finish(&o), 0);
     const char *got = cap_close(&c);
-    assert_string_equal(got, "name: a \"quoted\"\nline\n"
+    assert_string_equal(got, "name: a \"quoted\"\\nline\n"
                              "neg: -5\n"
                              "big: 18446744073709551615\n"
                              "ok: yes\n"
@@ -190,6 +214,56 @@ test_render_text(void **state)
                              "\n"
                              "n: 2\n"
                              "free 7\n");
+    free(c.buf);
+}
+
+/* Only top-level records get a blank line; nested objects stay inside. */
+static void
+test_nested_objects_stay_in_record(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_TEXT, 0);
+    nk_out_arr(&o, "hosts");
+    for (int h = 0; h < 2; h++) {
+        nk_out_obj(&o, NULL);
+        nk_out_int(&o, "host", h);
+        nk_out_arr(&o, "addresses");
+        for (int a = 0; a < 2; a++) {
+            nk_out_obj(&o, NULL);
+            nk_out_int(&o, "address", a);
+            nk_out_close(&o);
+        }
+        nk_out_close(&o);
+        nk_out_close(&o);
+    }
+    nk_out_finish(&o);
+    assert_string_equal(cap_close(&c), "host: 0\naddress: 0\naddress: 1\n"
+                                       "\n"
+                                       "host: 1\naddress: 0\naddress: 1\n");
+    free(c.buf);
+}
+
+/* A value can never fake a line or reach the terminal as a control. */
+static void
+test_text_values_escaped(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_TEXT, 0);
+    nk_out_str(&o, "input", "a\nb: x");
+    nk_out_strn(&o, "ctl", "\t\r\x1b[31m\x7f\0z", 10);
+    nk_out_str(&o, "c1", "x\xc2\x85y\xc3\xa9");
+    nk_out_str(&o, "path", "C:\\dir");
+    nk_out_finish(&o);
+    assert_string_equal(cap_close(&c), "input: a\\nb: x\n"
+                                       "ctl: \\t\\r\\x1b[31m\\x7f\\x00z\n"
+                                       "c1: x\\u0085y\xc3\xa9\n"
+                                       "path: C:\\dir\n");
     free(c.buf);
 }
 
@@ -282,7 +356,10 @@ main(void)
         cmocka_unit_test(test_json_escape_table),
         cmocka_unit_test(test_utf8_seq),
         cmocka_unit_test(test_render_json),
+        cmocka_unit_test(test_render_jsonl),
         cmocka_unit_test(test_render_text),
+        cmocka_unit_test(test_nested_objects_stay_in_record),
+        cmocka_unit_test(test_text_values_escaped),
         cmocka_unit_test(test_line_is_text_only),
         cmocka_unit_test(test_color_only_in_text),
         cmocka_unit_test(test_nan_is_null),
