@@ -103,6 +103,13 @@ if nk_start_server www python3 "$PEERS" www "$NK_TMP/www"; then
     if cmp -s "$NK_TMP/www/big.dat" "$NK_TMP/big2.got"; then nk_ok "1 MiB to stdout byte-identical"
     else nk_not_ok "1 MiB to stdout byte-identical"; fi
 
+    # A reader that goes away: exit 74 and the broken pipe said once, not
+    # once by httpget and again by nk_main's stdout check.
+    "$NK" httpget "$base/big.dat" 2>"$NK_TMP/epipe.err" | head -c 10 >/dev/null
+    check_eq "closed stdout exits 74" "${PIPESTATUS[0]}" 74
+    check_eq "closed stdout reported once" \
+        "$(grep -c 'broken pipe' "$NK_TMP/epipe.err")" 1
+
     run_nk httpget -i "$base/hello.txt"
     check_rc "-i" 0
     check_eq "-i status line first" "$(printf '%s\n' "$OUT" | head -1)" $'HTTP/1.0 200 OK\r'

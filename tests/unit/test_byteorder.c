@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "netkit/byteorder.h"
 #include "netkit/exitcodes.h"
@@ -74,38 +75,12 @@ test_layout(void **state)
     assert_string_equal(nk_hex_bytes(mem, 8, buf), "01 02 03 04 05 06 07 08");
 }
 
-/* Run nk_main with stdout sent to a temporary file; returns its text. */
-static char *
-run_captured(char **argv, int argc, int *rc)
-{
-    char path[] = "/tmp/nk_test_bo_XXXXXX";
-    int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
-    static char buf[8192];
-    FILE *fp;
-    size_t n;
-
-    assert_true(fd >= 0 && saved >= 0);
-    fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
-    *rc = nk_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    close(fd);
-    fp = fopen(path, "r");
-    n = fread(buf, 1, sizeof buf - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    unlink(path);
-    return buf;
-}
-
 static void
 test_command_text(void **state)
 {
     char *argv[] = {"netkit", "byteorder", "1234", "70000", NULL};
     int rc;
-    char *out = run_captured(argv, 4, &rc);
+    char *out = nk_test_capture(argv, 4, &rc, NULL);
     (void)state;
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, little ? "host_order: little-endian\n"
@@ -133,19 +108,19 @@ test_command_errors(void **state)
     int rc;
     char *out;
     (void)state;
-    out = run_captured(bad, 3, &rc);
+    out = nk_test_capture(bad, 3, &rc, NULL);
     assert_int_equal(rc, NK_EX_DATAERR);
     assert_non_null(strstr(out, "error: '12x' is not a number\n"));
-    run_captured(mixed, 4, &rc);
+    nk_test_capture(mixed, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_PARTIAL);
-    out = run_captured(wide, 3, &rc);
+    out = nk_test_capture(wide, 3, &rc, NULL);
     assert_int_equal(rc, NK_EX_DATAERR);
     assert_non_null(strstr(out, "does not fit in 32 bits (try --bits 64)"));
-    out = run_captured(wide64, 5, &rc);
+    out = nk_test_capture(wide64, 5, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     if (little)
         assert_non_null(strstr(out, "htobe64_hex: 0x0000000001000000\n"));
-    run_captured(bits, 5, &rc);
+    nk_test_capture(bits, 5, &rc, NULL);
     assert_int_equal(rc, NK_EX_USAGE);
 }
 
@@ -154,7 +129,7 @@ test_command_lesson(void **state)
 {
     char *argv[] = {"netkit", "byteorder", "--lesson", NULL};
     int rc;
-    char *out = run_captured(argv, 3, &rc);
+    char *out = nk_test_capture(argv, 3, &rc, NULL);
     (void)state;
     assert_int_equal(rc, NK_EX_OK);
     if (little)

@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "netkit/exitcodes.h"
 #include "netkit/host.h"
@@ -360,32 +361,6 @@ test_iface_list(void **state)
     nk_iface_free(list, (size_t)n);
 }
 
-/* Run nk_main with stdout sent to a temporary file; returns its text. */
-static char *
-run_captured(char **argv, int argc, int *rc)
-{
-    char path[] = "/tmp/nk_test_hi_XXXXXX";
-    int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
-    static char buf[65536];
-    FILE *fp;
-    size_t n;
-
-    assert_true(fd >= 0 && saved >= 0);
-    fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
-    *rc = nk_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    close(fd);
-    fp = fopen(path, "r");
-    n = fread(buf, 1, sizeof buf - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    unlink(path);
-    return buf;
-}
-
 static void
 test_command_hosts(void **state)
 {
@@ -397,12 +372,12 @@ test_command_hosts(void **state)
     int rc;
     char *out;
     (void)state;
-    out = run_captured(one, 4, &rc);
+    out = nk_test_capture(one, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, "host: localhost\ncanonical: localhost\n"));
     assert_non_null(strstr(out, "\nipv4: 127.0.0.1\n"));
     assert_null(strstr(out, "ipv6:"));
-    out = run_captured(json, 5, &rc);
+    out = nk_test_capture(json, 5, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, "\"hosts\": ["));
     assert_non_null(strstr(out, "\"address\": \"127.0.0.1\",\n"
@@ -412,10 +387,10 @@ test_command_hosts(void **state)
         return;
     /* -r and a numeric host both add the PTR name as the third field */
     snprintf(want, sizeof want, "ipv4: 127.0.0.1 %s\n", name);
-    out = run_captured(rev, 4, &rc);
+    out = nk_test_capture(rev, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, want));
-    out = run_captured(num, 3, &rc);
+    out = nk_test_capture(num, 3, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, "canonical: 127.0.0.1\n"));
     assert_non_null(strstr(out, want));
@@ -461,7 +436,8 @@ test_command_errors(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc;
-        char *out = run_captured((char **)cases[i].argv, cases[i].argc, &rc);
+        char *out =
+            nk_test_capture((char **)cases[i].argv, cases[i].argc, &rc, NULL);
         if (rc != cases[i].want)
             fail_msg("case %zu: exit %d, want %d", i, rc, cases[i].want);
         if (cases[i].out != NULL && strstr(out, cases[i].out) == NULL)
@@ -478,14 +454,14 @@ test_command_interfaces(void **state)
     int rc;
     char *out;
     (void)state;
-    out = run_captured(text, 3, &rc);
+    out = nk_test_capture(text, 3, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_null(strstr(out, "hostname:"));
     assert_non_null(strstr(out, "loopback: yes\n"));
     assert_non_null(strstr(out, "flags: loopback\n"));
     if (strstr(out, "ipv4: 127.0.0.1") != NULL)
         assert_non_null(strstr(out, "ipv4: 127.0.0.1/8 255.0.0.0\n"));
-    out = run_captured(v6, 4, &rc);
+    out = nk_test_capture(v6, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_null(strstr(out, "ipv4:"));
     if (strstr(out, "ipv6: ::1/") != NULL)
@@ -508,7 +484,7 @@ test_command_lesson(void **state)
     assert_int_equal(nk_host_name(name, sizeof name, &err), 0);
     if (!hosts_lists_ipv4_name(name))
         skip();
-    out = run_captured(argv, 5, &rc);
+    out = nk_test_capture(argv, 5, &rc, NULL);
     assert_int_equal(rc, NK_EX_PARTIAL);
     snprintf(want, sizeof want, "Host name: %s\nIP address: ", name);
     assert_true(strncmp(out, want, strlen(want)) == 0);

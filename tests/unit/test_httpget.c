@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "netkit/exitcodes.h"
 #include "netkit/http.h"
@@ -416,32 +417,6 @@ test_head_eof(void **state)
 
 /* ---- the command, in-process ---- */
 
-/* Run nk_main with stdout in a temporary file; returns its bytes (static
- * buffer) and their count in *len. */
-static char *
-run_captured(char **argv, int argc, int *rc, size_t *len)
-{
-    char path[] = "/tmp/nk_test_hg_XXXXXX";
-    int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
-    static char buf[1 << 16];
-    FILE *fp;
-
-    assert_true(fd >= 0 && saved >= 0);
-    fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
-    *rc = nk_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    close(fd);
-    fp = fopen(path, "rb");
-    *len = fread(buf, 1, sizeof buf - 1, fp);
-    buf[*len] = '\0';
-    fclose(fp);
-    unlink(path);
-    return buf;
-}
-
 /* A forked loopback peer: accepts one connection, reads the request,
  * sends `reply` (len bytes) and closes. Returns its pid; *url gets a URL
  * for it. */
@@ -494,7 +469,7 @@ test_command_fetch(void **state)
     int rc;
     pid_t pid = peer(reply, sizeof reply - 1, url, sizeof url);
     char *argv[] = {"netkit", "httpget", url, NULL};
-    char *out = run_captured(argv, 3, &rc, &len);
+    char *out = nk_test_capture(argv, 3, &rc, &len);
     (void)state;
     reap(pid);
     assert_int_equal(rc, NK_EX_OK);
@@ -511,7 +486,7 @@ test_command_json_base64(void **state)
     int rc;
     pid_t pid = peer(reply, sizeof reply - 1, url, sizeof url);
     char *argv[] = {"netkit", "httpget", "--json", url, NULL};
-    char *out = run_captured(argv, 4, &rc, &len);
+    char *out = nk_test_capture(argv, 4, &rc, &len);
     (void)state;
     reap(pid);
     assert_int_equal(rc, NK_EX_OK);
@@ -539,7 +514,7 @@ test_command_short_body_file(void **state)
     pid = peer(reply, sizeof reply - 1, url, sizeof url);
     {
         char *argv[] = {"netkit", "httpget", "-o", file, url, NULL};
-        out = run_captured(argv, 5, &rc, &len);
+        out = nk_test_capture(argv, 5, &rc, &len);
     }
     reap(pid);
     assert_int_equal(rc, NK_EX_IOERR);
@@ -579,7 +554,7 @@ test_command_refusals(void **state)
         for (int k = 0; k < 4 && cases[i].args[k]; k++)
             argv[argc++] = (char *)cases[i].args[k];
         argv[argc] = NULL;
-        run_captured(argv, argc, &rc, &len);
+        nk_test_capture(argv, argc, &rc, &len);
         if (rc != cases[i].rc)
             fail_msg("case %zu: exit %d, want %d", i, rc, cases[i].rc);
     }

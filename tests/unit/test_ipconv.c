@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "netkit/byteorder.h"
 #include "netkit/exitcodes.h"
@@ -396,32 +397,6 @@ test_ints(void **state)
     assert_true(ntohl(raw) == nk_ip4_int(c0));
 }
 
-/* Run nk_main with stdout sent to a temporary file; returns its text. */
-static char *
-run_captured(char **argv, int argc, int *rc)
-{
-    char path[] = "/tmp/nk_test_ipconv_XXXXXX";
-    int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
-    static char buf[16384];
-    FILE *fp;
-    size_t n;
-
-    assert_true(fd >= 0 && saved >= 0);
-    fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
-    *rc = nk_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    close(fd);
-    fp = fopen(path, "r");
-    n = fread(buf, 1, sizeof buf - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    unlink(path);
-    return buf;
-}
-
 static void
 test_command_text(void **state)
 {
@@ -432,7 +407,7 @@ test_command_text(void **state)
                     "20010db8000000000000000000000001",
                     NULL};
     int rc;
-    char *out = run_captured(argv, 5, &rc);
+    char *out = nk_test_capture(argv, 5, &rc, NULL);
     (void)state;
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, "input: 127.0.0.1\n"
@@ -469,26 +444,26 @@ test_command_errors(void **state)
     int rc;
     char *out;
     (void)state;
-    out = run_captured(bad, 3, &rc);
+    out = nk_test_capture(bad, 3, &rc, NULL);
     assert_int_equal(rc, NK_EX_DATAERR);
     assert_non_null(strstr(out, "input: 300.1.2.3\nerror: '300.1.2.3' is "
                                 "not an IPv4 or IPv6 address\n"));
-    out = run_captured(mixed, 4, &rc);
+    out = nk_test_capture(mixed, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_PARTIAL);
     assert_non_null(strstr(out, "address: 1.2.3.4\n"));
-    out = run_captured(lax, 4, &rc);
+    out = nk_test_capture(lax, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, "input_form: inet_aton\n"));
     assert_non_null(strstr(out, "address: 15.0.0.1\n"));
     assert_non_null(strstr(out, "note: inet_aton form a.b.c.d: a=017 "
                                 "(octal 15), b=0, c=0, d=1\n"));
-    run_captured(none, 2, &rc);
+    nk_test_capture(none, 2, &rc, NULL);
     assert_int_equal(rc, NK_EX_USAGE);
-    run_captured(lj, 4, &rc);
+    nk_test_capture(lj, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_USAGE);
-    run_captured(miss, 3, &rc);
+    nk_test_capture(miss, 3, &rc, NULL);
     assert_int_equal(rc, NK_EX_USAGE);
-    run_captured(badint, 4, &rc);
+    nk_test_capture(badint, 4, &rc, NULL);
     assert_int_equal(rc, NK_EX_DATAERR);
 }
 
@@ -498,14 +473,14 @@ test_command_lesson(void **state)
     char *argv[] = {"netkit", "ipconv", "--lesson", NULL};
     char *lax[] = {"netkit", "ipconv", "-l", "-a", "127.1", "::1", NULL};
     int rc;
-    char *out = run_captured(argv, 3, &rc);
+    char *out = nk_test_capture(argv, 3, &rc, NULL);
     (void)state;
     assert_int_equal(rc, NK_EX_OK);
     assert_string_equal(out, "IP Address: 127.0.0.1 => Packed: 7f000001, "
                              "Unpacked: 127.0.0.1\n"
                              "IP Address: 192.168.0.1 => Packed: c0a80001, "
                              "Unpacked: 192.168.0.1\n");
-    out = run_captured(lax, 6, &rc);
+    out = nk_test_capture(lax, 6, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_string_equal(out, "IP Address: 127.1 => Packed: 7f000001, "
                              "Unpacked: 127.0.0.1\n"

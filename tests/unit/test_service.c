@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "netkit/exitcodes.h"
 #include "netkit/services.h"
@@ -553,34 +554,6 @@ test_name_ok(void **state)
     assert_true(nk_services_name_ok(longname));
 }
 
-/* Run nk_main with stdout sent to a temporary file; returns its text. */
-static char *
-run_captured(char **argv, int argc, int *rc)
-{
-    char path[600];
-    int fd, saved = dup(STDOUT_FILENO);
-    static char buf[16384];
-    FILE *fp;
-    size_t n;
-
-    snprintf(path, sizeof path, "%s/stdout_XXXXXX", tmpdir);
-    fd = mkstemp(path);
-    assert_true(fd >= 0 && saved >= 0);
-    fflush(stdout);
-    dup2(fd, STDOUT_FILENO);
-    *rc = nk_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    close(fd);
-    fp = fopen(path, "r");
-    n = fread(buf, 1, sizeof buf - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    unlink(path);
-    return buf;
-}
-
 static const char small_file[] = "http 80/tcp www\n"
                                  "domain 53/tcp\n"
                                  "domain 53/udp\n"
@@ -598,7 +571,7 @@ test_command_text(void **state)
 
     snprintf(path, sizeof path, "%s",
              write_file("cmd", small_file, sizeof small_file - 1));
-    out = run_captured(argv, 6, &rc);
+    out = nk_test_capture(argv, 6, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     snprintf(want, sizeof want,
              "services_file: %s\n"
@@ -625,7 +598,7 @@ test_command_urls(void **state)
     char *out;
     (void)state;
 
-    out = run_captured(argv, 7, &rc);
+    out = nk_test_capture(argv, 7, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_non_null(strstr(out, "services_file: -\n"
                                 "services_file_status: disabled\n"));
@@ -685,7 +658,7 @@ test_command_cases(void **state)
         for (int a = 0; a < 6 && cmd_cases[i].args[a]; a++)
             argv[argc++] = (char *)cmd_cases[i].args[a];
         argv[argc] = NULL;
-        out = run_captured(argv, argc, &rc);
+        out = nk_test_capture(argv, argc, &rc, NULL);
         if (rc != cmd_cases[i].rc)
             fail_msg("case %zu (%s): exit %d, want %d", i, argv[4], rc,
                      cmd_cases[i].rc);
@@ -699,7 +672,7 @@ test_command_no_items(void **state)
 {
     char *argv[] = {"netkit", "service", NULL};
     int rc;
-    char *out = run_captured(argv, 2, &rc);
+    char *out = nk_test_capture(argv, 2, &rc, NULL);
     (void)state;
     assert_int_equal(rc, NK_EX_USAGE);
     assert_string_equal(out, "");
@@ -713,7 +686,7 @@ test_command_lesson(void **state)
     char *items[] = {"netkit", "service", "-l",  "-f", "none",
                      "53",     "-p",      "udp", NULL};
     int rc;
-    char *out = run_captured(argv, 5, &rc);
+    char *out = nk_test_capture(argv, 5, &rc, NULL);
     (void)state;
 
     assert_int_equal(rc, NK_EX_OK);
@@ -726,7 +699,7 @@ test_command_lesson(void **state)
                              "smtp 25\n"
                              "imap 143\n"
                              "pop3 110\n");
-    out = run_captured(items, 8, &rc);
+    out = nk_test_capture(items, 8, &rc, NULL);
     assert_int_equal(rc, NK_EX_OK);
     assert_string_equal(out, "Port: 53 => service name: domain\n");
 }

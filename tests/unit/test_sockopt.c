@@ -16,35 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "netkit/exitcodes.h"
 
-static char out_buf[16384], err_buf[4096];
-
-static void
-slurp(const char *path, char *buf, size_t size)
-{
-    FILE *fp = fopen(path, "r");
-    size_t n;
-
-    assert_non_null(fp);
-    n = fread(buf, 1, size - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    unlink(path);
-}
+/* The last run's output, as capture.h keeps it. */
+static const char *out_buf = "", *err_buf = "";
 
 /* Run `netkit sockopt ARGS...` (NULL-terminated) with stdout and stderr
- * sent to temporary files; their text lands in out_buf and err_buf. */
+ * captured into out_buf and err_buf. */
 static int
 run(const char *first, ...)
 {
-    char opath[] = "/tmp/nk_test_so_out_XXXXXX";
-    char epath[] = "/tmp/nk_test_so_err_XXXXXX";
     char *argv[32] = {"netkit", "sockopt"};
     int argc = 2, rc;
-    int ofd = mkstemp(opath), efd = mkstemp(epath);
-    int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
     va_list ap;
 
     va_start(ap, first);
@@ -52,22 +37,8 @@ run(const char *first, ...)
         argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    assert_true(ofd >= 0 && efd >= 0 && saved_out >= 0 && saved_err >= 0);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(ofd, STDOUT_FILENO);
-    dup2(efd, STDERR_FILENO);
-    rc = nk_main(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved_out, STDOUT_FILENO);
-    dup2(saved_err, STDERR_FILENO);
-    close(saved_out);
-    close(saved_err);
-    close(ofd);
-    close(efd);
-    slurp(opath, out_buf, sizeof out_buf);
-    slurp(epath, err_buf, sizeof err_buf);
+    out_buf = nk_test_capture(argv, argc, &rc, NULL);
+    err_buf = nk_test_captured_err();
     return rc;
 }
 
