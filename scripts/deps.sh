@@ -6,9 +6,10 @@ set -eu
 
 # build: compiler, cmake; tests: cmocka, jq and python3 (JSON parsers),
 # netcat-openbsd and socat (real peers), bsdutils (script: a pseudo-tty),
-# coreutils (timeout); clang and its runtime for the libFuzzer targets.
+# coreutils (timeout), procps (pgrep), iproute2 (ss, ip: sockopt and
+# hostinfo tests compare with them); clang and its runtime for libFuzzer.
 PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
-bsdutils coreutils clang libclang-rt-dev"
+bsdutils coreutils procps iproute2 clang libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do

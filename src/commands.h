@@ -18,14 +18,16 @@
 #define NETKIT_COMMANDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct nk_cmd;
 
 /* What nk_main hands a command: global choices made before it ran. */
 struct nk_ctx {
     const struct nk_cmd *cmd;
-    int json;  /* --json given before the command name */
-    int color; /* stdout is a terminal and NO_COLOR is unset */
+    int json;        /* --json given before the command name */
+    int color;       /* stdout is a terminal and NO_COLOR is unset */
+    const char *sub; /* the subcommand being run (echo-tcp serve), or NULL */
 };
 
 /* argv[0] is the command name; the return value is the exit status. */
@@ -73,6 +75,19 @@ struct nk_subcmd {
 };
 int nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
                       const struct nk_subcmd *subs);
+/* Option values (src/opts.c): 0, or a usage error that names the option
+ * and what it takes, and NK_EX_USAGE. */
+int nk_opt_u64(const struct nk_ctx *ctx, const char *name, const char *s,
+               uint64_t min, uint64_t max, uint64_t *out);
+int nk_opt_long(const struct nk_ctx *ctx, const char *name, const char *s,
+                long min, long max, long *out);
+/* Seconds ("2", "0.25") within min_ms..max_ms, into milliseconds. */
+int nk_opt_seconds(const struct nk_ctx *ctx, const char *name, const char *s,
+                   int min_ms, int max_ms, int *ms);
+/* A port number; 0 only with allow_zero (a server's "pick one"). out may
+ * be NULL when the caller keeps the text. */
+int nk_opt_port(const struct nk_ctx *ctx, const char *name, const char *s,
+                int allow_zero, uint16_t *out);
 /* Reset getopt_long for a fresh parse (commands may run more than once
  * in one process, as in the unit tests). */
 void nk_getopt_reset(void);
@@ -80,6 +95,10 @@ void nk_getopt_reset(void);
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_byteorder_usage[];
+int cmd_echo_tcp(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_echo_tcp_usage[];
+int cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_echo_udp_usage[];
 int cmd_help(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_help_usage[];
 int cmd_hostinfo(int argc, char **argv, struct nk_ctx *ctx);

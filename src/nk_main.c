@@ -26,15 +26,19 @@ nk_getopt_reset(void)
 int
 nk_usage_error(const struct nk_ctx *ctx, const char *fmt, ...)
 {
-    const char *name = ctx && ctx->cmd ? ctx->cmd->name : NULL;
+    char name[64] = "";
     char msg[512];
     va_list ap;
 
+    /* "echo-tcp serve" for a subcommand, so the hint names its own help */
+    if (ctx && ctx->cmd)
+        snprintf(name, sizeof name, "%s%s%s", ctx->cmd->name,
+                 ctx->sub ? " " : "", ctx->sub ? ctx->sub : "");
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    nk_diag(name, "%s", msg);
-    if (name)
+    nk_diag(name[0] ? name : NULL, "%s", msg);
+    if (name[0])
         fprintf(stderr, "Try 'netkit %s --help' for more information.\n",
                 name);
     else
@@ -91,6 +95,7 @@ nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
         int d = nk_edit_distance(argv[1], s->name);
         if (d == 0) {
             nk_getopt_reset();
+            ctx->sub = s->name;
             return s->fn(argc - 1, argv + 1, ctx);
         }
         if (best == NULL || d < best_d) {
@@ -181,7 +186,7 @@ global_options(int argc, char **argv, struct nk_ctx *ctx, int *first)
 int
 nk_main(int argc, char **argv)
 {
-    struct nk_ctx ctx = {NULL, 0, 0};
+    struct nk_ctx ctx = {NULL, 0, 0, NULL};
     const struct nk_cmd *cmd;
     int i = argc, rc;
 

@@ -35,8 +35,8 @@ int nk_err_gai(struct nk_err *err, int gai, const char *fmt, ...)
 /* Lower-case strerror text ("connection refused"), stable per errnum. */
 const char *nk_strerror(int errnum, char *buf, unsigned long len);
 
-/* Map an errno to an exit status: ECONNREFUSED, EADDRINUSE -> 69, ETIMEDOUT -> 75,
- * EACCES/EPERM -> 77, EINVAL -> 65, anything else -> 74. */
+/* Map an errno to an exit status: ECONNREFUSED, EADDRINUSE -> 69, ETIMEDOUT ->
+ * 75, EACCES/EPERM -> 77, EINVAL -> 65, anything else -> 74. */
 int nk_exit_from_errno(int errnum);
 
 /* Map a getaddrinfo code: EAI_NONAME/EAI_NODATA -> 68, EAI_AGAIN -> 75,

@@ -52,9 +52,4 @@ struct nk_exit_acc {
 void nk_exit_note(struct nk_exit_acc *acc, int code);
 int nk_exit_result(const struct nk_exit_acc *acc);
 
-/* Combine per-item results: 0 when every item succeeded, the item's own
- * code when every item failed with that code, NK_EX_PARTIAL otherwise.
- * failed/total count items; first_code is the code of a failed item. */
-int nk_exit_combine(int total, int failed, int first_code);
-
 #endif

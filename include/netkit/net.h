@@ -115,6 +115,22 @@ ssize_t nk_recv_exact(int fd, void *buf, size_t len, int timeout_ms,
 ssize_t nk_recv_some(int fd, void *buf, size_t len, int timeout_ms,
                      struct nk_err *err);
 
+/* Non-blocking steps for event-loop code, cheap enough for a hot path:
+ * they never format an error. The count moved (receive: 0 at end of
+ * stream), NK_IO_AGAIN when the socket is not ready, or -1 with errno set.
+ * EINTR is retried; sends use MSG_NOSIGNAL. */
+#define NK_IO_AGAIN (-2)
+ssize_t nk_send_nb(int fd, const void *buf, size_t len);
+ssize_t nk_recv_nb(int fd, void *buf, size_t len);
+
+/* shutdown(SHUT_WR): we send no more; the peer reads end of stream (the
+ * half-close RFC 862 clients use to say "done"). 0 or -1. */
+int nk_shutdown_write(int fd, struct nk_err *err);
+
+/* Sleep ms milliseconds; a signal ends the sleep early (so a stop request
+ * is seen at once). Returns 1 when interrupted, 0 otherwise. */
+int nk_sleep_ms(int ms);
+
 /* poll() that keeps its deadline across EINTR. Returns the number of ready
  * fds, 0 on timeout, -1 on error. timeout_ms < 0 waits forever. */
 int nk_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms,

@@ -16,16 +16,6 @@ nk_exit_table(int *count)
     return table;
 }
 
-int
-nk_exit_combine(int total, int failed, int first_code)
-{
-    if (failed == 0)
-        return NK_EX_OK;
-    if (failed == total)
-        return first_code;
-    return NK_EX_PARTIAL;
-}
-
 void
 nk_exit_note(struct nk_exit_acc *acc, int code)
 {

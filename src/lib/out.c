@@ -324,14 +324,21 @@ nk_color_wanted(int fd)
 void
 nk_diag(const char *cmd, const char *fmt, ...)
 {
+    char line[2048];
+    int n;
     va_list ap;
 
-    fputs(cmd ? "netkit " : "netkit", stderr);
-    if (cmd)
-        fputs(cmd, stderr);
-    fputs(": ", stderr);
+    /* One write per line: stderr is unbuffered, and servers log from
+     * several threads and processes whose lines must not interleave. */
+    n = snprintf(line, sizeof line, "netkit%s%s: ", cmd ? " " : "",
+                 cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof line)
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    n = (int)strlen(line);
+    if ((size_t)n == sizeof line - 1)
+        n--; /* cut: keep room for the newline */
+    line[n++] = '\n';
+    fwrite(line, 1, (size_t)n, stderr);
 }

@@ -115,6 +115,49 @@ nk_recv_some(int fd, void *buf, size_t len, int timeout_ms, struct nk_err *err)
 }
 
 ssize_t
+nk_send_nb(int fd, const void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return NK_IO_AGAIN;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+ssize_t
+nk_recv_nb(int fd, void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return NK_IO_AGAIN;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+int
+nk_shutdown_write(int fd, struct nk_err *err)
+{
+    if (shutdown(fd, SHUT_WR) < 0)
+        return nk_err_sys(err, errno, "shutdown");
+    return 0;
+}
+
+int
+nk_sleep_ms(int ms)
+{
+    /* poll with no fds: a sleep that a signal interrupts (EINTR) */
+    return poll(NULL, 0, ms < 0 ? 0 : ms) < 0 && errno == EINTR;
+}
+
+ssize_t
 nk_send_all(int fd, const void *buf, size_t len, int timeout_ms,
             struct nk_err *err)
 {

@@ -109,8 +109,12 @@ nk_start_server() {
 # SIGKILL). Call it directly, not in $(...): only this shell can wait for
 # its own children.
 nk_stop_server() {
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null
+    local pid=$1 i server
+    # Signal the server itself, as a user would, not the timeout(1) that
+    # wraps it: timeout would pass the signal on to the whole process group
+    # and the server would get it twice.
+    server=$(pgrep -P "$pid" | head -n 1)
+    kill -TERM "${server:-$pid}" 2>/dev/null
     for i in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05

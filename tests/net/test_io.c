@@ -894,6 +894,43 @@ test_recv_some(void **state)
     assert_int_equal(nk_recv_some(-1, buf, sizeof buf, 100, &err), -1);
 }
 
+/* The non-blocking steps: counts, NK_IO_AGAIN instead of an error when not
+ * ready, 0 at end of stream after a half-close, -1 with errno otherwise. */
+static void
+test_nonblocking_steps(void **state)
+{
+    static char big[1 << 20];
+    char buf[16];
+    int sv[2];
+    ssize_t n, total = 0;
+
+    (void)state;
+    make_pair(sv);
+    assert_int_equal(nk_recv_nb(sv[0], buf, sizeof buf), NK_IO_AGAIN);
+    assert_int_equal(nk_send_nb(sv[1], "ping", 4), 4);
+    assert_int_equal(nk_recv_nb(sv[0], buf, sizeof buf), 4);
+    /* fill the socket until the kernel says "not now" */
+    while ((n = nk_send_nb(sv[1], big, sizeof big)) > 0 && total < (64 << 20))
+        total += n;
+    assert_int_equal(n, NK_IO_AGAIN);
+    assert_true(total > 0);
+    assert_int_equal(nk_shutdown_write(sv[0], NULL), 0);
+    /* sv[1] drains what sv[0] never sent: nothing, then end of stream */
+    assert_int_equal(nk_recv_nb(sv[1], buf, sizeof buf), 0);
+    assert_int_equal(nk_recv_nb(-1, buf, sizeof buf), -1);
+    assert_int_equal(errno, EBADF);
+}
+
+static void
+test_sleep_ms(void **state)
+{
+    int64_t t0 = nk_now_ms();
+
+    (void)state;
+    assert_int_equal(nk_sleep_ms(50), 0);
+    assert_true(nk_now_ms() - t0 >= 45);
+}
+
 /* ---- SIGPIPE ----------------------------------------------------------- */
 
 /* With SIGPIPE at its default action (nk_net_init not called), a send to a
@@ -1171,6 +1208,8 @@ main(void)
         T(test_io_full_real_partial_and_eagain),
         T(test_recv_exact_short_at_eof),
         T(test_recv_some),
+        T(test_nonblocking_steps),
+        T(test_sleep_ms),
         T(test_send_to_closed_peer_survives_sigpipe),
         T(test_send_to_closed_pipe_after_net_init),
         T(test_poll_keeps_deadline_across_eintr),

@@ -47,32 +47,45 @@ restore(int fd, int saved)
 }
 
 char *
-nk_test_capture(char **argv, int argc, int *rc, size_t *len)
+nk_test_capture_stdin(char **argv, int argc, const char *in_path, int *rc,
+                      size_t *len)
 {
     FILE *out = tmpfile(), *err = tmpfile();
-    int so, se;
+    FILE *in = fopen(in_path ? in_path : "/dev/null", "r");
+    int so, se, si;
     size_t n, m;
 
-    if (out == NULL || err == NULL)
+    if (out == NULL || err == NULL || in == NULL)
         abort();
     fflush(stdout);
     fflush(stderr);
     so = redirect(STDOUT_FILENO, out);
     se = redirect(STDERR_FILENO, err);
+    si = redirect(STDIN_FILENO, in);
+    clearerr(stdin);
     *rc = nk_main(argc, argv);
     fflush(stdout);
     fflush(stderr);
     restore(STDOUT_FILENO, so);
     restore(STDERR_FILENO, se);
+    restore(STDIN_FILENO, si);
+    clearerr(stdin);
     free(out_text);
     free(err_text);
     out_text = slurp(out, &n);
     err_text = slurp(err, &m);
     fclose(out);
     fclose(err);
+    fclose(in);
     if (len != NULL)
         *len = n;
     return out_text;
+}
+
+char *
+nk_test_capture(char **argv, int argc, int *rc, size_t *len)
+{
+    return nk_test_capture_stdin(argv, argc, NULL, rc, len);
 }
 
 const char *

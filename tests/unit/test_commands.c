@@ -110,6 +110,44 @@ test_main_statuses(void **state)
     assert_int_equal(run(4, codes), NK_EX_OK);
 }
 
+/* Option values: in range they are taken; otherwise a usage error (64)
+ * and the target is left untouched. */
+static void
+test_option_values(void **state)
+{
+    struct nk_ctx ctx = {NULL, 0, 0, NULL};
+    uint64_t u = 7;
+    long l = 7;
+    int ms = 7;
+    uint16_t port = 7;
+    (void)state;
+    ctx.cmd = nk_cmd_find("help");
+    assert_int_equal(nk_opt_u64(&ctx, "--n", "5", 1, 10, &u), 0);
+    assert_true(u == 5);
+    assert_int_equal(nk_opt_u64(&ctx, "--n", "0", 1, 10, &u), NK_EX_USAGE);
+    assert_int_equal(nk_opt_u64(&ctx, "--n", "11", 1, 10, &u), NK_EX_USAGE);
+    assert_int_equal(nk_opt_u64(&ctx, "--n", "x", 1, 10, &u), NK_EX_USAGE);
+    assert_true(u == 5);
+    assert_int_equal(nk_opt_long(&ctx, "--n", "0", 0, 3, &l), 0);
+    assert_int_equal(l, 0);
+    assert_int_equal(nk_opt_long(&ctx, "--n", "4", 0, 3, &l), NK_EX_USAGE);
+    assert_int_equal(nk_opt_seconds(&ctx, "--t", "0.5", 1, 1000, &ms), 0);
+    assert_int_equal(ms, 500);
+    assert_int_equal(nk_opt_seconds(&ctx, "--t", "0", 1, 1000, &ms),
+                     NK_EX_USAGE);
+    assert_int_equal(nk_opt_seconds(&ctx, "--t", "2", 1, 1000, &ms),
+                     NK_EX_USAGE);
+    assert_int_equal(nk_opt_seconds(&ctx, "--t", "abc", 0, 1000, &ms),
+                     NK_EX_USAGE);
+    assert_int_equal(ms, 500);
+    assert_int_equal(nk_opt_port(&ctx, "--port", "0", 1, &port), 0);
+    assert_int_equal(port, 0);
+    assert_int_equal(nk_opt_port(&ctx, "--port", "0", 0, &port), NK_EX_USAGE);
+    assert_int_equal(nk_opt_port(&ctx, "--port", "65536", 1, NULL),
+                     NK_EX_USAGE);
+    assert_int_equal(nk_opt_port(&ctx, "--port", "9999", 0, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -119,6 +157,7 @@ main(void)
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_main_statuses),
+        cmocka_unit_test(test_option_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,16 +101,6 @@ test_exit_table(void **state)
 }
 
 static void
-test_exit_combine(void **state)
-{
-    (void)state;
-    assert_int_equal(nk_exit_combine(3, 0, 0), NK_EX_OK);
-    assert_int_equal(nk_exit_combine(1, 1, NK_EX_NOHOST), NK_EX_NOHOST);
-    assert_int_equal(nk_exit_combine(2, 2, NK_EX_DATAERR), NK_EX_DATAERR);
-    assert_int_equal(nk_exit_combine(3, 1, NK_EX_NOHOST), NK_EX_PARTIAL);
-}
-
-static void
 test_exit_acc(void **state)
 {
     static const struct {
@@ -146,7 +136,6 @@ main(void)
         cmocka_unit_test(test_long_message_truncated_safely),
         cmocka_unit_test(test_errno_map),
         cmocka_unit_test(test_exit_table),
-        cmocka_unit_test(test_exit_combine),
         cmocka_unit_test(test_exit_acc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netkit/out.h"
 
@@ -338,6 +339,39 @@ test_finish_closes_open_containers(void **state)
     free(c.buf);
 }
 
+/* Diagnostics: "netkit CMD: message", one line, even when very long. */
+static void
+test_diag_lines(void **state)
+{
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    char buf[8192], big[3000];
+    size_t n;
+    (void)state;
+    assert_non_null(tmp);
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    fflush(stderr);
+    dup2(fileno(tmp), 2);
+    nk_diag("echo-tcp", "connect %s: %s", "[::1]:7", "connection refused");
+    nk_diag(NULL, "plain");
+    nk_diag("x", "%s", big);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    n = fread(buf, 1, sizeof buf - 1, tmp);
+    buf[n] = '\0';
+    fclose(tmp);
+    assert_int_equal(strncmp(buf,
+                             "netkit echo-tcp: connect [::1]:7: connection "
+                             "refused\nnetkit: plain\nnetkit x: xxx",
+                             62),
+                     0);
+    assert_int_equal(buf[n - 1], '\n'); /* the cut line still ends */
+    assert_true(n > 2000 && n < 2200);  /* the long line cut near 2 KiB */
+}
+
 static void
 test_no_color_env(void **state)
 {
@@ -365,6 +399,7 @@ main(void)
         cmocka_unit_test(test_nan_is_null),
         cmocka_unit_test(test_unbalanced_close_reported),
         cmocka_unit_test(test_finish_closes_open_containers),
+        cmocka_unit_test(test_diag_lines),
         cmocka_unit_test(test_no_color_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,32 @@
+/* netkit echo-udp: dispatch to serve, client and bench (RFC 862). */
+#include "echo.h"
+
+const char cmd_echo_udp_usage[] =
+    "usage: netkit echo-udp serve|client|bench [OPTIONS]\n"
+    "\n"
+    "A UDP echo service (RFC 862: each datagram back to its sender).\n"
+    "  serve   an echo server: batched receive/send, never blocks on one\n"
+    "          peer, datagrams up to 65507 bytes\n"
+    "  client  send, wait, retry on loss, check the reply; --count pings\n"
+    "  bench   a load generator: datagrams/s and loss\n"
+    "\n"
+    "'netkit echo-udp SUBCOMMAND --help' shows each one's options.\n"
+    "  -h, --help   this text\n"
+    "\n"
+    "examples:\n"
+    "  netkit echo-udp serve --port 9999\n"
+    "  netkit echo-udp client --port 9999 'hello'\n"
+    "  netkit echo-udp client --port 9999 --count 5\n";
+
+int
+cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx)
+{
+    static const struct nk_subcmd subs[] = {
+        {"bench", echo_udp_bench},
+        {"client", echo_udp_client},
+        {"serve", echo_udp_serve},
+        {NULL, NULL},
+    };
+
+    return nk_run_subcommand(argc, argv, ctx, subs);
+}
