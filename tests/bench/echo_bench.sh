@@ -7,9 +7,10 @@
 # table shows medians and ratios to socat.
 #
 # usage: tests/bench/echo_bench.sh [NETKIT]
-#   NETKIT      the binary (default: build/h-echo-rel/netkit, else
-#               build/release/netkit, else netkit on PATH); use a Release
-#               build, not a sanitized one
+#   NETKIT      the binary (default: build/netkit from the README's quick
+#               start, else build/check-plain/netkit from scripts/check.sh,
+#               else netkit on PATH); use a Release build, not a sanitized
+#               one
 # environment:
 #   DURATION=5   seconds per measurement       RUNS=3   runs per server
 #   CONNS=100    ping-pong connections         SIZE=64  ping-pong bytes
@@ -31,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 NK=${1:-}
 if [ -z "$NK" ]; then
-    for c in "$root/build/h-echo-rel/netkit" "$root/build/release/netkit"; do
+    for c in "$root/build/netkit" "$root/build/check-plain/netkit"; do
         [ -x "$c" ] && NK=$c && break
     done
     [ -z "$NK" ] && NK=$(command -v netkit || true)
