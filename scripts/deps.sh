@@ -7,9 +7,13 @@ set -eu
 # build: compiler, cmake; tests: cmocka, jq and python3 (JSON parsers),
 # netcat-openbsd and socat (real peers), bsdutils (script: a pseudo-tty),
 # coreutils (timeout), procps (pgrep), iproute2 (ss, ip: sockopt and
-# hostinfo tests compare with them); clang and its runtime for libFuzzer.
+# hostinfo tests compare with them); clang and its runtime for libFuzzer;
+# SNTP peers: python3-ntplib, ntpdig (ntpsec-ntpdig) and chronyd (chrony);
+# ncat (its --chat room is the chat benchmark's peer); tmux (the chat
+# client's terminal check: a half-typed line survives incoming lines).
 PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
-bsdutils coreutils procps iproute2 clang libclang-rt-dev"
+bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
+ntpsec-ntpdig chrony ncat tmux"
 
 missing=""
 for p in $PKGS; do
@@ -23,6 +27,17 @@ echo "netkit deps: installing$missing" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as chrony start a daemon when installed; the tests start
+# their own on loopback, so keep the packages' services from starting
+# (policy-rc.d, exit 101: "action forbidden"), and put things back after.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    made_policy=1
+fi
+trap '[ -n "$made_policy" ] && $SUDO rm -f "$policy"' EXIT
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

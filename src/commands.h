@@ -95,6 +95,12 @@ void nk_getopt_reset(void);
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_byteorder_usage[];
+int cmd_chat(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_chat_usage[];
+int cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_fileshare_usage[];
+int cmd_sntp(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_sntp_usage[];
 int cmd_echo_tcp(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_echo_tcp_usage[];
 int cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx);

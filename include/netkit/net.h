@@ -123,6 +123,12 @@ ssize_t nk_recv_some(int fd, void *buf, size_t len, int timeout_ms,
 ssize_t nk_send_nb(int fd, const void *buf, size_t len);
 ssize_t nk_recv_nb(int fd, void *buf, size_t len);
 
+/* sendfile(2) from file_fd at *off to a socket, at most len bytes (zero
+ * copy): the count sent (0 at the file's end; *off advances), NK_IO_AGAIN
+ * when a non-blocking socket is full (a blocking one waits), or -1 with
+ * errno. EINTR is retried. */
+ssize_t nk_sendfile(int sock, int file_fd, off_t *off, size_t len);
+
 /* shutdown(SHUT_WR): we send no more; the peer reads end of stream (the
  * half-close RFC 862 clients use to say "done"). 0 or -1. */
 int nk_shutdown_write(int fd, struct nk_err *err);

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 #include "netkit/net.h"
 #include "netkit/parse.h"
@@ -133,6 +136,32 @@ nk_recv_nb(int fd, void *buf, size_t len)
 {
     for (;;) {
         ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return NK_IO_AGAIN;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+ssize_t
+nk_sendfile(int sock, int file_fd, off_t *off, size_t len)
+{
+    for (;;) {
+#ifdef __linux__
+        ssize_t n = sendfile(sock, file_fd, off, len);
+#else
+        /* No portable zero-copy call: read and send one chunk. */
+        char buf[65536];
+        ssize_t n =
+            pread(file_fd, buf, len < sizeof buf ? len : sizeof buf, *off);
+        if (n > 0) {
+            n = send(sock, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                *off += n;
+        }
+#endif
         if (n >= 0)
             return n;
         if (errno == EAGAIN || errno == EWOULDBLOCK)

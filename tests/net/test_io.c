@@ -921,6 +921,52 @@ test_nonblocking_steps(void **state)
     assert_int_equal(errno, EBADF);
 }
 
+/* nk_sendfile: the file's bytes arrive in order, *off advances, 0 at the
+ * end of the file, NK_IO_AGAIN when the socket is full. */
+static void
+test_sendfile(void **state)
+{
+    static unsigned char data[300000], back[sizeof data];
+    FILE *tmp = tmpfile();
+    off_t off = 0;
+    size_t got = 0;
+    int sv[2], full = 0;
+
+    (void)state;
+    assert_non_null(tmp);
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    assert_int_equal(fwrite(data, 1, sizeof data, tmp), sizeof data);
+    fflush(tmp);
+    make_pair(sv);
+    assert_int_equal(nk_set_nonblock(sv[1], 1, NULL), 0);
+    while (off < (off_t)sizeof data) {
+        ssize_t n = nk_sendfile(sv[1], fileno(tmp), &off, sizeof data);
+        if (n == NK_IO_AGAIN) {
+            full = 1;
+            n = nk_recv_nb(sv[0], back + got, sizeof back - got);
+            assert_true(n > 0);
+            got += (size_t)n;
+            continue;
+        }
+        assert_true(n > 0);
+    }
+    assert_int_equal(nk_sendfile(sv[1], fileno(tmp), &off, 100), 0);
+    assert_int_equal(nk_shutdown_write(sv[1], NULL), 0);
+    for (;;) {
+        ssize_t n =
+            nk_recv_some(sv[0], back + got, sizeof back - got, 2000, NULL);
+        assert_true(n >= 0);
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    assert_int_equal(got, sizeof data);
+    assert_memory_equal(back, data, sizeof data);
+    assert_true(full); /* 300 kB does not fit a socketpair's buffer */
+    fclose(tmp);
+}
+
 static void
 test_sleep_ms(void **state)
 {
@@ -1209,6 +1255,7 @@ main(void)
         T(test_recv_exact_short_at_eof),
         T(test_recv_some),
         T(test_nonblocking_steps),
+        T(test_sendfile),
         T(test_sleep_ms),
         T(test_send_to_closed_peer_survives_sigpipe),
         T(test_send_to_closed_pipe_after_net_init),

@@ -1,0 +1,928 @@
+/* netkit fileshare: the file-sharing exercise (the client names a path,
+ * the server sends the file or says it does not exist) as a tool to trust
+ * with real files. This file dispatches the subcommands and holds the
+ * clients: get, list, put. The server is fileshare_serve.c; the protocol
+ * is src/proto/fileshare.c and docs/fileshare.md.
+ *
+ * get never leaves a file that looks complete unless it is: bytes go to
+ * DEST.part beside DEST, hashed as they arrive; only when every byte came
+ * and the SHA-256 matches the server's is DEST.part fsync'ed and renamed
+ * to DEST (rename(2) is atomic within a directory). A broken transfer
+ * keeps DEST.part for --continue, which hashes what is there and asks the
+ * server for the rest from that offset. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileshare.h"
+#include "netkit/exitcodes.h"
+#include "netkit/fileshare.h"
+#include "netkit/net.h"
+#include "netkit/out.h"
+#include "netkit/parse.h"
+#include "netkit/progress.h"
+#include "netkit/sha256.h"
+
+#define DEFAULT_PORT "9000"
+#define IO_BUF (256 * 1024)
+
+const char cmd_fileshare_usage[] =
+    "usage: netkit fileshare serve|get|list|put [OPTIONS]\n"
+    "\n"
+    "Share a directory and fetch files from it, checked end to end with\n"
+    "SHA-256 (the file-sharing exercise: the client names a path, the\n"
+    "server sends the file or says it does not exist).\n"
+    "  serve  share a directory (paths resolved beneath it only)\n"
+    "  get    fetch a file: written to DEST.part, renamed to DEST only when\n"
+    "         complete and its checksum matches; --continue resumes\n"
+    "  list   names, sizes and types in a directory of the share\n"
+    "  put    upload a file (the server needs --allow-upload)\n"
+    "\n"
+    "'netkit fileshare SUBCOMMAND --help' shows each one's options.\n"
+    "  -h, --help   this text\n"
+    "\n"
+    "examples:\n"
+    "  netkit fileshare serve --root ~/pub --port 9000\n"
+    "  netkit fileshare get localhost docs/report.pdf --port 9000\n"
+    "  netkit fileshare list localhost --port 9000 --json\n";
+
+const char fileshare_get_usage[] =
+    "usage: netkit fileshare get HOST PATH [--port P] [-o DEST] [--force]\n"
+    "                            [--continue] [--timeout S] [--json]\n"
+    "\n"
+    "Fetch PATH from a fileshare server into DEST (a file, or a directory\n"
+    "to put PATH's base name in; default: the current directory). The bytes\n"
+    "go to DEST.part and are hashed as they arrive; DEST appears only when\n"
+    "the whole file came and its SHA-256 matches the server's. A progress\n"
+    "bar is drawn on stderr when it is a terminal.\n"
+    "\n"
+    "options:\n"
+    "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
+    "  -o, --output DEST  file or directory to save to\n"
+    "  -f, --force        replace an existing DEST\n"
+    "  -c, --continue     resume from DEST.part left by a broken transfer\n"
+    "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
+    "  -j, --json         one JSON document\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "examples:\n"
+    "  netkit fileshare get localhost notes.txt --port 9000\n"
+    "  netkit fileshare get ::1 iso/big.iso -o /tmp/ --port 9000 --continue\n";
+
+const char fileshare_list_usage[] =
+    "usage: netkit fileshare list HOST [DIR] [--port P] [--timeout S]\n"
+    "                             [--json]\n"
+    "\n"
+    "List a directory of a fileshare server (default: its root): each\n"
+    "entry's name, type (file, dir, link, other) and size.\n"
+    "\n"
+    "options:\n"
+    "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
+    "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
+    "  -j, --json         one JSON document\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "examples:\n"
+    "  netkit fileshare list localhost --port 9000\n"
+    "  netkit fileshare list localhost docs --port 9000 --json\n";
+
+const char fileshare_put_usage[] =
+    "usage: netkit fileshare put HOST FILE [REMOTE] [--port P] [--timeout S]\n"
+    "                            [--json]\n"
+    "\n"
+    "Upload FILE to a server started with --allow-upload, as REMOTE\n"
+    "(default: FILE's base name; a REMOTE ending in '/' is a directory).\n"
+    "The server stores it under a temporary name, checks its size and\n"
+    "SHA-256, and renames it into place; an existing file is not replaced.\n"
+    "\n"
+    "options:\n"
+    "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
+    "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
+    "  -j, --json         one JSON document\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "examples:\n"
+    "  netkit fileshare put localhost report.pdf --port 9000\n"
+    "  netkit fileshare put localhost report.pdf inbox/ --port 9000\n";
+
+int
+cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx)
+{
+    static const struct nk_subcmd subs[] = {
+        {"get", fileshare_get}, {"list", fileshare_list},
+        {"put", fileshare_put}, {"serve", fileshare_serve},
+        {NULL, NULL},
+    };
+
+    return nk_run_subcommand(argc, argv, ctx, subs);
+}
+
+/* --- shared client pieces ---------------------------------------------- */
+
+struct copts {
+    const char *host, *path, *extra; /* extra: get's nothing, put's REMOTE */
+    const char *port;
+    const char *dest;
+    int force, resume, json;
+    int timeout_ms;
+};
+
+struct head {
+    int code;
+    char text[NK_FS_REASON_MAX + 1];
+    uint64_t size, offset, length, entries;
+    int have_length, have_sha, truncated;
+    uint8_t sha[NK_SHA256_LEN];
+};
+
+/* A connection and what was read past the response head. */
+struct conn {
+    int fd;
+    char buf[NK_FS_HEAD_MAX];
+    size_t have;
+    struct nk_err err;
+};
+
+static int
+parse_common(int argc, char **argv, struct nk_ctx *ctx, struct copts *o,
+             const char *usage, const char *shorts)
+{
+    static const struct option longs[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"continue", no_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    o->port = DEFAULT_PORT;
+    o->timeout_ms = 10000;
+    o->json = ctx->json;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (nk_opt_port(ctx, "--port", optarg, 0, NULL))
+                return NK_EX_USAGE;
+            o->port = optarg;
+            break;
+        case 'o':
+            o->dest = optarg;
+            break;
+        case 'f':
+            o->force = 1;
+            break;
+        case 'c':
+            o->resume = 1;
+            break;
+        case 't':
+            if (nk_opt_seconds(ctx, "--timeout", optarg, 100, 86400000,
+                               &o->timeout_ms))
+                return NK_EX_USAGE;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'h':
+            nk_print_usage(usage);
+            return -1;
+        default:
+            return nk_bad_option(ctx, argv, c);
+        }
+    }
+    if (optind < argc)
+        o->host = argv[optind++];
+    if (optind < argc)
+        o->path = argv[optind++];
+    if (optind < argc)
+        o->extra = argv[optind++];
+    if (optind < argc)
+        return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+    if (o->host == NULL)
+        return nk_usage_error(ctx, "HOST is required");
+    return 0;
+}
+
+/* Connect and send the request line. 0 or -1 with c->err. */
+static int
+conn_open(struct conn *c, const struct copts *o, const char *line, size_t len)
+{
+    c->have = 0;
+    nk_err_clear(&c->err);
+    c->fd = nk_connect(o->host, o->port, AF_UNSPEC, SOCK_STREAM, o->timeout_ms,
+                       NULL, &c->err);
+    if (c->fd < 0)
+        return -1;
+    if (nk_send_all(c->fd, line, len, o->timeout_ms, &c->err) < 0) {
+        nk_close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Read the response head (up to the blank line); bytes after it stay in
+ * c->buf. 0, or -1 with c->err (exit 76 for a malformed head). */
+static int
+read_head(struct conn *c, const struct copts *o, struct head *h)
+{
+    char *end = NULL, *p, *nl;
+
+    memset(h, 0, sizeof *h);
+    while ((end = memmem(c->buf, c->have, "\n\n", 2)) == NULL) {
+        ssize_t n;
+        if (c->have == sizeof c->buf)
+            return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                              "response: head too long");
+        n = nk_recv_some(c->fd, c->buf + c->have, sizeof c->buf - c->have,
+                         o->timeout_ms, &c->err);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                              "response: connection closed before a "
+                              "complete status");
+        c->have += (size_t)n;
+    }
+    nl = memchr(c->buf, '\n', (size_t)(end - c->buf) + 1);
+    if (nk_fs_parse_status(c->buf, (size_t)(nl - c->buf), &h->code, h->text))
+        return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                          "response: bad status line");
+    for (p = nl + 1; p <= end; p = nl + 1) {
+        char key[32];
+        const char *v;
+        size_t vl;
+        nl = memchr(p, '\n', (size_t)(end - p) + 1);
+        if (nk_fs_parse_header(p, (size_t)(nl - p), key, &v, &vl) < 0)
+            return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                              "response: bad header line");
+        if (strcmp(key, "size") == 0 && nk_fs_parse_u64(v, vl, &h->size))
+            return nk_err_set(&c->err, NK_EX_PROTOCOL, "response: bad size");
+        if (strcmp(key, "offset") == 0 && nk_fs_parse_u64(v, vl, &h->offset))
+            return nk_err_set(&c->err, NK_EX_PROTOCOL, "response: bad offset");
+        if (strcmp(key, "entries") == 0)
+            (void)nk_fs_parse_u64(v, vl, &h->entries);
+        if (strcmp(key, "truncated") == 0)
+            h->truncated = vl == 3 && memcmp(v, "yes", 3) == 0;
+        if (strcmp(key, "length") == 0) {
+            if (nk_fs_parse_u64(v, vl, &h->length))
+                return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                                  "response: bad length");
+            h->have_length = 1;
+        }
+        if (strcmp(key, "sha256") == 0) {
+            char hex[NK_SHA256_HEXLEN + 1];
+            if (vl != NK_SHA256_HEXLEN)
+                return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                                  "response: bad sha256");
+            memcpy(hex, v, vl);
+            hex[vl] = '\0';
+            if (nk_sha256_parse_hex(hex, h->sha) < 0)
+                return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                                  "response: bad sha256");
+            h->have_sha = 1;
+        }
+        if (nl == end)
+            break;
+    }
+    end += 2;
+    c->have -= (size_t)(end - c->buf);
+    memmove(c->buf, end, c->have);
+    return 0;
+}
+
+/* Exit status for a refusal from the server. */
+static int
+status_exit(int code)
+{
+    switch (code) {
+    case NK_FS_NOT_FOUND:
+    case NK_FS_INTERNAL:
+        return NK_EX_UNAVAILABLE;
+    case NK_FS_FORBIDDEN:
+        return NK_EX_NOPERM;
+    case NK_FS_BAD_REQUEST:
+    case NK_FS_TOO_LONG:
+    case NK_FS_CONFLICT:
+    case NK_FS_RANGE:
+        return NK_EX_DATAERR;
+    case NK_FS_TIMEOUT:
+    case NK_FS_BUSY:
+        return NK_EX_TEMPFAIL;
+    case NK_FS_NO_SPACE:
+        return NK_EX_IOERR;
+    default:
+        return NK_EX_PROTOCOL;
+    }
+}
+
+/* A refusal as an error: "PATH does not exist on HOST" for 404. */
+static int
+refused(struct nk_err *err, const struct copts *o, const char *path,
+        const struct head *h)
+{
+    if (h->code == NK_FS_NOT_FOUND && strcmp(h->text, "not found") == 0)
+        return nk_err_set(err, NK_EX_UNAVAILABLE, "%s does not exist on %s",
+                          path, o->host);
+    if (h->code == NK_FS_NOT_FOUND)
+        return nk_err_set(err, NK_EX_UNAVAILABLE,
+                          "%s does not exist on %s (%s)", path, o->host,
+                          h->text);
+    return nk_err_set(err, status_exit(h->code), "%s refused %s: %d %s",
+                      o->host, path, h->code, h->text);
+}
+
+/* Next bytes of the body: what came with the head first, then the
+ * socket. Returns the count, 0 at end of stream, -1 with c->err. */
+static ssize_t
+body_read(struct conn *c, const struct copts *o, char *buf, size_t len)
+{
+    if (c->have > 0) {
+        size_t n = c->have < len ? c->have : len;
+        memcpy(buf, c->buf, n);
+        memmove(c->buf, c->buf + n, c->have - n);
+        c->have -= n;
+        return (ssize_t)n;
+    }
+    return nk_recv_some(c->fd, buf, len, o->timeout_ms, &c->err);
+}
+
+static const char *
+base_name(const char *path, char *buf, size_t size)
+{
+    size_t e = strlen(path), s;
+
+    while (e > 0 && path[e - 1] == '/')
+        e--;
+    s = e;
+    while (s > 0 && path[s - 1] != '/')
+        s--;
+    if (e - s >= size)
+        e = s + size - 1;
+    memcpy(buf, path + s, e - s);
+    buf[e - s] = '\0';
+    return buf;
+}
+
+static int
+file_err(struct nk_err *err, int e, const char *step, const char *file)
+{
+    nk_err_sys(err, e, "%s %s", step, file);
+    if (e == EACCES || e == EPERM || e == EROFS)
+        err->exit_code = NK_EX_NOPERM;
+    else
+        err->exit_code = NK_EX_IOERR;
+    return -1;
+}
+
+/* --- get ---------------------------------------------------------------- */
+
+struct get_job {
+    struct copts *o;
+    char dest[4096], part[4200];
+    uint64_t start, received, size;
+    uint8_t sha[NK_SHA256_LEN];
+    int64_t ms;
+    struct nk_err err;
+};
+
+static int
+get_dest(struct get_job *j)
+{
+    char base[NK_FS_NAME_MAX + 1];
+    struct stat st;
+    const char *d = j->o->dest;
+
+    base_name(j->o->path, base, sizeof base);
+    if (d == NULL || (stat(d, &st) == 0 && S_ISDIR(st.st_mode))) {
+        if (base[0] == '\0' || strcmp(base, ".") == 0 ||
+            strcmp(base, "..") == 0)
+            return nk_err_set(&j->err, NK_EX_USAGE,
+                              "%s names no file: give -o DEST", j->o->path);
+        snprintf(j->dest, sizeof j->dest, "%s%s%s", d ? d : "",
+                 d && d[0] && d[strlen(d) - 1] != '/' ? "/" : "", base);
+    } else {
+        snprintf(j->dest, sizeof j->dest, "%s", d);
+    }
+    snprintf(j->part, sizeof j->part, "%s.part", j->dest);
+    if (!j->o->force && lstat(j->dest, &st) == 0)
+        return nk_err_set(&j->err, NK_EX_DATAERR,
+                          "%s exists (use --force to replace it)", j->dest);
+    return 0;
+}
+
+/* --continue: hash what DEST.part holds; *have gets its length. */
+static int
+hash_part(struct get_job *j, struct nk_sha256 *h, uint64_t *have)
+{
+    char *buf;
+    int fd = open(j->part, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    *have = 0;
+    if (fd < 0)
+        return errno == ENOENT ? 0 : file_err(&j->err, errno, "open", j->part);
+    buf = malloc(IO_BUF);
+    if (buf == NULL) {
+        close(fd);
+        return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+    }
+    while ((n = read(fd, buf, IO_BUF)) > 0) {
+        nk_sha256_update(h, buf, (size_t)n);
+        *have += (uint64_t)n;
+    }
+    free(buf);
+    close(fd);
+    return n < 0 ? file_err(&j->err, errno, "read", j->part) : 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Receive the body into DEST.part from j->start on. */
+static int
+get_body(struct get_job *j, struct conn *c, const struct head *h,
+         struct nk_sha256 *hs)
+{
+    struct nk_progress pr;
+    char *buf;
+    int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+
+    if (j->start == 0)
+        flags |= O_TRUNC;
+    fd = open(j->part, flags, 0644);
+    if (fd < 0)
+        return file_err(&j->err, errno, "create", j->part);
+    if (j->start > 0 && (ftruncate(fd, (off_t)j->start) < 0 ||
+                         lseek(fd, (off_t)j->start, SEEK_SET) < 0)) {
+        close(fd);
+        return file_err(&j->err, errno, "seek", j->part);
+    }
+    buf = malloc(IO_BUF);
+    if (buf == NULL) {
+        close(fd);
+        return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+    }
+    nk_progress_begin(&pr, !j->o->json, h->size, j->start);
+    while (j->received < h->length) {
+        uint64_t left = h->length - j->received;
+        ssize_t n =
+            body_read(c, j->o, buf, left < IO_BUF ? (size_t)left : IO_BUF);
+        if (n <= 0) {
+            nk_progress_end(&pr);
+            free(buf);
+            close(fd);
+            if (n < 0)
+                j->err = c->err;
+            else
+                nk_err_set(&j->err, NK_EX_IOERR,
+                           "receive: the server closed the connection");
+            return nk_err_set(&j->err, j->err.exit_code,
+                              "%s after %" PRIu64 " of %" PRIu64
+                              " bytes; partial data kept in %s (resume "
+                              "with --continue)",
+                              j->err.msg, j->start + j->received, h->size,
+                              j->part);
+        }
+        if (write_all(fd, buf, (size_t)n) < 0) {
+            int e = errno;
+            nk_progress_end(&pr);
+            free(buf);
+            close(fd);
+            unlink(j->part);
+            return file_err(&j->err, e, "write", j->part);
+        }
+        nk_sha256_update(hs, buf, (size_t)n);
+        j->received += (uint64_t)n;
+        nk_progress_update(&pr, j->start + j->received);
+    }
+    nk_progress_end(&pr);
+    free(buf);
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        int e = errno;
+        unlink(j->part);
+        return file_err(&j->err, e, "write", j->part);
+    }
+    return 0;
+}
+
+/* Put DEST.part in place: replacing DEST only with --force. */
+static int
+get_commit(struct get_job *j)
+{
+    if (j->o->force) {
+        if (rename(j->part, j->dest) < 0)
+            return file_err(&j->err, errno, "rename to", j->dest);
+        return 0;
+    }
+    if (renameat2(AT_FDCWD, j->part, AT_FDCWD, j->dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno == EINVAL || errno == ENOSYS) {
+        if (link(j->part, j->dest) == 0) {
+            unlink(j->part);
+            return 0;
+        }
+    }
+    if (errno == EEXIST)
+        return nk_err_set(&j->err, NK_EX_DATAERR,
+                          "%s appeared meanwhile (use --force); the file is "
+                          "in %s",
+                          j->dest, j->part);
+    return file_err(&j->err, errno, "rename to", j->dest);
+}
+
+/* One attempt from j->start. Returns 0, -1 (error in j->err), or 1 when
+ * the server says the partial file is longer than its file (restart). */
+static int
+get_once(struct get_job *j, struct nk_sha256 *hs)
+{
+    char line[NK_FS_LINE_MAX + 1];
+    struct conn *c = malloc(sizeof *c);
+    struct head h;
+    int n, rc = -1;
+
+    if (c == NULL)
+        return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+    n = nk_fs_build_get(line, sizeof line, j->o->path, j->start);
+    if (n < 0) {
+        free(c);
+        return nk_err_set(&j->err, NK_EX_DATAERR, "path too long");
+    }
+    if (conn_open(c, j->o, line, (size_t)n) < 0 ||
+        read_head(c, j->o, &h) < 0) {
+        j->err = c->err;
+    } else if (h.code == NK_FS_RANGE && j->start > 0) {
+        rc = 1;
+    } else if (h.code != NK_FS_OK) {
+        refused(&j->err, j->o, j->o->path, &h);
+    } else if (!h.have_sha || !h.have_length || h.offset != j->start ||
+               h.offset + h.length != h.size) {
+        nk_err_set(&j->err, NK_EX_PROTOCOL, "response: inconsistent head");
+    } else {
+        j->size = h.size;
+        memcpy(j->sha, h.sha, NK_SHA256_LEN);
+        rc = get_body(j, c, &h, hs);
+    }
+    if (c->fd >= 0)
+        nk_close(c->fd);
+    free(c);
+    return rc;
+}
+
+static int
+get_run(struct get_job *j)
+{
+    struct nk_sha256 hs;
+    uint8_t got[NK_SHA256_LEN];
+    int64_t t0 = nk_now_ms();
+    int rc;
+
+    if (get_dest(j) < 0)
+        return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        nk_sha256_init(&hs);
+        j->start = 0;
+        j->received = 0;
+        if (j->o->resume && attempt == 0 && hash_part(j, &hs, &j->start) < 0)
+            return -1;
+        rc = get_once(j, &hs);
+        if (rc <= 0)
+            break;
+        nk_diag("fileshare get",
+                "%s is longer than the remote file: "
+                "starting over",
+                j->part);
+    }
+    if (rc != 0)
+        return -1;
+    nk_sha256_final(&hs, got);
+    if (memcmp(got, j->sha, NK_SHA256_LEN) != 0) {
+        char a[NK_SHA256_HEXLEN + 1], b[NK_SHA256_HEXLEN + 1];
+        unlink(j->part);
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "checksum mismatch: got %s, server said %s; "
+                          "nothing saved",
+                          nk_sha256_hex(got, a), nk_sha256_hex(j->sha, b));
+    }
+    if (get_commit(j) < 0)
+        return -1;
+    j->ms = nk_now_ms() - t0;
+    return 0;
+}
+
+int
+fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
+{
+    struct copts o = {0};
+    struct get_job *j;
+    struct nk_out out;
+    char hex[NK_SHA256_HEXLEN + 1];
+    int rc =
+        parse_common(argc, argv, ctx, &o, fileshare_get_usage, ":p:o:fct:jh");
+
+    if (rc != 0)
+        return rc < 0 ? NK_EX_OK : rc;
+    if (o.path == NULL)
+        return nk_usage_error(ctx, "PATH is required");
+    if (o.extra != NULL)
+        return nk_usage_error(ctx, "unexpected argument '%s'", o.extra);
+    j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return NK_EX_SOFTWARE;
+    j->o = &o;
+    nk_net_init();
+    if (get_run(j) < 0) {
+        rc = j->err.exit_code ? j->err.exit_code : NK_EX_SOFTWARE;
+        if (rc == NK_EX_USAGE)
+            nk_usage_error(ctx, "%s", j->err.msg);
+        else
+            nk_diag("fileshare get", "%s", j->err.msg);
+        free(j);
+        return rc;
+    }
+    nk_out_init(&out, stdout, o.json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
+    nk_out_str(&out, "host", o.host);
+    nk_out_str(&out, "path", o.path);
+    nk_out_str(&out, "dest", j->dest);
+    nk_out_uint(&out, "size", j->size);
+    nk_out_uint(&out, "resumed_from", j->start);
+    nk_out_uint(&out, "received", j->received);
+    nk_out_str(&out, "sha256", nk_sha256_hex(j->sha, hex));
+    nk_out_bool(&out, "verified", 1);
+    nk_out_double(&out, "seconds", (double)j->ms / 1000.0, 3);
+    nk_out_double(&out, "mib_per_s",
+                  j->ms > 0 ? (double)j->received / 1048576.0 /
+                                  ((double)j->ms / 1000.0)
+                            : 0.0,
+                  1);
+    rc = nk_out_finish(&out) < 0 ? NK_EX_SOFTWARE : NK_EX_OK;
+    free(j);
+    return rc;
+}
+
+/* --- list --------------------------------------------------------------- */
+
+/* Read the LIST body and print one record per entry. */
+static int
+list_body(struct conn *c, const struct copts *o, const struct head *h,
+          struct nk_out *out)
+{
+    char line[3 * NK_FS_NAME_MAX + 64];
+    size_t ll = 0;
+    uint64_t left = h->length, count = 0;
+
+    nk_out_arr(out, "entries");
+    while (left > 0) {
+        char ch, type[8], name[NK_FS_NAME_MAX + 1];
+        uint64_t bytes;
+        ssize_t n = body_read(c, o, &ch, 1);
+        if (n <= 0)
+            return n < 0 ? -1
+                         : nk_err_set(&c->err, NK_EX_IOERR,
+                                      "receive: the listing was cut short");
+        left--;
+        if (ch != '\n') {
+            if (ll + 1 >= sizeof line)
+                return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                                  "response: listing line too long");
+            line[ll++] = ch;
+            continue;
+        }
+        if (nk_fs_parse_entry(line, ll, type, &bytes, name) < 0)
+            return nk_err_set(&c->err, NK_EX_PROTOCOL,
+                              "response: bad listing line");
+        ll = 0;
+        nk_out_obj(out, NULL);
+        nk_out_str(out, "name", name);
+        nk_out_str(out, "type", type);
+        nk_out_uint(out, "size", bytes);
+        nk_out_close(out);
+        count++;
+    }
+    nk_out_close(out);
+    nk_out_uint(out, "count", count);
+    return 0;
+}
+
+int
+fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
+{
+    struct copts o = {0};
+    struct conn *c;
+    struct head h;
+    struct nk_out out;
+    char line[NK_FS_LINE_MAX + 1];
+    const char *dir;
+    int n, rc = parse_common(argc, argv, ctx, &o, fileshare_list_usage,
+                             ":p:t:jh");
+
+    if (rc != 0)
+        return rc < 0 ? NK_EX_OK : rc;
+    if (o.extra != NULL)
+        return nk_usage_error(ctx, "unexpected argument '%s'", o.extra);
+    dir = o.path ? o.path : ".";
+    n = nk_fs_build_list(line, sizeof line, dir);
+    if (n < 0)
+        return nk_usage_error(ctx, "DIR is too long");
+    c = malloc(sizeof *c);
+    if (c == NULL)
+        return NK_EX_SOFTWARE;
+    nk_net_init();
+    rc = NK_EX_OK;
+    if (conn_open(c, &o, line, (size_t)n) < 0 || read_head(c, &o, &h) < 0) {
+        rc = c->err.exit_code;
+    } else if (h.code != NK_FS_OK) {
+        refused(&c->err, &o, dir, &h);
+        rc = c->err.exit_code;
+    } else {
+        nk_out_init(&out, stdout, o.json ? NK_OUT_JSON : NK_OUT_TEXT,
+                    ctx->color);
+        nk_out_str(&out, "host", o.host);
+        nk_out_str(&out, "dir", dir);
+        if (list_body(c, &o, &h, &out) < 0)
+            rc = c->err.exit_code;
+        nk_out_bool(&out, "truncated", h.truncated);
+        if (nk_out_finish(&out) < 0 && rc == NK_EX_OK)
+            rc = NK_EX_SOFTWARE;
+    }
+    if (rc != NK_EX_OK)
+        nk_diag("fileshare list", "%s", c->err.msg);
+    if (c->fd >= 0)
+        nk_close(c->fd);
+    free(c);
+    return rc;
+}
+
+/* --- put ---------------------------------------------------------------- */
+
+struct put_job {
+    struct copts *o;
+    char remote[NK_FS_PATH_MAX + 1];
+    uint64_t size;
+    uint8_t sha[NK_SHA256_LEN];
+    struct nk_err err;
+};
+
+static int
+put_hash(struct put_job *p, int fd)
+{
+    struct nk_sha256 h;
+    char *buf = malloc(IO_BUF);
+    ssize_t n;
+
+    if (buf == NULL)
+        return nk_err_set(&p->err, NK_EX_SOFTWARE, "out of memory");
+    nk_sha256_init(&h);
+    p->size = 0;
+    while ((n = read(fd, buf, IO_BUF)) > 0) {
+        nk_sha256_update(&h, buf, (size_t)n);
+        p->size += (uint64_t)n;
+    }
+    free(buf);
+    if (n < 0)
+        return file_err(&p->err, errno, "read", p->o->path);
+    nk_sha256_final(&h, p->sha);
+    return lseek(fd, 0, SEEK_SET) < 0
+               ? file_err(&p->err, errno, "seek", p->o->path)
+               : 0;
+}
+
+static int
+put_send(struct put_job *p, struct conn *c, int fd)
+{
+    struct nk_progress pr;
+    char *buf = malloc(IO_BUF);
+    uint64_t sent = 0;
+
+    if (buf == NULL)
+        return nk_err_set(&p->err, NK_EX_SOFTWARE, "out of memory");
+    nk_progress_begin(&pr, !p->o->json, p->size, 0);
+    while (sent < p->size) {
+        ssize_t n = read(fd, buf, IO_BUF);
+        if (n <= 0) {
+            nk_progress_end(&pr);
+            free(buf);
+            return n < 0 ? file_err(&p->err, errno, "read", p->o->path)
+                         : nk_err_set(&p->err, NK_EX_IOERR,
+                                      "read %s: the file shrank", p->o->path);
+        }
+        if ((uint64_t)n > p->size - sent)
+            n = (ssize_t)(p->size - sent);
+        if (nk_send_all(c->fd, buf, (size_t)n, p->o->timeout_ms, &c->err) <
+            0) {
+            nk_progress_end(&pr);
+            free(buf);
+            p->err = c->err;
+            return -1;
+        }
+        sent += (uint64_t)n;
+        nk_progress_update(&pr, sent);
+    }
+    nk_progress_end(&pr);
+    free(buf);
+    return 0;
+}
+
+static int
+put_run(struct put_job *p)
+{
+    char line[NK_FS_LINE_MAX + 1], base[NK_FS_NAME_MAX + 1];
+    struct conn *c;
+    struct head h;
+    int fd, n, rc = -1;
+    const char *r = p->o->extra;
+
+    base_name(p->o->path, base, sizeof base);
+    if (r == NULL || r[0] == '\0')
+        snprintf(p->remote, sizeof p->remote, "%s", base);
+    else if (r[strlen(r) - 1] == '/')
+        snprintf(p->remote, sizeof p->remote, "%s%s", r, base);
+    else
+        snprintf(p->remote, sizeof p->remote, "%s", r);
+    fd = open(p->o->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return file_err(&p->err, errno, "open", p->o->path);
+    if (put_hash(p, fd) < 0) {
+        close(fd);
+        return -1;
+    }
+    n = nk_fs_build_put(line, sizeof line, p->remote, p->size, p->sha);
+    c = malloc(sizeof *c);
+    if (n < 0 || c == NULL) {
+        close(fd);
+        free(c);
+        return nk_err_set(&p->err, NK_EX_DATAERR, "REMOTE is too long");
+    }
+    if (conn_open(c, p->o, line, (size_t)n) < 0 || read_head(c, p->o, &h) < 0)
+        p->err = c->err;
+    else if (h.code != NK_FS_CONTINUE)
+        refused(&p->err, p->o, p->remote, &h);
+    else if (put_send(p, c, fd) == 0 && read_head(c, p->o, &h) < 0)
+        p->err = c->err;
+    else if (p->err.msg[0] == '\0' && h.code != NK_FS_CREATED)
+        refused(&p->err, p->o, p->remote, &h);
+    else if (p->err.msg[0] == '\0')
+        rc = 0;
+    close(fd);
+    if (c->fd >= 0)
+        nk_close(c->fd);
+    free(c);
+    return rc;
+}
+
+int
+fileshare_put(int argc, char **argv, struct nk_ctx *ctx)
+{
+    struct copts o = {0};
+    struct put_job *p;
+    struct nk_out out;
+    char hex[NK_SHA256_HEXLEN + 1];
+    int rc = parse_common(argc, argv, ctx, &o, fileshare_put_usage, ":p:t:jh");
+
+    if (rc != 0)
+        return rc < 0 ? NK_EX_OK : rc;
+    if (o.path == NULL)
+        return nk_usage_error(ctx, "FILE is required");
+    p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NK_EX_SOFTWARE;
+    p->o = &o;
+    nk_net_init();
+    if (put_run(p) < 0) {
+        rc = p->err.exit_code ? p->err.exit_code : NK_EX_SOFTWARE;
+        nk_diag("fileshare put", "%s", p->err.msg);
+        free(p);
+        return rc;
+    }
+    nk_out_init(&out, stdout, o.json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
+    nk_out_str(&out, "host", o.host);
+    nk_out_str(&out, "file", o.path);
+    nk_out_str(&out, "remote", p->remote);
+    nk_out_uint(&out, "size", p->size);
+    nk_out_str(&out, "sha256", nk_sha256_hex(p->sha, hex));
+    nk_out_bool(&out, "verified", 1);
+    rc = nk_out_finish(&out) < 0 ? NK_EX_SOFTWARE : NK_EX_OK;
+    free(p);
+    return rc;
+}

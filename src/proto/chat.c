@@ -1,0 +1,257 @@
+/* The chat line protocol: pure functions over bytes, shared by the room
+ * server and the client. See include/netkit/chat.h and docs/chat.md. */
+#include "netkit/chat.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netkit/out.h"
+
+const char nk_chat_help_text[] =
+    "commands:\n"
+    "  /nick NAME  change your nickname (no spaces, no ':', 32 bytes)\n"
+    "  /who        who is in the room\n"
+    "  /help       this text\n"
+    "  /quit       leave (so do bye, byebye, bubye, bye bye, tata, see you)\n"
+    "  //text      send a line that starts with '/'";
+
+void
+nk_chat_asm_init(struct nk_chat_asm *a, char *buf, size_t cap)
+{
+    memset(a, 0, sizeof *a);
+    a->buf = buf;
+    a->cap = cap;
+}
+
+/* Keep one byte of the current line, or note that the line is cut: past
+ * the bound bytes are only counted out, so memory stays cap. */
+static void
+keep(struct nk_chat_asm *a, char c)
+{
+    if (a->len < a->cap)
+        a->buf[a->len++] = c;
+    else
+        a->cut = 1;
+}
+
+size_t
+nk_chat_asm_feed(struct nk_chat_asm *a, const char *p, size_t n,
+                 struct nk_chat_line *line, int *got)
+{
+    size_t i;
+
+    *got = 0;
+    if (a->pending) {
+        a->pending = 0;
+        a->len = 0;
+        a->cut = 0;
+    }
+    for (i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '\n') {
+            /* LF ends a line; a CR LF pair is one line end, so a CR kept
+             * just before the LF is dropped (it is never counted as
+             * cutting the line: a line of exactly cap bytes plus CR LF is
+             * whole). */
+            if (a->len > 0 && a->buf[a->len - 1] == '\r')
+                a->len--;
+            a->pending = 1;
+            line->text = a->buf;
+            line->len = a->len;
+            line->cut = a->cut;
+            *got = 1;
+            return i + 1;
+        }
+        if (a->len == a->cap && c == '\r' && !a->cut) {
+            /* A CR at the bound may still be half of CR LF: look at the
+             * next byte before calling the line cut. */
+            if (i + 1 < n && p[i + 1] == '\n')
+                continue;
+            if (i + 1 == n) {
+                /* Undecided at the end of this chunk: drop the CR and
+                 * let a following LF end the line whole; anything else
+                 * will find the line full and cut it. */
+                continue;
+            }
+        }
+        keep(a, c);
+    }
+    return n;
+}
+
+int
+nk_chat_asm_finish(struct nk_chat_asm *a, struct nk_chat_line *line)
+{
+    if (a->pending || (a->len == 0 && !a->cut))
+        return 0;
+    if (a->len > 0 && a->buf[a->len - 1] == '\r')
+        a->len--;
+    a->pending = 1;
+    line->text = a->buf;
+    line->len = a->len;
+    line->cut = a->cut;
+    return 1;
+}
+
+static int
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+           c == '\f';
+}
+
+/* Trim white space on both sides of s[0..*n); returns the new start. */
+static const char *
+trim(const char *s, size_t *n)
+{
+    while (*n > 0 && is_space(s[0])) {
+        s++;
+        (*n)--;
+    }
+    while (*n > 0 && is_space(s[*n - 1]))
+        (*n)--;
+    return s;
+}
+
+static int
+lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* ASCII case-insensitive equality of s[0..n) and the C string w. */
+static int
+same_word(const char *s, size_t n, const char *w)
+{
+    size_t i;
+
+    for (i = 0; i < n && w[i] != '\0'; i++)
+        if (lower((unsigned char)s[i]) != w[i])
+            return 0;
+    return i == n && w[i] == '\0';
+}
+
+int
+nk_chat_is_bye(const char *s, size_t n)
+{
+    /* The lesson's list, word for word (seed 003's `l`). */
+    static const char *const words[] = {"bye",     "byebye", "bubye",
+                                        "bye bye", "tata",   "see you"};
+
+    s = trim(s, &n);
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (same_word(s, n, words[i]))
+            return 1;
+    return 0;
+}
+
+int
+nk_chat_nick_check(const char *s, size_t n, const char **why)
+{
+    const char *dummy;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    if (why == NULL)
+        why = &dummy;
+    if (n == 0)
+        return *why = "empty nickname", -1;
+    if (n > NK_CHAT_NICK_MAX)
+        return *why = "nickname longer than 32 bytes", -1;
+    while (i < n) {
+        size_t k = nk_utf8_seq(u + i, n - i);
+        if (k == 0)
+            return *why = "nickname is not valid utf-8", -1;
+        if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+            return *why = "control byte in nickname", -1;
+        if (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+            return *why = "control character in nickname", -1;
+        if (u[i] == ' ')
+            return *why = "space in nickname", -1;
+        if (u[i] == ':')
+            return *why = "':' in nickname", -1;
+        i += k;
+    }
+    return 0;
+}
+
+size_t
+nk_chat_sanitize(const char *s, size_t n, char *out, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+
+    if (cap == 0)
+        return 0;
+    while (i < n) {
+        size_t k = nk_utf8_seq(u + i, n - i);
+        char esc[8];
+        size_t elen = 0;
+
+        if (k == 1 && ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f))
+            elen = (size_t)snprintf(esc, sizeof esc, "\\x%02x", u[i]);
+        else if (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+            /* C1 controls encoded as UTF-8 (U+0080..U+009F): CSI is
+             * U+009B, which some terminals obey. */
+            elen = (size_t)snprintf(esc, sizeof esc, "\\u%04x", u[i + 1]);
+        else if (k == 0)
+            elen = (size_t)snprintf(esc, sizeof esc, "\\x%02x", u[i]);
+        if (elen > 0) {
+            if (o + elen >= cap)
+                break;
+            memcpy(out + o, esc, elen);
+            o += elen;
+            i += 1 + (k == 2);
+            continue;
+        }
+        if (o + k >= cap)
+            break;
+        memcpy(out + o, s + i, k);
+        o += k;
+        i += k;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+void
+nk_chat_parse(const char *s, size_t n, struct nk_chat_cmd *cmd)
+{
+    static const struct {
+        const char *word;
+        enum nk_chat_kind kind;
+    } cmds[] = {{"/nick", NK_CHAT_NICK},
+                {"/who", NK_CHAT_WHO},
+                {"/help", NK_CHAT_HELP},
+                {"/quit", NK_CHAT_QUIT}};
+    const char *t;
+    size_t tn = n, w = 0;
+
+    memset(cmd, 0, sizeof *cmd);
+    t = trim(s, &tn);
+    if (tn == 0) {
+        cmd->kind = NK_CHAT_EMPTY;
+        return;
+    }
+    if (t[0] != '/' || (tn > 1 && t[1] == '/')) {
+        /* A message keeps its own spacing; "//x" sends "/x". */
+        cmd->kind = nk_chat_is_bye(s, n) ? NK_CHAT_BYE : NK_CHAT_TEXT;
+        cmd->arg = t[0] == '/' ? t + 1 : s;
+        cmd->arglen = t[0] == '/' ? tn - 1 : n;
+        return;
+    }
+    while (w < tn && !is_space(t[w]))
+        w++;
+    cmd->kind = NK_CHAT_UNKNOWN;
+    cmd->arg = t;
+    cmd->arglen = w;
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (!same_word(t, w, cmds[i].word))
+            continue;
+        cmd->kind = cmds[i].kind;
+        cmd->arglen = tn - w;
+        cmd->arg = trim(t + w, &cmd->arglen);
+        return;
+    }
+}

@@ -1,0 +1,518 @@
+#!/usr/bin/env bash
+# netkit chat through the real binary: the one-to-one chat of the lesson
+# (operator console on a pipe, one netkit client), bye words, a room of
+# three, an nc client, a client that never reads, long and binary lines,
+# clients killed mid-line, nick clashes, a full room, SIGTERM, the JSON
+# transcript, and an interactive check under tmux. Python drives the
+# multi-client scenes (scenes.py below); every server listens on 127.0.0.1
+# port 0 under timeout(1) and is killed on the way out.
+. "$(dirname "$0")/lib.sh" "$@"
+
+SCENES=$NK_TMP/scenes.py
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+# --- options ------------------------------------------------------------
+
+run_nk chat --help
+check_eq "--help exit 0" "$RC" 0
+check_contains "--help usage" "$OUT" "usage: netkit chat serve|connect"
+run_nk help chat
+check_contains "help chat" "$OUT" "usage: netkit chat"
+run_nk chat serve
+check_eq "serve without --port: 64" "$RC" 64
+check_contains "serve without --port: says so" "$ERR" "netkit chat serve: --port is required"
+run_nk chat connect 127.0.0.1
+check_eq "connect without --port: 64" "$RC" 64
+run_nk chat connect 127.0.0.1 --port 1 --name 'bad nick'
+check_eq "connect bad --name: 64" "$RC" 64
+run_nk chat connect nosuch.invalid --port 1
+check_eq "connect unknown host: 68" "$RC" 68
+
+# A refused connection: a port that was just free.
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run_nk chat connect 127.0.0.1 --port "$PORT" </dev/null
+check_eq "connect refused: 69" "$RC" 69
+check_contains "connect refused: says so" "$ERR" "connection refused"
+
+# --- the scenes ----------------------------------------------------------
+
+cat >"$SCENES" <<'PY'
+import json, os, re, select, signal, socket, subprocess, sys, time
+
+NK = sys.argv[1]
+procs = []
+
+def start_server(*args, console=False, out=False):
+    """The transcript is read only when asked for (console or out): a
+    stdout pipe nobody reads would fill and stall the room, as any log."""
+    stdin = subprocess.PIPE if console else subprocess.DEVNULL
+    stdout = subprocess.PIPE if console or out else subprocess.DEVNULL
+    p = subprocess.Popen(["timeout", "-k", "5", "120", NK, "chat", "serve",
+                          "--port", "0", "--bind", "127.0.0.1"] + list(args),
+                         stdin=stdin, stdout=stdout,
+                         stderr=subprocess.PIPE)
+    procs.append(p)
+    end = time.time() + 10
+    err = b""
+    while time.time() < end:
+        r, _, _ = select.select([p.stderr], [], [], 0.5)
+        if r:
+            c = os.read(p.stderr.fileno(), 4096)
+            if not c:
+                break
+            err += c
+            m = re.search(rb"netkit chat: listening on 127\.0\.0\.1:(\d+)", err)
+            if m:
+                p.port = int(m.group(1))
+                return p
+    raise SystemExit("server not ready: %r" % err)
+
+def stop(p, sig=signal.SIGTERM):
+    """Signal netkit itself (timeout(1)'s child), wait, return status."""
+    kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                          text=True).stdout.split()
+    try:
+        os.kill(int(kids[0]) if kids else p.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        return p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait()
+
+def connect_nk(*args, nick=None):
+    cmd = ["timeout", "-k", "5", "60", NK, "chat", "connect", "127.0.0.1"]
+    cmd += list(args)
+    if nick:
+        cmd += ["--name", nick]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    procs.append(p)
+    return p
+
+class Raw:
+    """A line client on a plain socket, as nc would be."""
+    def __init__(self, port, nick=None, rcvbuf=None):
+        self.s = socket.socket()
+        if rcvbuf:
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.connect(("127.0.0.1", port))
+        self.buf = b""
+        self.lines = []
+        if nick:
+            self.send("/nick " + nick)
+            self.expect("* you are now known as ")
+    def send(self, line):
+        if isinstance(line, str):
+            line = line.encode()
+        self.s.sendall(line + b"\n")
+    def pump(self, timeout=0.2):
+        r, _, _ = select.select([self.s], [], [], timeout)
+        if not r:
+            return True
+        try:
+            c = self.s.recv(65536)
+        except ConnectionError:
+            c = b""
+        if not c:
+            return False
+        self.buf += c
+        while b"\n" in self.buf:
+            l, self.buf = self.buf.split(b"\n", 1)
+            self.lines.append(l)
+        return True
+    def expect(self, text, timeout=10):
+        """Wait for a line that contains text; returns it."""
+        t = text.encode() if isinstance(text, str) else text
+        end = time.time() + timeout
+        i = 0
+        while True:
+            while i < len(self.lines):
+                if t in self.lines[i]:
+                    return self.lines[i]
+                i += 1
+            if time.time() > end or not self.pump():
+                raise AssertionError("no line with %r in %r" %
+                                     (t, self.lines[-8:]))
+    def until_closed(self, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if not self.pump():
+                return True
+        return False
+
+def read_until(p, text, timeout=10):
+    """Read a process's stdout until a line contains text."""
+    end = time.time() + timeout
+    out = getattr(p, "acc", b"")
+    while text.encode() not in out:
+        if time.time() > end:
+            raise AssertionError("no %r in %r" % (text, out[-400:]))
+        r, _, _ = select.select([p.stdout], [], [], 0.2)
+        if r:
+            c = os.read(p.stdout.fileno(), 65536)
+            if not c:
+                raise AssertionError("eof before %r in %r" % (text, out[-400:]))
+            out += c
+    p.acc = out
+    return out.decode(errors="replace")
+
+def drain(p, timeout=10):
+    out = getattr(p, "acc", b"")
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([p.stdout], [], [], 0.2)
+        if r:
+            c = os.read(p.stdout.fileno(), 65536)
+            if not c:
+                break
+            out += c
+    p.acc = out
+    return out.decode(errors="replace")
+
+def say(p, line):
+    p.stdin.write(line.encode() + b"\n")
+    p.stdin.flush()
+
+# ---------------------------------------------------------------- scenes
+
+def one_to_one():
+    srv = start_server("--name", "op", console=True)
+    cli = connect_nk("--port", str(srv.port), nick="alice")
+    read_until(srv, "* alice joined")
+    say(cli, "hello op")
+    read_until(srv, "alice: hello op")
+    say(srv, "hi alice, how are you")
+    read_until(cli, "op: hi alice, how are you")
+    say(cli, "fine")
+    read_until(srv, "alice: fine")
+    say(cli, "Bye")                      # the client's bye word ends its talk
+    read_until(srv, "* alice left")
+    assert cli.wait(10) == 0, "client exit %s" % cli.returncode
+    out = drain(cli, 1)
+    assert "* bye, alice" in out, out
+    # A second client; the operator's bye closes the room.
+    cli2 = connect_nk("--port", str(srv.port), nick="bob")
+    read_until(srv, "* bob joined")
+    say(srv, "  See You ")
+    read_until(cli2, "op:   See You")
+    read_until(cli2, "* op closed the room")
+    assert cli2.wait(10) == 0, "client2 exit %s" % cli2.returncode
+    assert srv.wait(10) == 0, "server exit %s" % srv.returncode
+    return "both ways, client bye, operator bye closes the room"
+
+def bye_words():
+    srv = start_server()
+    words = ["bye", "byebye", "bubye", "bye bye", "tata", "see you",
+             "  BYE  ", "Tata\r", "SEE YOU"]
+    watcher = Raw(srv.port, "watcher")
+    for i, w in enumerate(words):
+        c = Raw(srv.port, "b%d" % i)
+        c.send(w)
+        c.expect("* bye, b%d" % i)
+        assert c.until_closed(), "not closed after %r" % w
+        watcher.expect("* b%d left" % i)
+    # Not bye words: the talk goes on.
+    c = Raw(srv.port, "stay")
+    for w in ["goodbye", "bye!", "bye  bye", "see you later"]:
+        c.send(w)
+        watcher.expect("stay: " + w)
+    c.send("/quit")
+    c.expect("* bye, stay")
+    assert c.until_closed()
+    watcher.expect("* stay left")
+    assert stop(srv) == 0
+    return "%d bye words close, 4 near misses do not" % len(words)
+
+def room_of_three():
+    srv = start_server("--no-console")
+    cs = [Raw(srv.port, n) for n in ("ann", "ben", "cat")]
+    n = 30
+    for i in range(n):
+        for c, name in zip(cs, ("ann", "ben", "cat")):
+            c.send("%s line %d" % (name, i))
+    for c, me in zip(cs, ("ann", "ben", "cat")):
+        for other in ("ann", "ben", "cat"):
+            if other != me:
+                c.expect("%s: %s line %d" % (other, other, n - 1))
+        for other in ("ann", "ben", "cat"):
+            got = [l for l in c.lines if l.startswith(other.encode() + b": ")]
+            want = [("%s: %s line %d" % (other, other, i)).encode()
+                    for i in range(n)] if other != me else []
+            assert got == want, "%s saw %s: %r" % (me, other, got[:3])
+    cs[0].send("/who")
+    who = cs[0].expect("* in the room:")
+    assert b"ann" in who and b"ben" in who and b"cat" in who, who
+    cs[0].send("/help")
+    cs[0].expect("/nick NAME")
+    cs[0].send("/frob")
+    cs[0].expect("* unknown command /frob")
+    assert stop(srv) == 0
+    for c in cs:
+        c.expect("* the room is closing (SIGTERM)")
+        assert c.until_closed()
+    return "3 x %d lines, each in order, own lines not echoed" % n
+
+def nc_client():
+    srv = start_server("--no-console")
+    raw = Raw(srv.port, "raw")
+    nc = subprocess.Popen(["timeout", "20", "nc", "127.0.0.1", str(srv.port)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    procs.append(nc)
+    say(nc, "/nick ncuser")
+    raw.expect("* ncuser joined")
+    say(nc, "hello from nc")
+    raw.expect("ncuser: hello from nc")
+    raw.send("hi nc")
+    read_until(nc, "raw: hi nc")
+    say(nc, "/quit")
+    read_until(nc, "* bye, ncuser")
+    nc.stdin.close()
+    assert nc.wait(10) == 0
+    raw.expect("* ncuser left")
+    # nc without a nick: a guest, joined at its first line.
+    nc2 = subprocess.Popen(["timeout", "20", "nc", "127.0.0.1", str(srv.port)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    procs.append(nc2)
+    read_until(nc2, "* welcome")
+    say(nc2, "anyone?")
+    line = raw.expect(b": anyone?").decode()
+    assert re.match(r"guest\d+: anyone\?$", line), line
+    nc2.stdin.close()
+    raw.expect("left")
+    assert stop(srv) == 0
+    return "nc joins, talks both ways, /quit; a guest nc"
+
+def stuck_client():
+    srv = start_server("--no-console")
+    stuck = Raw(srv.port, "stuck", rcvbuf=4096)
+    a = Raw(srv.port, "talker")
+    b = Raw(srv.port, "listener")
+    n, body = 600, "x" * 1500
+    t0 = time.time()
+    for i in range(n):
+        a.send("%d %s" % (i, body))
+        b.pump(0)
+        a.pump(0)
+    b.expect("talker: %d " % (n - 1), timeout=30)
+    got = [l for l in b.lines if l.startswith(b"talker: ")]
+    assert len(got) == n, len(got)
+    b.expect("* stuck left (too slow", timeout=10)
+    a.expect("* stuck left (too slow", timeout=10)
+    # The stuck one finds the notice at the end of what it had queued.
+    stuck.s.setblocking(False)
+    tail = b""
+    end = time.time() + 10
+    while time.time() < end:
+        try:
+            c = stuck.s.recv(1 << 20)
+        except BlockingIOError:
+            time.sleep(0.05)
+            continue
+        except ConnectionError:
+            break
+        if not c:
+            break
+        tail += c
+    assert b"* disconnected: too slow" in tail[-200:], tail[-200:]
+    a.send("still here")
+    b.expect("talker: still here")
+    dt = time.time() - t0
+    assert stop(srv) == 0
+    return "%d x 1.5 KB lines delivered in %.1f s, stuck reader dropped" % (n, dt)
+
+def long_and_binary():
+    srv = start_server("--no-console")
+    snd = Raw(srv.port, "bin")
+    rcv = Raw(srv.port, "rcv")
+    snd.send("y" * 10000)
+    snd.send("after")
+    line = rcv.expect("bin: yyy")
+    assert line == b"bin: " + b"y" * 4096, len(line)
+    rcv.expect("bin: after")
+    snd.expect("* your line was cut to 4096 bytes")
+    snd.send(b"esc\x1b[31mred\x00nul\xff\xc3\xa9\xc2\x9b\x07\tok")
+    line = rcv.expect("bin: esc")
+    want = b"bin: esc\\x1b[31mred\\x00nul\\xff\xc3\xa9\\u009b\\x07\tok"
+    assert line == want, line
+    snd.send(b"crlf\r")
+    line = rcv.expect("bin: crlf")
+    assert line == b"bin: crlf", line
+    # A megabyte without a newline, then one: cut, memory bounded.
+    snd.s.sendall(b"z" * (1 << 20) + b"\nend\n")
+    rcv.expect("bin: end")
+    for l in rcv.lines:
+        assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", l), l[:60]
+        l.decode("utf-8")
+    assert stop(srv) == 0
+    return "10000-byte and 1 MiB lines cut to 4096, controls escaped"
+
+def killed_mid_line():
+    srv = start_server("--no-console")
+    watch = Raw(srv.port, "watch")
+    # A socket reset mid-line: the half line is never delivered.
+    v = Raw(srv.port, "victim")
+    v.s.sendall(b"half a li")
+    time.sleep(0.2)
+    v.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                   b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    v.s.close()
+    watch.expect("* victim left (connection lost)")
+    assert not any(b"half a li" in l for l in watch.lines)
+    # A netkit client killed with SIGKILL while a line is half typed.
+    k = connect_nk("--port", str(srv.port), nick="k9")
+    watch.expect("* k9 joined")
+    k.stdin.write(b"never finish")
+    k.stdin.flush()
+    time.sleep(0.2)
+    kids = subprocess.run(["pgrep", "-P", str(k.pid)], capture_output=True,
+                          text=True).stdout.split()
+    os.kill(int(kids[0]), signal.SIGKILL)
+    watch.expect("* k9 left")
+    assert not any(b"never finish" in l for l in watch.lines)
+    watch.send("/who")
+    who = watch.expect("* in the room:")
+    assert b"k9" not in who and b"victim" not in who, who
+    assert stop(srv) == 0
+    return "reset and SIGKILL announced as leaves, half lines dropped"
+
+def nicks_and_limits():
+    srv = start_server("--no-console", "--max-clients", "3", "--name", "op")
+    a = Raw(srv.port, "same")
+    b = Raw(srv.port)
+    b.send("/nick same")
+    b.expect("* you are now known as same2")
+    b.send("/nick SAME")
+    b.expect("* SAME is taken")
+    b.send("/nick op")
+    b.expect("* op is taken")
+    b.send("/nick bad\x1bnick")
+    b.expect("* control byte in nickname")
+    b.send("/nick renamed")
+    a.expect("* same2 is now known as renamed")
+    c = Raw(srv.port, "third")
+    d = socket.create_connection(("127.0.0.1", srv.port))
+    d.settimeout(5)
+    assert b"room is full" in d.recv(1000)
+    assert stop(srv) == 0
+    return "clash suffix at join, refusal at rename, room full"
+
+def json_transcript():
+    srv = start_server("--no-console", "--json", out=True)
+    a = Raw(srv.port, "jay")
+    a.send("quote \" and \x1b")
+    a.send("bye")
+    a.expect("* bye, jay")
+    assert stop(srv) == 0
+    ev = [json.loads(l) for l in srv.stdout.read().decode().splitlines()]
+    kinds = [e["event"] for e in ev]
+    assert kinds == ["join", "message", "message", "leave", "close"], kinds
+    assert ev[1]["text"] == "quote \" and \\x1b", ev[1]
+    assert ev[4]["reason"] == "SIGTERM", ev[4]
+    return "events %s" % ",".join(kinds)
+
+def client_wait():
+    srv = start_server("--name", "op", console=True)
+    p2 = subprocess.Popen(["timeout", "30", NK, "chat", "connect", "127.0.0.1",
+                           "--port", str(srv.port), "--name", "quick",
+                           "--wait", "0"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE)
+    procs.append(p2)
+    p2.stdin.write(b"one\ntwo\n")
+    p2.stdin.close()                   # --wait 0: leave at the end of input
+    assert p2.wait(10) == 0
+    out = read_until(srv, "* quick left")
+    assert "quick: one" in out and "quick: two" in out, out
+    p = subprocess.Popen(["timeout", "30", NK, "chat", "connect", "127.0.0.1",
+                          "--port", str(srv.port), "--name", "pipe"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    procs.append(p)
+    p.stdin.write(b"question?\n")
+    p.stdin.close()                    # end of input: waits for an answer
+    read_until(srv, "pipe: question?")
+    time.sleep(0.5)
+    assert p.poll() is None, "left before the answer"
+    say(srv, "answer")
+    say(srv, "tata")                   # the operator's bye closes the room
+    rc = p.wait(10)
+    out = drain(p, 1)
+    assert rc == 0, "exit %d: %s" % (rc, out)
+    assert "op: answer" in out and "op: tata" in out, out
+    assert srv.wait(10) == 0
+    return "--wait 0 leaves; a pipe client waits for the answer and a bye"
+
+scenes = {f.__name__: f for f in (one_to_one, bye_words, room_of_three,
+          nc_client, stuck_client, long_and_binary, killed_mid_line,
+          nicks_and_limits, json_transcript, client_wait)}
+name = sys.argv[2]
+try:
+    print("PASS " + scenes[name]())
+except Exception as e:
+    print("FAIL %s: %s" % (type(e).__name__, str(e)[:400]))
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+PY
+
+for scene in one_to_one bye_words room_of_three nc_client stuck_client \
+    long_and_binary killed_mid_line nicks_and_limits json_transcript \
+    client_wait; do
+    res=$(timeout 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
+    case "$res" in
+    PASS*) nk_ok "$scene: ${res#PASS }" ;;
+    *) nk_not_ok "$scene" "$res" ;;
+    esac
+done
+
+# --- interactive: a half-typed line survives incoming lines (tmux) ---------
+
+if ! command -v tmux >/dev/null; then
+    nk_ok "tmux check skipped: tmux is not installed"
+else
+    nk_start_server tmuxroom "$NK" chat serve --port 0 --bind 127.0.0.1 --no-console
+    SOCK=$NK_TMP/tmux.sock
+    # --foreground: the client must be in the terminal's foreground process
+    # group to set its mode (else SIGTTOU stops it).
+    NKABS=$(realpath "$NK")
+    tmux -S "$SOCK" new-session -d -x 100 -y 20 \
+        "timeout --foreground 60 $NKABS chat connect 127.0.0.1 --port $SERVER_PORT --name typist; sleep 5"
+    # Wait for the prompt, then type half a line without Enter.
+    for i in $(seq 1 100); do
+        tmux -S "$SOCK" capture-pane -p | grep -q 'typist> ' && break
+        sleep 0.05
+    done
+    tmux -S "$SOCK" send-keys -l 'half typed'
+    "$PY" - "$SERVER_PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"/nick other\n")
+for i in range(3):
+    s.sendall(b"incoming %d \x1b[2J\n" % i)
+    time.sleep(0.2)
+time.sleep(0.5)
+PY
+    SCREEN=$(tmux -S "$SOCK" capture-pane -p)
+    check_contains "tmux: incoming line shown" "$SCREEN" "other: incoming 2 \\x1b[2J"
+    LAST=$(printf '%s\n' "$SCREEN" | grep -v '^$' | tail -n 1)
+    check_eq "tmux: half-typed line redrawn intact below" "$LAST" "typist> half typed"
+    tmux -S "$SOCK" send-keys -l ' line'
+    tmux -S "$SOCK" send-keys Enter
+    for i in $(seq 1 100); do
+        grep -q 'typist: half typed line' "$NK_TMP/tmuxroom.out" && break
+        sleep 0.05
+    done
+    check_contains "tmux: finished line reached the room" \
+        "$(cat "$NK_TMP/tmuxroom.out")" "typist: half typed line"
+    tmux -S "$SOCK" send-keys C-d
+    sleep 0.5
+    check_contains "tmux: Ctrl-D leaves" "$(cat "$NK_TMP/tmuxroom.out")" "* typist left"
+    tmux -S "$SOCK" kill-server 2>/dev/null
+    nk_stop_server "$SERVER_PID"
+    check_eq "tmux room: SIGTERM exit 0" "$STOP_STATUS" 0
+fi
+
+nk_done

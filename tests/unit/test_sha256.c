@@ -1,0 +1,168 @@
+/* SHA-256 against the FIPS 180-4 / NIST example vectors, in one call and
+ * fed in pieces, with the portable code and the hardware path alike. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "netkit/sha256.h"
+
+struct vec {
+    const char *msg;
+    size_t repeat; /* msg repeated this many times */
+    const char *hex;
+};
+
+static const struct vec vectors[] = {
+    {"", 1,
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+    {"abc", 1,
+     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmno"
+     "pjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+     1, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+    {"a", 1000000,
+     "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+};
+
+static void
+check_vectors(void)
+{
+    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+        const struct vec *v = &vectors[i];
+        size_t n = strlen(v->msg);
+        struct nk_sha256 s;
+        uint8_t d[NK_SHA256_LEN];
+        char hex[NK_SHA256_HEXLEN + 1];
+
+        nk_sha256_init(&s);
+        for (size_t r = 0; r < v->repeat; r++)
+            nk_sha256_update(&s, v->msg, n);
+        nk_sha256_final(&s, d);
+        assert_string_equal(nk_sha256_hex(d, hex), v->hex);
+        if (v->repeat == 1) {
+            nk_sha256(v->msg, n, d);
+            assert_string_equal(nk_sha256_hex(d, hex), v->hex);
+        }
+    }
+}
+
+static void
+test_vectors_default(void **state)
+{
+    (void)state;
+    nk_sha256_force_portable(0);
+    check_vectors();
+}
+
+static void
+test_vectors_portable(void **state)
+{
+    (void)state;
+    assert_int_equal(nk_sha256_force_portable(1), 0);
+    check_vectors();
+    nk_sha256_force_portable(0);
+}
+
+/* The one-million-'a' vector in uneven pieces that cross block edges. */
+static void
+test_million_a_in_pieces(void **state)
+{
+    static const size_t steps[] = {1, 63, 64, 65, 127, 1000, 4099};
+    char *a = malloc(1000000);
+    struct nk_sha256 s;
+    uint8_t d[NK_SHA256_LEN];
+    char hex[NK_SHA256_HEXLEN + 1];
+    size_t off = 0, k = 0;
+
+    (void)state;
+    assert_non_null(a);
+    memset(a, 'a', 1000000);
+    nk_sha256_init(&s);
+    while (off < 1000000) {
+        size_t n = steps[k++ % 7];
+        if (n > 1000000 - off)
+            n = 1000000 - off;
+        nk_sha256_update(&s, a + off, n);
+        off += n;
+    }
+    nk_sha256_final(&s, d);
+    assert_string_equal(
+        nk_sha256_hex(d, hex),
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(a);
+}
+
+/* Every split point of messages of every length 0..300 gives the one-call
+ * digest, and the portable and hardware paths agree on each. */
+static void
+test_splits_and_paths_agree(void **state)
+{
+    uint8_t msg[300], one[NK_SHA256_LEN], two[NK_SHA256_LEN],
+        port[NK_SHA256_LEN];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 131 + 7);
+    for (size_t len = 0; len <= sizeof msg; len++) {
+        nk_sha256_force_portable(1);
+        nk_sha256(msg, len, port);
+        nk_sha256_force_portable(0);
+        nk_sha256(msg, len, one);
+        assert_memory_equal(one, port, NK_SHA256_LEN);
+        for (size_t cut = 0; cut <= len; cut += (len > 100 ? 7 : 1)) {
+            struct nk_sha256 s;
+            nk_sha256_init(&s);
+            nk_sha256_update(&s, msg, cut);
+            nk_sha256_update(&s, msg + cut, len - cut);
+            nk_sha256_final(&s, two);
+            assert_memory_equal(one, two, NK_SHA256_LEN);
+        }
+    }
+}
+
+static void
+test_parse_hex(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "abc",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8550",
+        "g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85 ",
+    };
+    uint8_t d[NK_SHA256_LEN], e[NK_SHA256_LEN];
+    char hex[NK_SHA256_HEXLEN + 1];
+
+    (void)state;
+    nk_sha256("", 0, e);
+    assert_int_equal(
+        nk_sha256_parse_hex(
+            "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+            d),
+        0);
+    assert_memory_equal(d, e, NK_SHA256_LEN);
+    assert_int_equal(nk_sha256_parse_hex(nk_sha256_hex(e, hex), d), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(nk_sha256_parse_hex(bad[i], d), -1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vectors_default),
+        cmocka_unit_test(test_vectors_portable),
+        cmocka_unit_test(test_million_a_in_pieces),
+        cmocka_unit_test(test_splits_and_paths_agree),
+        cmocka_unit_test(test_parse_hex),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
