@@ -37,9 +37,10 @@
 
 #define OUT_MAX (256 * 1024) /* output queued for one client, at most */
 #define SNDBUF                                                                \
-    (64 * 1024)          /* kernel send buffer per client (fixed, so          \
-                          * OUT_MAX is what bounds a stuck client) */
-#define READ_CHUNK 16384 /* one read per client per round: fairness */
+    (64 * 1024)              /* kernel send buffer per client (fixed, so      \
+                              * OUT_MAX is what bounds a stuck client) */
+#define READ_CHUNK 16384     /* one read per client per round: fairness */
+#define FLUSH_AT (64 * 1024) /* queued past this: sent at once */
 #define ACCEPT_BATCH 64
 #define CLOSE_GRACE_MS 3000 /* a leaving client's time to take its bye */
 #define STOP_FLUSH_MS 2000  /* the room's last words at shutdown */
@@ -128,6 +129,7 @@ struct term {
     size_t len;
     int esc; /* 1 after ESC, 2 inside a CSI or SS3 sequence */
     int json;
+    int hold; /* the room flushes stdout once a round, not once a line */
     struct nk_chat_asm as; /* not a terminal: lines from a pipe or file */
     char asbuf[NK_CHAT_LINE_MAX];
 };
@@ -210,7 +212,8 @@ term_print(struct term *t, const char *s, size_t n)
     nk_out_raw("\n", 1);
     if (t->on)
         term_redraw(t);
-    out_flush();
+    if (!t->hold)
+        out_flush();
 }
 
 /* The same for a line that may carry anything: escaped first. */
@@ -351,6 +354,7 @@ struct client {
     char inbuf[NK_CHAT_LINE_MAX];
     char *out; /* queued output [off, len), at most OUT_MAX */
     size_t off, len, cap;
+    unsigned ev; /* the events asked of the loop: changed only on change */
     struct client *next;
     int dirty; /* on the room's list of clients to flush */
     struct client *next_dirty;
@@ -402,7 +406,6 @@ transcript(struct room *r, const char *event, const char *nick,
     if (key != NULL)
         nk_out_str(&o, key, val);
     nk_out_finish(&o);
-    out_flush();
 }
 
 static void
@@ -418,6 +421,8 @@ client_kill(struct client *c, const char *why)
 static void
 client_flush(struct room *r, struct client *c)
 {
+    unsigned want;
+
     while (c->off < c->len) {
         ssize_t n = nk_send_nb(c->fd, c->out + c->off, c->len - c->off);
         if (n == NK_IO_AGAIN)
@@ -435,9 +440,10 @@ client_flush(struct room *r, struct client *c)
             return;
         }
     }
-    (void)nk_loop_mod(
-        r->loop, c->fd,
-        (c->closing ? 0 : NK_EV_READ) | (c->len > 0 ? NK_EV_WRITE : 0), NULL);
+    want = (c->closing ? 0 : NK_EV_READ) | (c->len > 0 ? NK_EV_WRITE : 0);
+    /* One epoll_ctl per flush would double the syscalls of delivery. */
+    if (want != c->ev && nk_loop_mod(r->loop, c->fd, want, NULL) == 0)
+        c->ev = want;
 }
 
 /* Queue one line (newline added) for a client. Over OUT_MAX the client
@@ -476,9 +482,15 @@ client_queue(struct room *r, struct client *c, const char *s, size_t n)
     memcpy(c->out + c->len, s, n);
     c->out[c->len + n] = '\n';
     c->len += n + 1;
+    if (c->len - c->off >= FLUSH_AT) {
+        /* A busy round must not push a reading client past OUT_MAX. */
+        client_flush(r, c);
+        return;
+    }
     if (!c->dirty) {
-        /* Sent at the end of the round, so the lines of one read go out
-         * in one send per client, not one per line. */
+        /* Sent at the end of the loop round (room_tick), so the lines of
+         * every read in the round go out in one send per client, not one
+         * per line. */
         c->dirty = 1;
         c->next_dirty = r->dirty;
         r->dirty = c;
@@ -858,16 +870,16 @@ on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     (void)fd;
     if (c->len > c->off && (ev & (NK_EV_WRITE | NK_EV_ERROR)))
         client_flush(r, c);
+    /* The dead are removed and the queues flushed once per loop round
+     * (room_tick), after every ready client was read: one send per
+     * client per round however many lines the round brought. */
     if (c->closing) {
         if (c->len == c->off || c->dead)
             client_kill(c, "");
-        room_reap(r);
         return;
     }
-    if (c->dead || !(ev & (NK_EV_READ | NK_EV_ERROR))) {
-        room_reap(r);
+    if (c->dead || !(ev & (NK_EV_READ | NK_EV_ERROR)))
         return;
-    }
     n = nk_recv_nb(c->fd, r->buf, sizeof r->buf);
     if (n == NK_IO_AGAIN)
         return;
@@ -877,7 +889,6 @@ on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
         if (n == 0 && nk_chat_asm_finish(&c->in, &ln))
             on_line(r, c, ln.text, ln.len, ln.cut);
         client_kill(c, n == 0 ? "" : "connection lost");
-        room_reap(r);
         return;
     }
     while (off < (size_t)n && !c->closing && !c->dead && !r->closed) {
@@ -886,7 +897,6 @@ on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
         if (got)
             on_line(r, c, ln.text, ln.len, ln.cut);
     }
-    room_reap(r);
 }
 
 /* A new connection: queued output, Nagle off (chat lines are small and
@@ -918,6 +928,7 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
         free(c);
         return;
     }
+    c->ev = NK_EV_READ;
     c->next = r->head;
     r->head = c;
     r->nclients++;
@@ -926,7 +937,6 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
          "* welcome to %s's room; '/nick NAME' to pick a nick, /help for "
          "commands",
          r->nick);
-    room_reap(r);
 }
 
 static void
@@ -993,12 +1003,10 @@ on_console(struct nk_loop *loop, int fd, unsigned ev, void *arg)
             nk_diag(NAME, "end of console input; the room goes on "
                           "(SIGINT or SIGTERM closes it)");
         }
-        room_reap(r);
         return;
     }
     if (term_input(&r->term, r->buf, (size_t)n, operator_line, r) == KEY_EOF)
         room_close(r, "closed the room");
-    room_reap(r);
 }
 
 /* Close the room: the last notice to everyone, no more input from
@@ -1104,6 +1112,7 @@ room_run(struct room *r)
         if (r->closed && until == 0)
             until = nk_now_ms() + STOP_FLUSH_MS;
         room_tick(r, nk_now_ms());
+        out_flush(); /* the round's transcript (term.hold) */
     }
     return NK_EX_OK;
 }
@@ -1143,6 +1152,7 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
         term_open(&r->term, r->nick, r->json);
     else
         term_open(&r->term, r->nick, 1); /* no line editing: not reading */
+    r->term.hold = 1;
     rc = room_run(r);
     term_close(&r->term);
     nk_diag(NAME, "room closed");

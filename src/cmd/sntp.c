@@ -37,6 +37,7 @@ const char cmd_sntp_usage[] =
     "                   [--timeout S] [--retries N] [-4|-6] [--json]\n"
     "       netkit sntp --raw [SERVER...] [--port P] [--timeout S]\n"
     "       netkit sntp serve [OPTIONS]    (see 'netkit sntp serve --help')\n"
+    "       netkit sntp bench [OPTIONS]    (see 'netkit sntp bench --help')\n"
     "\n"
     "Ask each SERVER (default pool.ntp.org) for the time with SNTP (RFC\n"
     "4330) and print the address that answered, the server's time (local\n"
@@ -711,14 +712,17 @@ cmd_sntp(int argc, char **argv, struct nk_ctx *ctx)
 {
     static const struct nk_subcmd subs[] = {
         {"serve", sntp_serve},
+        {"bench", sntp_bench},
         {NULL, NULL},
     };
     struct sntp_cfg cfg = {NK_SNTP_PORT, AF_UNSPEC, 2000, 2, 1, 1000, 0};
     int rc;
 
-    /* Only an exact "serve" selects the server: any other first word is
-     * a server name (the client takes host names as operands). */
-    if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+    /* Only an exact "serve" or "bench" selects a subcommand: any other
+     * first word is a server name (the client takes host names as
+     * operands; a host named bench is written "bench."). */
+    if (argc >= 2 &&
+        (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "bench") == 0))
         return nk_run_subcommand(argc, argv, ctx, subs);
     rc = parse_args(argc, argv, ctx, &cfg);
     if (rc < 0)

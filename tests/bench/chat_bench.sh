@@ -1,138 +1,106 @@
 #!/usr/bin/env bash
 # Manual benchmark (not run by ctest): messages delivered per second in a
 # room of CLIENTS clients, netkit chat serve against Debian's `ncat --chat`
-# in the same run. A python3 driver connects every client; then the
-# clients take turns sending one line each (one send per line, as people
-# type), MSGS rounds, reading what has arrived between rounds; the clock
-# stops when every client has received every other client's lines. Deliveries = CLIENTS * (CLIENTS-1) * MSGS.
+# in the same run, alternating servers run by run.
+#
+# The load comes from nk_chat_load (tests/bench/chat_load.c, built as
+# BUILD/tests/nk_chat_load): one C process on one event loop connects
+# every client (netkit's get "/nick cI" first; ncat needs no hello),
+# waits for the join notices to stop, then every client sends LINES lines
+# of SIZE bytes, one line per send, at most a small window ahead of what
+# it has received, while reading everything. The clock runs from the
+# first line sent until every client has received every other client's
+# lines (deliveries = LINES * CLIENTS * (CLIENTS-1)) or 60 s passed.
 # Medians of RUNS runs. Loopback only, ephemeral ports, bounded in time.
 #
-# usage: tests/bench/chat_bench.sh [path/to/netkit] [CLIENTS] [MSGS] [RUNS]
+# usage: tests/bench/chat_bench.sh [path/to/netkit] [CLIENTS] [LINES] [RUNS]
+#                                  [SIZE] [path/to/nk_chat_load]
 set -u
-NK=${1:-build/h-chat-rel/netkit}
+NK=${1:-build/h-chatb/netkit}
 CLIENTS=${2:-100}
-MSGS=${3:-200}
+LINES=${3:-200}
 RUNS=${4:-5}
-PY=/usr/bin/python3
+SIZE=${5:-32}
+LOAD=${6:-$(dirname "$NK")/tests/nk_chat_load}
 command -v ncat >/dev/null || { echo "ncat is missing (apt-get install ncat)"; exit 1; }
 [ -x "$NK" ] || { echo "no netkit at $NK"; exit 1; }
+[ -x "$LOAD" ] || { echo "no nk_chat_load at $LOAD (build the tests)"; exit 1; }
 
-exec "$PY" - "$NK" "$CLIENTS" "$MSGS" "$RUNS" <<'PY'
-import os, re, selectors, socket, statistics, subprocess, sys, time
+TMP=$(mktemp -d)
+SRV=""
+stop_server() {
+    if [ -n "$SRV" ]; then
+        kill "$SRV" 2>/dev/null
+        wait "$SRV" 2>/dev/null
+        SRV=""
+    fi
+}
+trap 'stop_server; rm -rf "$TMP"' EXIT
 
-NK, N, M, RUNS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
-    s.close(); return p
+# Start one server; sets SRV and PORT.
+start_server() {
+    local kind=$1 i
+    : >"$TMP/err"
+    if [ "$kind" = netkit ]; then
+        timeout 180 "$NK" chat serve --port 0 --bind 127.0.0.1 --no-console \
+            </dev/null >/dev/null 2>"$TMP/err" &
+        SRV=$!
+        for i in $(seq 100); do
+            grep -q 'listening on' "$TMP/err" && break
+            sleep 0.05
+        done
+        PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/err" | head -1)
+    else
+        PORT=$(free_port)
+        timeout 180 ncat --chat -l -m $((CLIENTS + 10)) 127.0.0.1 "$PORT" \
+            </dev/null >/dev/null 2>"$TMP/err" &
+        SRV=$!
+        for i in $(seq 100); do
+            ss -ltn 2>/dev/null | grep -q "127.0.0.1:$PORT " && break
+            sleep 0.05
+        done
+    fi
+    [ -n "$PORT" ] || { echo "$kind did not start"; cat "$TMP/err"; exit 1; }
+}
 
-def start(kind):
-    if kind == "netkit":
-        p = subprocess.Popen(["timeout", "120", NK, "chat", "serve", "--port",
-                              "0", "--bind", "127.0.0.1", "--no-console"],
-                             stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        line = b""
-        while b"listening on" not in line:
-            line = p.stderr.readline()
-            if not line:
-                raise SystemExit("netkit did not start")
-        return p, int(re.search(rb":(\d+)\s*$", line).group(1))
-    port = free_port()
-    p = subprocess.Popen(["timeout", "120", "ncat", "--chat", "-l", "-m",
-                          str(N + 10), "127.0.0.1", str(port)],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    time.sleep(0.2)
-    return p, port
+one_run() {
+    local kind=$1 hello=()
+    [ "$kind" = netkit ] && hello=(--nick-prefix c)
+    start_server "$kind"
+    "$LOAD" --host 127.0.0.1 --port "$PORT" --clients "$CLIENTS" \
+        --lines "$LINES" --size "$SIZE" --timeout 60 "${hello[@]}" \
+        >"$TMP/out" || { echo "load driver failed on $kind"; exit 1; }
+    stop_server
+    awk -v k="$kind" -F': ' '
+        { v[$1] = $2 }
+        END { printf "%s %s %s %s %s\n", k, v["deliveries_per_s"],
+              v["deliveries"], v["expected"], v["seconds"] }' "$TMP/out"
+}
 
-def one_run(kind):
-    srv, port = start(kind)
-    try:
-        sel = selectors.DefaultSelector()
-        socks = []
-        for i in range(N):
-            s = socket.create_connection(("127.0.0.1", port), 10)
-            if kind == "netkit":
-                s.sendall(b"/nick c%d\n" % i)
-            socks.append(s)
-        time.sleep(1.0)           # joins settle; drain their notices
-        for s in socks:
-            s.setblocking(False)
-            try:
-                while s.recv(1 << 20):
-                    pass
-            except BlockingIOError:
-                pass
-        got = {s: 0 for s in socks}
-        tail = {s: b"" for s in socks}
-        want = (N - 1) * M
-        for s in socks:
-            sel.register(s, selectors.EVENT_READ)
-        def receive(timeout):
-            nonlocal done
-            for key, _ in sel.select(timeout):
-                s = key.fileobj
-                try:
-                    c = s.recv(1 << 20)
-                except BlockingIOError:
-                    continue
-                if not c:
-                    sel.unregister(s); done += 1; continue
-                b = tail[s] + c
-                got[s] += b.count(b"@@\n")
-                tail[s] = b[-2:]
-                if got[s] >= want:
-                    sel.unregister(s); done += 1
-        done = 0
-        t0 = time.perf_counter()
-        # Chat-like traffic: one line per send, the clients taking turns,
-        # reading whatever has arrived between rounds.
-        for k in range(M):
-            for i, s in enumerate(socks):
-                line = b"m%d.%d @@\n" % (i, k)
-                while True:
-                    try:
-                        s.send(line)
-                        break
-                    except BlockingIOError:
-                        receive(0.01)
-            receive(0)
-        end = time.time() + 60
-        while done < N and time.time() < end:
-            receive(1.0)
-        dt = time.perf_counter() - t0
-        delivered = sum(min(g, want) for g in got.values())
-        for s in socks:
-            s.close()
-        return delivered / dt, delivered, N * want
-    finally:
-        srv.terminate()
-        try:
-            srv.wait(10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
+for r in $(seq "$RUNS"); do
+    for kind in netkit ncat; do
+        one_run "$kind" | tee -a "$TMP/all" | awk -v r="$r" '
+            { printf "run %d %-6s %10.0f deliveries/s  (%d of %d in %.3f s)\n",
+              r, $1, $2, $3, $4, $5 }'
+    done
+done
 
-res = {"netkit": [], "ncat": []}
-full = {"netkit": True, "ncat": True}
-for r in range(RUNS):
-    for kind in ("netkit", "ncat"):
-        rate, got, exp = one_run(kind)
-        full[kind] = full[kind] and got == exp
-        res[kind].append(rate)
-        print("run %d %-6s %10.0f msg/s  (%d of %d delivered)" %
-              (r + 1, kind, rate, got, exp), flush=True)
-mk, mn = statistics.median(res["netkit"]), statistics.median(res["ncat"])
-print()
-print("room of %d clients, %d lines each, %d runs (medians)" % (N, M, RUNS))
-print("%-14s %14s %s" % ("server", "deliveries/s", "all delivered"))
-print("%-14s %14.0f %s" % ("netkit chat", mk, "yes" if full["netkit"] else "no"))
-print("%-14s %14.0f %s" % ("ncat --chat", mn, "yes" if full["ncat"] else "no"))
-print("%-14s %14.2f" % ("ratio", mk / mn if mn else float("inf")))
-PY
+median() {
+    awk -v k="$1" '$1 == k { print $2 }' "$TMP/all" | sort -n |
+        awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+complete() {
+    awk -v k="$1" '$1 == k && $3 != $4 { bad = 1 } END { print bad ? "no" : "yes" }' "$TMP/all"
+}
+MK=$(median netkit)
+MN=$(median ncat)
+echo
+echo "room of $CLIENTS clients, $LINES lines of $SIZE bytes each, $RUNS runs (medians)"
+printf "%-14s %14s %s\n" server deliveries/s "all delivered"
+printf "%-14s %14.0f %s\n" "netkit chat" "$MK" "$(complete netkit)"
+printf "%-14s %14.0f %s\n" "ncat --chat" "$MN" "$(complete ncat)"
+awk -v a="$MK" -v b="$MN" 'BEGIN { printf "%-14s %14.2f\n", "ratio", (b > 0 ? a / b : 0) }'

@@ -380,4 +380,62 @@ peer bogus-first
 check_eq "bogus then good: 0" "$RC" 0
 check_eq "bogus then good: one bogus counted" "$(field bogus)" 1
 
+# ---- sntp bench: load netkit's server, every reply validated ---------------
+if nk_start_server bench "$NK" sntp serve --port 0 --assume-synced; then
+    P=$SERVER_PORT
+    run_nk sntp bench --host 127.0.0.1 --port "$P" --inflight 4 --duration 1
+    check_eq "bench: exit 0" "$RC" 0
+    check_eq "bench: server and inflight" "$(field server) $(field inflight)" \
+        "127.0.0.1:$P 4"
+    if [ "$(field replies)" -gt 0 ] 2>/dev/null; then nk_ok "bench: replies > 0"
+    else nk_not_ok "bench: replies > 0" "$OUT"; fi
+    check_eq "bench: 0 invalid" "$(field invalid)" 0
+    check_eq "bench: replies <= sent" \
+        "$(awk -v r="$(field replies)" -v s="$(field sent)" 'BEGIN{print (r <= s)}')" 1
+    if awk -v x="$(field replies_per_s)" 'BEGIN{exit !(x > 0)}'; then
+        nk_ok "bench: replies_per_s > 0"
+    else nk_not_ok "bench: replies_per_s > 0" "$OUT"; fi
+    check_eq "bench: p50 <= p99" "$(awk -v a="$(field latency_p50_us)" \
+        -v b="$(field latency_p99_us)" 'BEGIN{print (a <= b && a > 0)}')" 1
+    REPLIES=$(field replies)
+    run_nk sntp bench --host 127.0.0.1 --port "$P" --duration 1 --json
+    check_eq "bench --json: exit 0" "$RC" 0
+    check_json "bench --json parses" "$OUT"
+    check_eq "bench --json: inflight 1, 0 invalid, replies > 0" \
+        "$(printf '%s' "$OUT" | jq -r '"\(.inflight) \(.invalid) \(.replies > 0)"')" \
+        "1 0 true"
+    J=$(printf '%s' "$OUT" | jq -r .replies)
+    nk_stop_server "$SERVER_PID"
+    check_eq "bench: server stops with 0" "$STOP_STATUS" 0
+    OUT=$(cat "$NK_TMP/bench.out")
+    check_eq "bench: the server answered at least what the benches counted" \
+        "$(awk -v a="$(field answered)" -v b="$((REPLIES + J))" 'BEGIN{print (a >= b)}')" 1
+fi
+# leap 3 replies are invalid for a client: 76
+if nk_start_server bench3 "$NK" sntp serve --port 0 --bind 127.0.0.1; then
+    if [ "$(timeout 5 "$NK" sntp --port "$SERVER_PORT" --timeout 0.5 127.0.0.1 2>/dev/null |
+        awk '$1 == "leap:" {print $2}')" = 3 ]; then
+        run_nk sntp bench --host 127.0.0.1 --port "$SERVER_PORT" --duration 1
+        check_eq "bench: unsynchronised replies are invalid, 76" "$RC" 76
+        check_contains "bench: invalid reason" "$ERR" "invalid replies"
+    fi
+    nk_stop_server "$SERVER_PID"
+fi
+CP2=$(free_udp_port)
+run_nk sntp bench --host 127.0.0.1 --port "$CP2" --duration 1 --timeout 0.1
+case $RC in
+69 | 75) nk_ok "bench: a closed port: 69 or 75" ;;
+*) nk_not_ok "bench: a closed port: 69 or 75" "rc=$RC $ERR" ;;
+esac
+for bad in "" "--port 0 --inflight 0" "--port 1 --inflight 257" \
+    "--port 1 --duration x" "--port 1 --bogus" "--port 1 extra" "--port 70000"; do
+    # shellcheck disable=SC2086
+    run_nk sntp bench $bad
+    check_eq "bench ${bad:-without --port}: 64" "$RC" 64
+done
+check_contains "bench: usage error names the subcommand" "$ERR" "netkit sntp bench:"
+run_nk sntp bench --help
+check_eq "bench --help: exit 0" "$RC" 0
+check_contains "bench --help: usage" "$OUT" "usage: netkit sntp bench"
+
 nk_done
