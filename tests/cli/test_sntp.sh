@@ -14,6 +14,11 @@ fieldall() {
 have() { command -v "$1" >/dev/null 2>&1; }
 # |x| < limit, with awk doing the arithmetic
 below() { awk -v x="$1" -v l="$2" 'BEGIN { exit !((x < 0 ? -x : x) < l) }'; }
+# Server and client share one clock here, so the true offset is 0; what is
+# measured is scheduling noise, a few ms on a loaded 2-CPU machine (seen:
+# 1.9 ms). 50 ms still catches every conversion bug (era, 1900 epoch,
+# fraction scaling are off by seconds to years).
+OFFSET_MAX=0.05
 free_udp_port() {
     python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -151,8 +156,8 @@ if nk_start_server nk "$NK" sntp serve --port 0 --assume-synced; then
     else nk_not_ok "client: ISO 8601 UTC" "$(field time_utc)"; fi
     check_eq "client: ctime matches date(1)" \
         "$(fieldall time | cut -c1-10)" "$(date -u '+%a %b %e' | cut -c1-10)"
-    if below "$(field offset)" 0.001; then nk_ok "client: |offset| < 1 ms"
-    else nk_not_ok "client: |offset| < 1 ms" "$(field offset)"; fi
+    if below "$(field offset)" "$OFFSET_MAX"; then nk_ok "client: |offset| < 50 ms"
+    else nk_not_ok "client: |offset| < 50 ms" "$(field offset)"; fi
     if below "$(field delay)" 0.05 && ! below "$(field delay)" 0; then
         nk_ok "client: 0 <= delay < 50 ms"
     else nk_not_ok "client: delay" "$(field delay)"; fi
@@ -201,8 +206,8 @@ r = min(rs, key=lambda r: r.delay)
 print(r.version, r.mode, r.stratum, r.leap, '%.6f' % r.offset)" 2>&1)
         check_eq "ntplib: version 3 copied, mode 4, stratum 10, leap 0" \
             "$(printf '%s' "$OUT" | cut -d' ' -f1-4)" "3 4 10 0"
-        if below "$(printf '%s' "$OUT" | cut -d' ' -f5)" 0.001; then
-            nk_ok "ntplib: |offset| < 1 ms"
+        if below "$(printf '%s' "$OUT" | cut -d' ' -f5)" "$OFFSET_MAX"; then
+            nk_ok "ntplib: |offset| < 50 ms"
         else nk_not_ok "ntplib: offset" "$OUT"; fi
     else
         nk_ok "ntplib: not installed (# skip)"
@@ -214,7 +219,7 @@ print(r.version, r.mode, r.stratum, r.leap, '%.6f' % r.offset)" 2>&1)
         OUT=$(timeout 20 chronyd -f "$NK_TMP/q.conf" -Q -u root -t 10 2>&1)
         check_contains "chronyd -Q trusts netkit's server" "$OUT" "System clock wrong by"
         W=$(printf '%s\n' "$OUT" | awk '/wrong by/ {print $(NF-2); exit}')
-        if below "${W:-9}" 0.001; then nk_ok "chronyd -Q: offset < 1 ms"
+        if below "${W:-9}" "$OFFSET_MAX"; then nk_ok "chronyd -Q: offset < 50 ms"
         else nk_not_ok "chronyd -Q: offset" "$OUT"; fi
     fi
     nk_stop_server "$SERVER_PID"
@@ -306,8 +311,8 @@ EOF
     check_eq "chronyd: exit 0" "$RC" 0
     check_eq "chronyd: stratum 10, refid 127.127.1.1" \
         "$(field stratum)/$(field refid)" "10/127.127.1.1"
-    if below "$(field offset)" 0.001; then nk_ok "chronyd: |offset| < 1 ms"
-    else nk_not_ok "chronyd: |offset| < 1 ms" "$(field offset)"; fi
+    if below "$(field offset)" "$OFFSET_MAX"; then nk_ok "chronyd: |offset| < 50 ms"
+    else nk_not_ok "chronyd: |offset| < 50 ms" "$(field offset)"; fi
     run_nk sntp --json --count 3 --interval 0.1 --port "$CP" 127.0.0.1
     check_eq "chronyd --count 3: three samples" \
         "$(printf '%s' "$OUT" | jq '.servers[0].samples')" 3
@@ -321,7 +326,7 @@ if have ntpdig && python3 -c 'import socket; socket.socket(socket.AF_INET, socke
         check_eq "ntpdig: exit 0" "$?" 0
         check_eq "ntpdig: stratum 10, no-leap" \
             "$(printf '%s' "$OUT" | jq -c '[.stratum, .leap]')" '[10,"no-leap"]'
-        if below "$(printf '%s' "$OUT" | jq .offset)" 0.001; then nk_ok "ntpdig: |offset| < 1 ms"
+        if below "$(printf '%s' "$OUT" | jq .offset)" "$OFFSET_MAX"; then nk_ok "ntpdig: |offset| < 50 ms"
         else nk_not_ok "ntpdig: offset" "$OUT"; fi
         nk_stop_server "$SERVER_PID"
     fi
