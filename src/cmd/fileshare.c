@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,10 @@
 
 #define DEFAULT_PORT "9000"
 #define IO_BUF (256 * 1024)
+/* get's receive ring: NSLOT slots of SLOT_BUF (4 MiB in all, whatever
+ * the file's size) shared with the hashing thread. */
+#define NSLOT 4
+#define SLOT_BUF (1024 * 1024)
 
 const char cmd_fileshare_usage[] =
     "usage: netkit fileshare serve|get|list|put [OPTIONS]\n"
@@ -346,13 +351,22 @@ refused(struct nk_err *err, const struct copts *o, const char *path,
 static ssize_t
 body_read(struct conn *c, const struct copts *o, char *buf, size_t len)
 {
+    ssize_t n;
+
     if (c->have > 0) {
-        size_t n = c->have < len ? c->have : len;
-        memcpy(buf, c->buf, n);
-        memmove(c->buf, c->buf + n, c->have - n);
-        c->have -= n;
-        return (ssize_t)n;
+        size_t k = c->have < len ? c->have : len;
+        memcpy(buf, c->buf, k);
+        memmove(c->buf, c->buf + k, c->have - k);
+        c->have -= k;
+        return (ssize_t)k;
     }
+    /* Try the socket first: during a transfer data is nearly always
+     * waiting, and nk_recv_some polls before every recv. */
+    n = nk_recv_nb(c->fd, buf, len);
+    if (n >= 0)
+        return n;
+    if (n == -1)
+        return nk_err_sys(&c->err, errno, "receive");
     return nk_recv_some(c->fd, buf, len, o->timeout_ms, &c->err);
 }
 
@@ -460,13 +474,146 @@ write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* Hashing beside the receive loop. Receiving (one copy out of the socket)
+ * and writing (one copy into the page cache) cost about as much as
+ * SHA-256, so on two cores the hash runs in its own thread: the receive
+ * loop fills a slot of a small ring, writes it, and hands it over; the
+ * thread hashes the slots in order and frees them. Bounded: the loop waits
+ * when all NSLOT slots are still being hashed. When the thread cannot be
+ * started, the loop hashes each buffer itself. */
+struct hasher {
+    struct nk_sha256 *hs;
+    char *buf[NSLOT];
+    size_t len[NSLOT];
+    unsigned head, tail; /* slots handed over / hashed, mod 2^32 */
+    int done, threaded;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+static void *
+hasher_run(void *arg)
+{
+    struct hasher *hz = arg;
+
+    pthread_mutex_lock(&hz->mu);
+    for (;;) {
+        unsigned slot;
+        while (hz->tail == hz->head && !hz->done)
+            pthread_cond_wait(&hz->cv, &hz->mu);
+        if (hz->tail == hz->head)
+            break;
+        slot = hz->tail % NSLOT;
+        pthread_mutex_unlock(&hz->mu);
+        nk_sha256_update(hz->hs, hz->buf[slot], hz->len[slot]);
+        pthread_mutex_lock(&hz->mu);
+        hz->tail++;
+        pthread_cond_broadcast(&hz->cv);
+    }
+    pthread_mutex_unlock(&hz->mu);
+    return NULL;
+}
+
+static int
+hasher_start(struct hasher *hz, struct nk_sha256 *hs)
+{
+    memset(hz, 0, sizeof *hz);
+    hz->hs = hs;
+    for (int i = 0; i < NSLOT; i++) {
+        hz->buf[i] = malloc(SLOT_BUF);
+        if (hz->buf[i] == NULL) {
+            for (int k = 0; k < i; k++)
+                free(hz->buf[k]);
+            return -1;
+        }
+    }
+    if (pthread_mutex_init(&hz->mu, NULL) == 0) {
+        if (pthread_cond_init(&hz->cv, NULL) == 0) {
+            if (pthread_create(&hz->tid, NULL, hasher_run, hz) == 0) {
+                hz->threaded = 1;
+                return 0;
+            }
+            pthread_cond_destroy(&hz->cv);
+        }
+        pthread_mutex_destroy(&hz->mu);
+    }
+    return 0; /* no thread: hasher_push hashes inline */
+}
+
+/* The next free slot's buffer (waiting while the ring is full). */
+static char *
+hasher_slot(struct hasher *hz)
+{
+    char *b;
+
+    if (!hz->threaded)
+        return hz->buf[0];
+    pthread_mutex_lock(&hz->mu);
+    while (hz->head - hz->tail == NSLOT)
+        pthread_cond_wait(&hz->cv, &hz->mu);
+    b = hz->buf[hz->head % NSLOT];
+    pthread_mutex_unlock(&hz->mu);
+    return b;
+}
+
+/* Hand the slot from hasher_slot, holding len bytes, to the hash. */
+static void
+hasher_push(struct hasher *hz, size_t len)
+{
+    if (!hz->threaded) {
+        nk_sha256_update(hz->hs, hz->buf[0], len);
+        return;
+    }
+    pthread_mutex_lock(&hz->mu);
+    hz->len[hz->head % NSLOT] = len;
+    hz->head++;
+    pthread_cond_broadcast(&hz->cv);
+    pthread_mutex_unlock(&hz->mu);
+}
+
+/* Hash what was handed over, stop the thread, free the ring. */
+static void
+hasher_finish(struct hasher *hz)
+{
+    if (hz->threaded) {
+        pthread_mutex_lock(&hz->mu);
+        hz->done = 1;
+        pthread_cond_broadcast(&hz->cv);
+        pthread_mutex_unlock(&hz->mu);
+        pthread_join(hz->tid, NULL);
+        pthread_cond_destroy(&hz->cv);
+        pthread_mutex_destroy(&hz->mu);
+    }
+    for (int i = 0; i < NSLOT; i++)
+        free(hz->buf[i]);
+}
+
+/* Fill a slot (one recv returns what the socket buffer holds, often a
+ * few hundred KiB): fewer, larger writes and hand-overs. Returns the count
+ * (short only at an error or end of stream, reported next call), 0 at
+ * end of stream, -1 with c->err. */
+static ssize_t
+fill_slot(struct conn *c, const struct copts *o, char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = body_read(c, o, buf + got, len - got);
+        if (n <= 0)
+            return got > 0 ? (ssize_t)got : n;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
 /* Receive the body into DEST.part from j->start on. */
 static int
 get_body(struct get_job *j, struct conn *c, const struct head *h,
          struct nk_sha256 *hs)
 {
     struct nk_progress pr;
-    char *buf;
+    struct hasher hz;
     int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
 
     if (j->start == 0)
@@ -479,19 +626,19 @@ get_body(struct get_job *j, struct conn *c, const struct head *h,
         close(fd);
         return file_err(&j->err, errno, "seek", j->part);
     }
-    buf = malloc(IO_BUF);
-    if (buf == NULL) {
+    if (hasher_start(&hz, hs) < 0) {
         close(fd);
         return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
     }
     nk_progress_begin(&pr, !j->o->json, h->size, j->start);
     while (j->received < h->length) {
         uint64_t left = h->length - j->received;
+        char *buf = hasher_slot(&hz);
         ssize_t n =
-            body_read(c, j->o, buf, left < IO_BUF ? (size_t)left : IO_BUF);
+            fill_slot(c, j->o, buf, left < SLOT_BUF ? (size_t)left : SLOT_BUF);
         if (n <= 0) {
             nk_progress_end(&pr);
-            free(buf);
+            hasher_finish(&hz);
             close(fd);
             if (n < 0)
                 j->err = c->err;
@@ -508,17 +655,17 @@ get_body(struct get_job *j, struct conn *c, const struct head *h,
         if (write_all(fd, buf, (size_t)n) < 0) {
             int e = errno;
             nk_progress_end(&pr);
-            free(buf);
+            hasher_finish(&hz);
             close(fd);
             unlink(j->part);
             return file_err(&j->err, e, "write", j->part);
         }
-        nk_sha256_update(hs, buf, (size_t)n);
+        hasher_push(&hz, (size_t)n);
         j->received += (uint64_t)n;
         nk_progress_update(&pr, j->start + j->received);
     }
     nk_progress_end(&pr);
-    free(buf);
+    hasher_finish(&hz);
     if (fsync(fd) < 0 || close(fd) < 0) {
         int e = errno;
         unlink(j->part);
