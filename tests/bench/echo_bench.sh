@@ -311,16 +311,16 @@ port, n, spid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 
 def rss_kib(pid):
     # the server and its children (fork-per-connection servers)
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
+    total, pending = 0, [pid]
+    while pending:
+        p = pending.pop()
         try:
             for line in open(f"/proc/{p}/status"):
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
             for t in os.listdir(f"/proc/{p}/task"):
                 kids = open(f"/proc/{p}/task/{t}/children").read().split()
-                todo += [int(k) for k in kids]
+                pending += [int(k) for k in kids]
         except OSError:
             pass
     return total
