@@ -2,7 +2,8 @@
 # The whole suite, as CI runs it: install what is missing, then build and
 # run every test twice, once plain (-O2, -Werror) and once under
 # AddressSanitizer + UndefinedBehaviorSanitizer; then run each libFuzzer
-# target for a bounded time (NK_FUZZ_SECONDS, default 20).
+# target for a bounded time (NK_FUZZ_SECONDS, default 20). After the plain
+# run, the .deb is built, installed, run from PATH and removed.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -22,6 +23,10 @@ for variant in plain sanitize; do
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         ctest --test-dir "$dir" --output-on-failure -j "$jobs" || status=1
+    if [ $variant = plain ]; then
+        echo "== package (.deb install, run, remove) =="
+        sh scripts/package-test.sh "$dir" || status=1
+    fi
 done
 echo "== fuzz (clang, ${NK_FUZZ_SECONDS:-20} s per target) =="
 CC=clang cmake -S . -B build/check-fuzz -DNK_FUZZ=ON -DNK_TESTS=OFF \

@@ -10,10 +10,14 @@ set -eu
 # hostinfo tests compare with them); clang and its runtime for libFuzzer;
 # SNTP peers: python3-ntplib, ntpdig (ntpsec-ntpdig) and chronyd (chrony);
 # ncat (its --chat room is the chat benchmark's peer); tmux (the chat
-# client's terminal check: a half-typed line survives incoming lines).
+# client's terminal check: a half-typed line survives incoming lines);
+# docs and packaging: mandoc (man page lint), man-db and groff-base (man -l
+# renders the pages), bash-completion and zsh (completion tests), dpkg-dev
+# and file (cpack -G DEB computes the package's library dependencies).
 PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
 bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
-ntpsec-ntpdig chrony ncat tmux"
+ntpsec-ntpdig chrony ncat tmux mandoc man-db groff-base bash-completion zsh
+dpkg-dev file"
 
 missing=""
 for p in $PKGS; do
