@@ -113,7 +113,7 @@ list_commands(FILE *fp)
     size_t n;
     const struct nk_cmd *t = nk_cmd_table(&n);
 
-    fprintf(fp, "usage: netkit [--version] [--help] [--json] COMMAND "
+    fprintf(fp, "usage: netkit [-V|--version] [-h|--help] [--json] COMMAND "
                 "[ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < n; i++)
         fprintf(fp, "  %-12s %s\n", t[i].name, t[i].summary);

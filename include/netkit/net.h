@@ -67,8 +67,16 @@ struct nk_listen_opts {
     int reuseaddr;
     int reuseport; /* SO_REUSEPORT: several listeners share one port, the
                     * kernel spreads connections (one per worker) */
+    int bind_only; /* bind but do not listen (a probe; see nk_port_free) */
 };
 int nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err);
+
+/* 0 when o's address and port can be bound by a socket WITHOUT
+ * SO_REUSEPORT, else -1 ("bind ADDR: address already in use"). SO_REUSEPORT
+ * lets any socket of the same user join a port's group, so a server about
+ * to open a group asks this first: a second server then fails instead of
+ * silently taking half the first one's clients. Port "0" is always free. */
+int nk_port_free(const struct nk_listen_opts *o, struct nk_err *err);
 
 /* Connect to host:port trying every resolved address in turn, each attempt
  * bounded by timeout_ms (< 0: no limit). Returns a blocking fd; *peer (may be

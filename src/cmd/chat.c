@@ -62,6 +62,8 @@ const char cmd_chat_usage[] =
     "  connect  join a room (nc HOST PORT works too: a plain line protocol)\n"
     "\n"
     "'netkit chat SUBCOMMAND --help' shows each one's options.\n"
+    "\n"
+    "options:\n"
     "  -h, --help   this text\n"
     "\n"
     "examples:\n"
@@ -1120,8 +1122,12 @@ room_run(struct room *r)
 static int
 serve(struct nk_ctx *ctx, struct serve_opts *o)
 {
-    struct nk_listen_opts lo = {o->bind, o->port, AF_UNSPEC, SOCK_STREAM,
-                                128,     1,       0};
+    struct nk_listen_opts lo = {.host = o->bind,
+                                .port = o->port,
+                                .family = AF_UNSPEC,
+                                .socktype = SOCK_STREAM,
+                                .backlog = 128,
+                                .reuseaddr = 1};
     static struct room room;
     struct room *r = &room;
     struct nk_err err;

@@ -11,6 +11,8 @@ const char cmd_echo_tcp_usage[] =
     "  bench   a load generator: requests/s, MB/s, latency percentiles\n"
     "\n"
     "'netkit echo-tcp SUBCOMMAND --help' shows each one's options.\n"
+    "\n"
+    "options:\n"
     "  -h, --help   this text\n"
     "\n"
     "examples:\n"

@@ -1172,14 +1172,20 @@ worker_main(void *arg)
 static int
 open_listeners(struct srv *s, int n, struct nk_err *err)
 {
-    struct nk_listen_opts lo = {s->o.bind, s->o.port, AF_UNSPEC, SOCK_STREAM,
-                                BACKLOG,   1,         0};
+    struct nk_listen_opts lo = {.host = s->o.bind,
+                                .port = s->o.port,
+                                .family = AF_UNSPEC,
+                                .socktype = SOCK_STREAM,
+                                .backlog = BACKLOG,
+                                .reuseaddr = 1};
     struct nk_addr a;
     char port[8];
 
 #ifdef __linux__
     lo.reuseport = n > 1;
 #endif
+    if (lo.reuseport && nk_port_free(&lo, err) < 0)
+        return -1;
     s->lfd[0] = nk_listen_ex(&lo, err);
     if (s->lfd[0] < 0 && lo.reuseport) {
         lo.reuseport = 0;

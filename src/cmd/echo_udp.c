@@ -11,6 +11,8 @@ const char cmd_echo_udp_usage[] =
     "  bench   a load generator: datagrams/s and loss\n"
     "\n"
     "'netkit echo-udp SUBCOMMAND --help' shows each one's options.\n"
+    "\n"
+    "options:\n"
     "  -h, --help   this text\n"
     "\n"
     "examples:\n"

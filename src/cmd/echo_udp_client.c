@@ -521,6 +521,9 @@ ping_summary(struct ping *pg, uint64_t sent)
     nk_out_uint(o, "duplicates", pg->win.dup);
     nk_out_uint(o, "mismatches", pg->mismatches);
     nk_out_uint(o, "refused", pg->refused);
+    /* No reply, no round trip: "-" (null), never a made-up 0.000. */
+    if (nk_stats_count(&pg->rtt) == 0)
+        ms = NAN;
     nk_out_double(o, "rtt_min_ms", nk_stats_min(&pg->rtt) / ms, 3);
     nk_out_double(o, "rtt_avg_ms", nk_stats_mean(&pg->rtt) / ms, 3);
     nk_out_double(o, "rtt_max_ms", nk_stats_max(&pg->rtt) / ms, 3);

@@ -411,8 +411,13 @@ open_socket(const struct serve_cfg *cfg, const char *port, struct nk_err *err)
     o.port = port;
     o.family = cfg->family;
     o.socktype = SOCK_DGRAM;
-    o.reuseaddr = 1;
+    /* No SO_REUSEADDR: for UDP on Linux it lets a second server bind the
+     * same port, silently, and only one of them gets the datagrams. */
     o.reuseport = cfg->workers > 1;
+    /* The first socket of a group checks no one holds the port: any
+     * socket of ours with SO_REUSEPORT could join someone's group. */
+    if (port == cfg->port && o.reuseport && nk_port_free(&o, err) < 0)
+        return -1;
     fd = nk_listen_ex(&o, err);
     if (fd < 0)
         return -1;

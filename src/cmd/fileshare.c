@@ -50,6 +50,8 @@ const char cmd_fileshare_usage[] =
     "  put    upload a file (the server needs --allow-upload)\n"
     "\n"
     "'netkit fileshare SUBCOMMAND --help' shows each one's options.\n"
+    "\n"
+    "options:\n"
     "  -h, --help   this text\n"
     "\n"
     "examples:\n"

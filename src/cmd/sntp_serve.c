@@ -59,7 +59,8 @@ const char sntp_serve_usage[] =
     "      --rate-limit N  at most N requests per second per client\n"
     "                      address; excess gets a Kiss-o'-Death RATE\n"
     "                      (default 0: no limit)\n"
-    "      --assume-synced announce leap 0 even when the kernel says the\n"
+    "      --assume-synced\n"
+    "                      announce leap 0 even when the kernel says the\n"
     "                      clock is unsynchronised (as chrony's 'local'\n"
     "                      directive does), for isolated networks and tests\n"
     "  -j, --json          the counts as one JSON document\n"
@@ -321,7 +322,8 @@ open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
     o.port = cfg->port;
     o.family = cfg->family;
     o.socktype = SOCK_DGRAM;
-    o.reuseaddr = 1;
+    /* No SO_REUSEADDR: for UDP on Linux it lets a second server bind the
+     * same port, silently, and only one of them gets the datagrams. */
     fd = nk_listen_ex(&o, err);
     if (fd < 0)
         return -1;

@@ -26,9 +26,10 @@ const char cmd_sockopt_usage[] =
     "                      [--nodelay on|off] [--json]\n"
     "       netkit sockopt reuse [-4|-6] [--port P] [--listener-reuseaddr "
     "on|off]\n"
+    "                      [--json]\n"
     "       netkit sockopt listen [-4|-6] [--bind HOST] [--port P] "
     "[--timeout S]\n"
-    "                      [--count N]\n"
+    "                      [--count N] [--json]\n"
     "\n"
     "show (the default): create a fresh socket and print its settings:\n"
     "blocking or not, timeout, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR,\n"
@@ -546,6 +547,32 @@ struct tally {
     int events, timeouts, connections;
 };
 
+/* Close gracefully: closing a socket with unread bytes (a client that
+ * spoke first, e.g. an HTTP request) sends RST instead of FIN, and the RST
+ * can destroy the greeting before the client reads it. So: FIN first,
+ * then read and discard what the client sent until its own close, at most
+ * 64 KiB or half a second, then close. */
+static void
+close_gracefully(int cfd)
+{
+    char buf[4096];
+    int64_t deadline = nk_now_ms() + 500;
+    size_t drained = 0;
+
+    if (nk_shutdown_write(cfd, NULL) == 0) {
+        while (drained < 65536) {
+            int64_t left = deadline - nk_now_ms();
+            ssize_t n =
+                left > 0 ? nk_recv_some(cfd, buf, sizeof buf, (int)left, NULL)
+                         : -1;
+            if (n <= 0)
+                break;
+            drained += (size_t)n;
+        }
+    }
+    nk_close(cfd);
+}
+
 /* Greet the client and close, as the lesson's server does (without its
  * ten-second sleep). A client that already left is no failure. */
 static void
@@ -557,7 +584,7 @@ emit_connection(struct nk_out *o, int cfd, const struct nk_addr *peer,
     int sent =
         nk_send_all(cfd, greeting, sizeof greeting - 1, 1000, NULL) >= 0;
 
-    nk_close(cfd);
+    close_gracefully(cfd);
     nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, addr,
                    sizeof addr);
     t->connections++;

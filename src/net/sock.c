@@ -172,6 +172,8 @@ listen_one(const struct addrinfo *ai, int v6only,
         nk_err_sys(err, errno, "bind %s", where);
         goto fail;
     }
+    if (o->bind_only)
+        return fd;
     if (ai->ai_socktype == SOCK_STREAM && listen(fd, o->backlog) < 0) {
         nk_err_sys(err, errno, "listen %s", where);
         goto fail;
@@ -187,7 +189,12 @@ int
 nk_listen(const char *host, const char *port, int family, int socktype,
           int backlog, struct nk_err *err)
 {
-    struct nk_listen_opts o = {host, port, family, socktype, backlog, 1, 0};
+    struct nk_listen_opts o = {.host = host,
+                               .port = port,
+                               .family = family,
+                               .socktype = socktype,
+                               .backlog = backlog,
+                               .reuseaddr = 1};
 
     return nk_listen_ex(&o, err);
 }
@@ -216,6 +223,23 @@ nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err)
     }
     nk_resolve_free(ai);
     return fd;
+}
+
+int
+nk_port_free(const struct nk_listen_opts *o, struct nk_err *err)
+{
+    struct nk_listen_opts probe = *o;
+    int fd;
+
+    if (o->port == NULL || strcmp(o->port, "0") == 0)
+        return 0; /* the kernel picks a port no group holds */
+    probe.reuseport = 0;
+    probe.bind_only = 1; /* never listening: no client can land on it */
+    fd = nk_listen_ex(&probe, err);
+    if (fd < 0)
+        return -1;
+    nk_close(fd);
+    return 0;
 }
 
 /* Wait for a non-blocking connect to finish; 0, or -1 with errno set. */

@@ -19,8 +19,8 @@ norm() { printf '%s\n' $1 | sed '/^$/d' | LC_ALL=C sort -u | tr '\n' ' ' | sed '
 COMMANDS=$("$NK" help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9-]*\)  .*/\1/p')
 # help topics: the 'netkit help WORD' a help line names
 TOPICS=$("$NK" help | grep -oE "'netkit help [a-z][a-z-]*'" | tr -d "'" | cut -d' ' -f3)
-# global options: the [--x] of the usage line
-GLOBALS=$("$NK" help | head -n 1 | grep -oE '\[--[a-z-]+\]' | tr -d '[]')
+# global options: every --x on the usage line
+GLOBALS=$("$NK" help | head -n 1 | grep -oE -- '--[a-z-]+' | sort -u)
 
 # subs CMD: the subcommands its usage block names ("netkit CMD a|b",
 # "netkit CMD a", and "netkit CMD [a]" when there are others)

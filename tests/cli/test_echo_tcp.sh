@@ -250,6 +250,18 @@ check_contains "log: one line per connection with its bytes" \
 check_contains "log: IPv4 peers shown as IPv4" "$(cat "$NK_TMP/epoll.err")" "netkit echo-tcp: 127.0.0.1:"
 
 # The default model under heavier load: 50 clients x 10 MiB each.
+# SO_REUSEPORT lets any socket of the same user join the listeners' group:
+# a second server on a taken port must fail, not silently share clients.
+if nk_start_server group "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 \
+    --workers 2 --quiet; then
+    timeout 5 "$NK" echo-tcp serve --port "$SERVER_PORT" --bind 127.0.0.1 \
+        --workers 2 --quiet >/dev/null 2>"$NK_TMP/second.err"
+    check_eq "port taken: a second server exits 69" "$?" 69
+    check_contains "port taken: why" "$(cat "$NK_TMP/second.err")" \
+        "address already in use"
+    nk_stop_server "$SERVER_PID"
+fi
+
 if nk_start_server heavy "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 --quiet; then
     r=$(peers echo 127.0.0.1 "$SERVER_PORT" 50 10485760)
     check_eq "default: 50 clients x 10 MiB at once" "$r" "unfinished=0 mismatched=0"

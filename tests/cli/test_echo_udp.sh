@@ -49,6 +49,16 @@ run_nk echo-udp client --host nosuch.invalid --port 7 x
 check_eq "unknown host: 68" "$RC" 68
 
 # ---- the server with netkit's client, IPv4 --------------------------------
+# With --workers the sockets share the port by SO_REUSEPORT, which any
+# socket of the same user could join: a second server must still fail.
+if nk_start_server group "$NK" echo-udp serve --port 0 --bind 127.0.0.1 \
+    --workers 2 --quiet; then
+    timeout 5 "$NK" echo-udp serve --port "$SERVER_PORT" --bind 127.0.0.1 \
+        --workers 2 >/dev/null 2>"$NK_TMP/second.err"
+    check_eq "port taken: second server with --workers 2 exits 69" "$?" 69
+    nk_stop_server "$SERVER_PID"
+fi
+
 if nk_start_server udp4 "$NK" echo-udp serve --port 0 --bind 127.0.0.1; then
     P=$SERVER_PORT
     check_contains "listening line" "$SERVER_ADDR" "127.0.0.1:"
@@ -62,6 +72,13 @@ if nk_start_server udp4 "$NK" echo-udp serve --port 0 --bind 127.0.0.1; then
         check_eq "$size bytes: reply size" "$(field reply_bytes)" $size
         check_eq "$size bytes: match" "$(field match)" yes
     done
+    # A second server on the same port must fail, not share it silently
+    # (with SO_REUSEADDR both bind on Linux and only one gets datagrams).
+    timeout 5 "$NK" echo-udp serve --port "$P" --bind 127.0.0.1 \
+        >/dev/null 2>"$NK_TMP/second.err"
+    check_eq "port taken: second server exits 69" "$?" 69
+    check_contains "port taken: why" "$(cat "$NK_TMP/second.err")" \
+        "address already in use"
     run_nk echo-udp client --host 127.0.0.1 --port "$P" --size 65508
     check_eq "65508 bytes over IPv4: bad data (65)" "$RC" 65
     check_contains "65508: why" "$ERR" "message too long"
@@ -181,6 +198,8 @@ check_contains "closed port: why" "$ERR" "connection refused"
 run_nk echo-udp client --host 127.0.0.1 --port "$free_port" --count 2 \
     --interval 0.05 --timeout 0.3
 check_eq "closed port ping: every probe refused (69)" "$RC" 69
+check_eq "closed port ping: no round trip, no rtt figures" \
+    "$(field rtt_min_ms) $(field rtt_avg_ms) $(field rtt_max_ms) $(field rtt_stddev_ms)" "- - - -"
 run_nk echo-udp bench --host 127.0.0.1 --port "$free_port" --duration 0.3 \
     --grace 0.1
 check_eq "closed port bench: 69" "$RC" 69

@@ -234,6 +234,12 @@ fi
 
 # ---- the server's filter: only mode 3, versions 1-4, >= 48 bytes -------------
 if nk_start_server filt "$NK" sntp serve --port 0 --bind 127.0.0.1; then
+    # A second server on the same port fails instead of sharing it.
+    timeout 5 "$NK" sntp serve --port "$SERVER_PORT" --bind 127.0.0.1 \
+        >/dev/null 2>"$NK_TMP/second.err"
+    check_eq "port taken: second server exits 69" "$?" 69
+    check_contains "port taken: why" "$(cat "$NK_TMP/second.err")" \
+        "address already in use"
     OUT=$(python3 "$NK_TMP/probe.py" "$SERVER_PORT")
     check_eq "filter: what is answered, and with how much" "$(printf '%s' "$OUT" | tr '\n' ',')" \
         "empty none,short47 none,mode0 none,mode1 none,mode2 none,mode4 none,mode5 none,mode6 none,mode7 none,v0 none,v5 none,v6 none,v7 none,v1 48 ok,v2 48 ok,v3 48 ok,v4 48 ok,big200 48 ok"

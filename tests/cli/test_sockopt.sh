@@ -195,12 +195,33 @@ if nk_start_server listen "$NK" sockopt listen --timeout 0.3; then
     check_eq "client got the greeting" "$greeting" "thank you for connecting"
     # bash's own client, as a second peer
     (exec 3<>"/dev/tcp/127.0.0.1/$SERVER_PORT" && cat <&3 >/dev/null) 2>/dev/null
+    # A client that speaks first (an HTTP request) and reads after the
+    # server is done: closing with its request unread would reset the
+    # connection (RST) and could destroy the greeting; it must end in a
+    # clean end of stream after the greeting.
+    got=$(timeout 5 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+time.sleep(0.3)
+data = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    print(repr(data), "eof")
+except OSError as e:
+    print(repr(data), type(e).__name__)' "$SERVER_PORT")
+    check_eq "a client that spoke first: greeting, then a clean close" \
+        "$got" "b'thank you for connecting\\n' eof"
     sleep 0.5
     nk_stop_server "$SERVER_PID"
     check_eq "SIGTERM: exit 0" "$STOP_STATUS" 0
     OUT=$(cat "$NK_TMP/listen.out")
-    check_eq "listen: two connections" "$(count '^event: connection$')" 2
-    check_eq "listen: connections total" "$(field connections)" 2
+    check_eq "listen: three connections" "$(count '^event: connection$')" 3
+    check_eq "listen: connections total" "$(field connections)" 3
     check_contains "listen: peer recorded" "$OUT" "message: connection established with 127.0.0.1:"
     check_eq "listen: stopped by sigterm" "$(field stopped_by)" sigterm
     t=$(field timeouts)

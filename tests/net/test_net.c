@@ -751,8 +751,11 @@ test_listen_ex_without_reuseaddr(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, types[i],
-                                   4,           0,   0};
+        struct nk_listen_opts o = {.host = "127.0.0.1",
+                                   .port = "0",
+                                   .family = AF_INET,
+                                   .socktype = types[i],
+                                   .backlog = 4};
         struct nk_err err;
         int fd, v = -1;
 
@@ -772,8 +775,13 @@ test_listen_ex_without_reuseaddr(void **state)
 static void
 test_listen_ex_reuseport(void **state)
 {
-    struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, SOCK_STREAM,
-                               4,           1,   1};
+    struct nk_listen_opts o = {.host = "127.0.0.1",
+                               .port = "0",
+                               .family = AF_INET,
+                               .socktype = SOCK_STREAM,
+                               .backlog = 4,
+                               .reuseaddr = 1,
+                               .reuseport = 1};
     struct nk_err err;
     char port[16];
     int a, b, v = 0;
@@ -793,6 +801,46 @@ test_listen_ex_reuseport(void **state)
         fail_msg("second SO_REUSEPORT listener: %s", err.msg);
     o.reuseport = 0;
     assert_int_equal(nk_listen_ex(&o, &err), -1);
+    assert_int_equal(err.sys_errno, EADDRINUSE);
+    /* The probe a new group runs first sees the group's port as taken,
+     * though a third SO_REUSEPORT socket could join it. */
+    o.reuseport = 1;
+    assert_int_equal(nk_port_free(&o, &err), -1);
+    assert_int_equal(err.sys_errno, EADDRINUSE);
+    assert_non_null(strstr(err.msg, "address already in use"));
+    o.port = "0";
+    assert_int_equal(nk_port_free(&o, &err), 0);
+}
+
+/* nk_port_free on a free port: 0, and it leaves nothing bound. */
+static void
+test_port_free(void **state)
+{
+    struct nk_listen_opts o = {.host = "127.0.0.1",
+                               .port = "0",
+                               .family = AF_INET,
+                               .socktype = SOCK_STREAM,
+                               .backlog = 4,
+                               .reuseaddr = 1,
+                               .reuseport = 1};
+    struct nk_err err;
+    char port[16];
+    int a;
+
+    (void)state;
+    a = track(nk_listen_ex(&o, &err));
+    assert_true(a >= 0);
+    port_str(a, port, sizeof port);
+    nk_close(a); /* now free again (the listener had no connection) */
+    o.port = port;
+    assert_int_equal(nk_port_free(&o, &err), 0);
+    assert_int_equal(nk_port_free(&o, &err), 0); /* the probe was closed */
+    /* A socket only bound (bind_only), without SO_REUSEADDR, holds it. */
+    o.bind_only = 1;
+    o.reuseaddr = 0;
+    a = track(nk_listen_ex(&o, &err));
+    assert_true(a >= 0);
+    assert_int_equal(nk_port_free(&o, &err), -1);
     assert_int_equal(err.sys_errno, EADDRINUSE);
 }
 
@@ -1450,6 +1498,7 @@ main(void)
         T(test_listen_options),
         T(test_listen_ex_without_reuseaddr),
         T(test_listen_ex_reuseport),
+        T(test_port_free),
         T(test_listen_port_in_use),
         T(test_udp_round_trip),
         T(test_connect_refused),
