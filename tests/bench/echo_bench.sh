@@ -23,7 +23,8 @@
 #                (epoll1 = --model epoll --workers 1)
 #   IDLE=10000   idle connections held by netkit's default server
 #   IDLE_PEER=200 idle connections for socat/ncat (a process each)
-#   UDP_CLIENTS=8                     echo-udp section
+#   UDP_CLIENTS=8  UDP_WINDOWS="1 4"  echo-udp section: 8 clients, each
+#                                     with 1 (ping-pong), then 4 in flight
 #   SKIP=""      any of: pingpong bulk idle udp
 #   NO_INSTALL=1 never apt-get install socat/ncat/iperf3
 set -u
@@ -50,6 +51,7 @@ MODELS=${MODELS:-default epoll1 thread fork poll select}
 IDLE=${IDLE:-10000}
 IDLE_PEER=${IDLE_PEER:-200}
 UDP_CLIENTS=${UDP_CLIENTS:-8}
+UDP_WINDOWS=${UDP_WINDOWS:-1 4}
 SKIP=${SKIP:-}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nk_bench.XXXXXX")
@@ -187,6 +189,43 @@ stop_server() {
     sleep 0.3 # let TIME_WAIT and the children settle
 }
 
+# CPU time (clock ticks) the server has used: the process and its live
+# children (socat and ncat fork one per connection; a reaped child's time
+# is in the parent's cutime/cstime, fields 16-17 of /proc/PID/stat).
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+server_ticks() {
+    local t=0 p v
+    for p in $SPID $(pgrep -P "$SPID" 2>/dev/null); do
+        v=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null)
+        t=$((t + ${v:-0}))
+    done
+    echo $t
+}
+
+# run_measured OUT.json CMD...: runs a bench and writes, beside its JSON,
+# OUT.cpu: the server's CPU seconds over the whole run (connecting
+# included: forking a process per connection is part of a model's cost).
+run_measured() {
+    local out=$1 t0 t1
+    shift
+    t0=$(server_ticks)
+    "$@" >"$out" 2>/dev/null
+    t1=$(server_ticks)
+    awk -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.3f\n", t / hz }' \
+        >"${out%.json}.cpu"
+}
+
+# cpu_us NAME SERVER COUNT-FIELD: the median over runs of the server's CPU
+# microseconds per request (or datagram).
+cpu_us() {
+    local f
+    for f in "$TMP/$1.${2//:/_}".*.json; do
+        [ -s "$f" ] && [ -s "${f%.json}.cpu" ] || continue
+        jq -r --argjson cpu "$(cat "${f%.json}.cpu")" \
+            "if ($3) > 0 then \$cpu / ($3) * 1e6 * 10 | floor / 10 else empty end" "$f"
+    done | median
+}
+
 median() { # numbers on stdin -> the median (the lower middle of an even count)
     sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "-"; else print v[int((NR + 1) / 2)]}'
 }
@@ -217,8 +256,8 @@ bench_all() {
     for run in $(seq 1 "$RUNS"); do
         for s in "${SERVERS[@]}"; do
             start_server "$s" || continue
-            "$NK" echo-tcp bench --host 127.0.0.1 --port "$SPORT" --json "$@" \
-                >"$TMP/$name.${s//:/_}.$run.json" 2>/dev/null
+            run_measured "$TMP/$name.${s//:/_}.$run.json" \
+                "$NK" echo-tcp bench --host 127.0.0.1 --port "$SPORT" --json "$@"
             stop_server
         done
     done
@@ -244,25 +283,34 @@ pingpong() {
 }
 
 pingpong_threads() {
-    local t=$1 s rq p50 p99 p999 err srq sp99
+    local t=$1 s rq p50 p99 p999 err srq sp99 cpu scpu
     header "ping-pong: $CONNS connections, $SIZE-byte requests, 1 in flight each, bench --threads $t, ${DURATION} s, median of $RUNS runs"
     bench_all "pp$t" --conns "$CONNS" --size "$SIZE" --pipeline 1 \
         --duration "$DURATION" --threads "$t"
     srq=$(med_of "pp$t" socat .requests_per_s)
     sp99=$(med_of "pp$t" socat .latency_p99_us)
-    printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s |\n' \
-        server "requests/s" "p50 us" "p99 us" "p99.9 us" errors "x socat" "p99/socat"
-    printf '|%s|\n' "--------------------|------------|----------|----------|-----------|--------|------------|------------"
+    scpu=$(cpu_us "pp$t" socat .requests)
+    printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s | %10s | %10s |\n' \
+        server "requests/s" "p50 us" "p99 us" "p99.9 us" errors "x socat" "p99/socat" "CPU us/req" "socat CPU/"
+    printf '|%s|\n' "--------------------|------------|----------|----------|-----------|--------|------------|-----------|------------|------------"
     for s in "${SERVERS[@]}"; do
         rq=$(med_of "pp$t" "$s" .requests_per_s)
         p50=$(med_of "pp$t" "$s" .latency_p50_us)
         p99=$(med_of "pp$t" "$s" .latency_p99_us)
         p999=$(med_of "pp$t" "$s" .latency_p999_us)
         err=$(med_of "pp$t" "$s" '.errors + .mismatches')
-        printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s |\n' \
+        cpu=$(cpu_us "pp$t" "$s" .requests)
+        printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s | %10s | %10s |\n' \
             "$(label "$s")" "$rq" "$p50" "$p99" "$p999" "$err" \
-            "$(ratio "$rq" "$srq")" "$(ratio "$p99" "$sp99")"
+            "$(ratio "$rq" "$srq")" "$(ratio "$p99" "$sp99")" "$cpu" \
+            "$(ratio "$scpu" "$cpu")"
     done
+    echo
+    echo "CPU us/req: the server's CPU time (all its threads and processes)"
+    echo "per request; 'socat CPU/' is socat's divided by this row's: how many"
+    echo "times less CPU the server spends per request. On a machine whose"
+    echo "CPUs the bench shares, requests/s is bounded by server + bench CPU"
+    echo "per request; the CPU column is the server's own efficiency."
 }
 
 # ---- 2. bulk: one connection, large requests ----
@@ -409,8 +457,13 @@ idle() {
 
 # ---- 4. echo-udp: datagrams per second ----
 udp() {
-    local run s f dps loss p99 sdps
-    header "echo-udp: $UDP_CLIENTS clients, $SIZE-byte datagrams, 1 in flight each, ${DURATION} s, median of $RUNS runs"
+    local w
+    for w in $UDP_WINDOWS; do udp_window "$w"; done
+}
+
+udp_window() {
+    local w=$1 run s f dps loss p99 sdps cpu scpu
+    header "echo-udp: $UDP_CLIENTS clients, $SIZE-byte datagrams, $w in flight each (--window), ${DURATION} s, median of $RUNS runs"
     if ! "$NK" echo-udp bench --help >/dev/null 2>&1; then
         echo "(netkit echo-udp bench is not available: skipped)"
         return
@@ -420,20 +473,24 @@ udp() {
     for run in $(seq 1 "$RUNS"); do
         for s in "${userv[@]}"; do
             start_server "$s" || continue
-            "$NK" echo-udp bench --host 127.0.0.1 --port "$SPORT" \
+            run_measured "$TMP/udp$w.$s.$run.json" \
+                "$NK" echo-udp bench --host 127.0.0.1 --port "$SPORT" \
                 --clients "$UDP_CLIENTS" --size "$SIZE" --duration "$DURATION" \
-                --json >"$TMP/udp.$s.$run.json" 2>/dev/null
+                --window "$w" --json
             stop_server
         done
     done
-    sdps=$(med_of udp socat-udp .datagrams_per_s)
-    printf '| %-18s | %12s | %7s | %8s | %10s |\n' server "datagrams/s" "loss %" "p99 us" "x socat"
-    printf '|%s|\n' "--------------------|--------------|---------|----------|------------"
+    sdps=$(med_of "udp$w" socat-udp .datagrams_per_s)
+    scpu=$(cpu_us "udp$w" socat-udp .received)
+    printf '| %-18s | %12s | %7s | %8s | %10s | %10s | %10s |\n' server "datagrams/s" "loss %" "p99 us" "x socat" "CPU us/dg" "socat CPU/"
+    printf '|%s|\n' "--------------------|--------------|---------|----------|------------|------------|------------"
     for s in "${userv[@]}"; do
-        dps=$(med_of udp "$s" .datagrams_per_s)
-        loss=$(med_of udp "$s" .loss_percent)
-        p99=$(med_of udp "$s" .latency_p99_us)
-        printf '| %-18s | %12s | %7s | %8s | %10s |\n' "$s" "$dps" "$loss" "$p99" "$(ratio "$dps" "$sdps")"
+        dps=$(med_of "udp$w" "$s" .datagrams_per_s)
+        loss=$(med_of "udp$w" "$s" .loss_percent)
+        p99=$(med_of "udp$w" "$s" .latency_p99_us)
+        cpu=$(cpu_us "udp$w" "$s" .received)
+        printf '| %-18s | %12s | %7s | %8s | %10s | %10s | %10s |\n' "$s" "$dps" "$loss" "$p99" \
+            "$(ratio "$dps" "$sdps")" "$cpu" "$(ratio "$scpu" "$cpu")"
     done
 }
 
