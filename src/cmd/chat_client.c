@@ -1,0 +1,528 @@
+/* netkit chat connect: the full-duplex client (stdin and the socket on
+ * one poll-based nk_loop), and the terminal line editor it shares with
+ * the room's operator console: one input line owned by us, redrawn under
+ * each incoming line. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "chat_int.h"
+#include "netkit/evloop.h"
+#include "netkit/exitcodes.h"
+#include "netkit/net.h"
+#include "netkit/out.h"
+#include "netkit/parse.h"
+#include "netkit/signals.h"
+
+#define CONNECT_MS 10000
+#define SEND_MS 10000
+#define RX_MAX (NK_CHAT_SAFE_MAX + 256) /* a line from the server */
+
+/* --- the terminal: one input line owned by us, redrawn under output --- */
+
+void
+chat_out_flush(void)
+{
+    fflush(stdout);
+}
+
+static void
+term_redraw(const struct chat_term *t)
+{
+    nk_out_raw("\r\033[K", 4);
+    nk_out_raw(t->prompt, strlen(t->prompt));
+    nk_out_raw(t->line, t->len);
+}
+
+/* Non-canonical mode without echo: we read each key and draw the line
+ * ourselves. ISIG stays on, so Ctrl-C is SIGINT, which ends the loop and
+ * leads back here to chat_term_close on the way out. */
+void
+chat_term_open(struct chat_term *t, const char *nick, int json)
+{
+    struct termios raw;
+
+    memset(t, 0, sizeof *t);
+    t->json = json;
+    nk_chat_asm_init(&t->as, t->asbuf, sizeof t->asbuf);
+    snprintf(t->prompt, sizeof t->prompt, "%.*s> ",
+             (int)strnlen(nick, NK_CHAT_NICK_MAX), nick);
+    if (json || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return;
+    if (tcgetattr(STDIN_FILENO, &t->saved) < 0)
+        return;
+    raw = t->saved;
+    raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+        return;
+    t->saved_ok = 1;
+    t->on = 1;
+    term_redraw(t);
+    chat_out_flush();
+}
+
+void
+chat_term_close(struct chat_term *t)
+{
+    if (t->on) {
+        nk_out_raw("\r\033[K", 4);
+        chat_out_flush();
+    }
+    if (t->saved_ok)
+        (void)tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
+    t->saved_ok = 0;
+    t->on = 0;
+}
+
+void
+chat_term_set_prompt(struct chat_term *t, const char *nick)
+{
+    snprintf(t->prompt, sizeof t->prompt, "%.*s> ",
+             (int)strnlen(nick, NK_CHAT_NICK_MAX), nick);
+    if (t->on) {
+        term_redraw(t);
+        chat_out_flush();
+    }
+}
+
+/* Print one finished line (already safe for a terminal) above the line
+ * being typed, which is then drawn again as it was. */
+void
+chat_term_print(struct chat_term *t, const char *s, size_t n)
+{
+    if (t->on)
+        nk_out_raw("\r\033[K", 4);
+    nk_out_raw(s, n);
+    nk_out_raw("\n", 1);
+    if (t->on)
+        term_redraw(t);
+    if (!t->hold)
+        chat_out_flush();
+}
+
+/* The same for a line that may carry anything: escaped first. */
+static void
+term_print_safe(struct chat_term *t, const char *s, size_t n)
+{
+    static char safe[NK_CHAT_SAFE_MAX + 1];
+    size_t k = nk_chat_sanitize(s, n, safe, sizeof safe);
+
+    chat_term_print(t, safe, k);
+}
+
+/* Delete the last UTF-8 character of the line being typed. */
+static void
+term_rubout(struct chat_term *t)
+{
+    while (t->len > 0 && ((unsigned char)t->line[t->len - 1] & 0xc0) == 0x80)
+        t->len--;
+    if (t->len > 0)
+        t->len--;
+}
+
+/* One key on a terminal. CHAT_KEY_LINE when Enter finished a line (its text in
+ * t->line[0..len), to be taken and cleared by the caller). Escape
+ * sequences (arrows, function keys) are swallowed: they must not end up
+ * in a message. */
+static int
+term_key(struct chat_term *t, unsigned char c)
+{
+    if (t->esc == 1) {
+        t->esc = (c == '[' || c == 'O') ? 2 : 0;
+        return CHAT_KEY_NONE;
+    }
+    if (t->esc == 2) {
+        if (c >= 0x40 && c <= 0x7e)
+            t->esc = 0;
+        return CHAT_KEY_NONE;
+    }
+    switch (c) {
+    case '\r':
+    case '\n':
+        nk_out_raw("\n", 1);
+        return CHAT_KEY_LINE;
+    case 0x04: /* Ctrl-D: end of input on an empty line */
+        return t->len == 0 ? CHAT_KEY_EOF : CHAT_KEY_NONE;
+    case 0x1b:
+        t->esc = 1;
+        return CHAT_KEY_NONE;
+    case 0x7f:
+    case 0x08:
+        term_rubout(t);
+        break;
+    case 0x15: /* Ctrl-U */
+        t->len = 0;
+        break;
+    case 0x17: /* Ctrl-W: the word before the cursor */
+        while (t->len > 0 && t->line[t->len - 1] == ' ')
+            t->len--;
+        while (t->len > 0 && t->line[t->len - 1] != ' ')
+            t->len--;
+        break;
+    case 0x0c: /* Ctrl-L */
+        break;
+    default:
+        if ((c < 0x20 && c != '\t') || t->len >= sizeof t->line)
+            return CHAT_KEY_NONE;
+        t->line[t->len++] = (char)c;
+        nk_out_raw(&c, 1);
+        return CHAT_KEY_NONE;
+    }
+    term_redraw(t);
+    return CHAT_KEY_NONE;
+}
+
+/* Bytes read from stdin: each finished line goes to fn. On a terminal
+ * the keys edit the line; otherwise lines are assembled (bounded). */
+int
+chat_term_input(struct chat_term *t, const char *p, size_t n, chat_line_fn fn,
+                void *arg)
+{
+    struct nk_chat_line ln;
+    int got;
+
+    if (!t->on) {
+        while (n > 0) {
+            size_t k = nk_chat_asm_feed(&t->as, p, n, &ln, &got);
+            p += k;
+            n -= k;
+            if (got)
+                fn(arg, ln.text, ln.len, ln.cut);
+        }
+        return CHAT_KEY_NONE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int k = term_key(t, (unsigned char)p[i]);
+        if (k == CHAT_KEY_EOF) {
+            chat_out_flush();
+            return CHAT_KEY_EOF;
+        }
+        if (k == CHAT_KEY_LINE) {
+            char copy[NK_CHAT_LINE_MAX];
+            size_t len = t->len;
+            memcpy(copy, t->line, len);
+            t->len = 0;
+            term_redraw(t);
+            fn(arg, copy, len, 0);
+        }
+    }
+    chat_out_flush();
+    return CHAT_KEY_NONE;
+}
+
+/* The last unterminated line of a pipe at its end. */
+void
+chat_term_input_end(struct chat_term *t, chat_line_fn fn, void *arg)
+{
+    struct nk_chat_line ln;
+
+    if (!t->on && nk_chat_asm_finish(&t->as, &ln))
+        fn(arg, ln.text, ln.len, ln.cut);
+}
+/* --- the client --------------------------------------------------------- */
+
+enum cstate { C_TALK, C_WAIT, C_LEAVE, C_DONE };
+
+struct chat_client {
+    int fd;
+    int json;
+    int wait_ms; /* after piped input ends; < 0: no limit */
+    enum cstate st;
+    int64_t deadline; /* C_WAIT and C_LEAVE */
+    int rc;
+    struct chat_term term;
+    struct nk_loop *loop;
+    struct nk_chat_asm in;
+    char inbuf[RX_MAX];
+    char buf[READ_CHUNK];
+};
+
+static void
+client_send_line(struct chat_client *k, const char *s, size_t n)
+{
+    char line[NK_CHAT_LINE_MAX + 1];
+    struct nk_err err;
+
+    if (n > NK_CHAT_LINE_MAX)
+        n = NK_CHAT_LINE_MAX;
+    memcpy(line, s, n);
+    line[n] = '\n';
+    if (nk_send_all(k->fd, line, n + 1, SEND_MS, &err) < 0) {
+        nk_diag(NAME, "%s", err.msg);
+        k->rc = err.exit_code ? err.exit_code : NK_EX_IOERR;
+        k->st = C_DONE;
+    }
+}
+
+/* Stop reading stdin; the server answers /quit with a bye and closes. */
+static void
+client_leave(struct chat_client *k, int send_quit)
+{
+    if (k->st == C_TALK || k->st == C_WAIT)
+        (void)nk_loop_del(k->loop, STDIN_FILENO);
+    if (send_quit && k->st != C_DONE) {
+        /* The server may have closed already (the operator's bye): a
+         * failed goodbye is no error. */
+        struct nk_err err;
+        if (nk_send_all(k->fd, "/quit\n", 6, SEND_MS, &err) < 0)
+            k->st = C_DONE;
+    }
+    if (k->st != C_DONE) {
+        k->st = C_LEAVE;
+        k->deadline = nk_now_ms() + CLOSE_GRACE_MS;
+    }
+}
+
+static void
+typed_line(void *arg, const char *s, size_t n, int cut)
+{
+    struct chat_client *k = arg;
+    struct nk_chat_cmd cmd;
+
+    if (k->st != C_TALK)
+        return;
+    if (cut)
+        nk_diag(NAME, "a line was cut to %d bytes", NK_CHAT_LINE_MAX);
+    client_send_line(k, s, n);
+    nk_chat_parse(s, n, &cmd);
+    if (cmd.kind == NK_CHAT_BYE || cmd.kind == NK_CHAT_QUIT)
+        client_leave(k, 0);
+}
+
+static void
+on_stdin(struct nk_loop *loop, int fd, unsigned ev, void *arg)
+{
+    struct chat_client *k = arg;
+    ssize_t n;
+
+    (void)loop;
+    (void)ev;
+    n = read(fd, k->buf, sizeof k->buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n > 0 && chat_term_input(&k->term, k->buf, (size_t)n, typed_line, k) !=
+                     CHAT_KEY_EOF)
+        return;
+    /* End of input. A person (Ctrl-D) leaves now; a script's pipe waits
+     * for the answer first, unless --wait 0. */
+    chat_term_input_end(&k->term, typed_line, k);
+    if (k->st != C_TALK)
+        return;
+    if (k->term.on || k->wait_ms == 0) {
+        client_leave(k, 1);
+        return;
+    }
+    (void)nk_loop_del(k->loop, STDIN_FILENO);
+    k->st = C_WAIT;
+    k->deadline = k->wait_ms < 0 ? 0 : nk_now_ms() + k->wait_ms;
+}
+
+static void
+server_line(struct chat_client *k, const char *s, size_t n)
+{
+    static const char renamed[] = "* you are now known as ";
+    const char *colon;
+
+    if (n > sizeof renamed - 1 &&
+        memcmp(s, renamed, sizeof renamed - 1) == 0 &&
+        n - (sizeof renamed - 1) <= NK_CHAT_NICK_MAX) {
+        char nick[NK_CHAT_NICK_MAX + 1];
+        size_t m = n - (sizeof renamed - 1);
+        memcpy(nick, s + sizeof renamed - 1, m);
+        nick[m] = '\0';
+        if (nk_chat_nick_check(nick, m, NULL) == 0)
+            chat_term_set_prompt(&k->term, nick);
+    }
+    if (k->json) {
+        struct nk_out o;
+        nk_out_init(&o, stdout, NK_OUT_JSONL, 0);
+        nk_out_strn(&o, "line", s, n);
+        nk_out_finish(&o);
+        chat_out_flush();
+    } else {
+        term_print_safe(&k->term, s, n);
+    }
+    /* Waiting after piped input: someone's bye word ends the wait, as in
+     * the lesson, where either side's bye ends the talk. */
+    colon = memchr(s, ':', n);
+    if (k->st == C_WAIT && s[0] != '*' && colon != NULL &&
+        nk_chat_is_bye(colon + 1, n - (size_t)(colon + 1 - s)))
+        client_leave(k, 1);
+}
+
+static void
+on_server(struct nk_loop *loop, int fd, unsigned ev, void *arg)
+{
+    struct chat_client *k = arg;
+    struct nk_chat_line ln;
+    ssize_t n;
+    size_t off = 0;
+    int got;
+    char e[128];
+
+    (void)loop;
+    (void)ev;
+    n = nk_recv_nb(fd, k->buf, sizeof k->buf);
+    if (n == NK_IO_AGAIN)
+        return;
+    if (n <= 0) {
+        if (n == 0 && nk_chat_asm_finish(&k->in, &ln))
+            server_line(k, ln.text, ln.len);
+        if (n < 0 && k->st != C_LEAVE) {
+            nk_diag(NAME, "receive: %s", nk_strerror(errno, e, sizeof e));
+            k->rc = NK_EX_IOERR;
+        } else if (k->st == C_TALK) {
+            nk_diag(NAME, "the server closed the connection");
+        }
+        k->st = C_DONE;
+        return;
+    }
+    while (off < (size_t)n) {
+        off +=
+            nk_chat_asm_feed(&k->in, k->buf + off, (size_t)n - off, &ln, &got);
+        if (got)
+            server_line(k, ln.text, ln.len);
+    }
+}
+
+/* Default nick: $USER when it is a valid nick. */
+static const char *
+default_nick(void)
+{
+    const char *u = getenv("USER");
+
+    if (u == NULL)
+        u = getenv("LOGNAME");
+    if (u == NULL || nk_chat_nick_check(u, strlen(u), NULL) < 0)
+        return NULL;
+    return u;
+}
+
+static int
+client_run(struct chat_client *k)
+{
+    struct nk_err err;
+
+    while (k->st != C_DONE) {
+        int64_t now;
+        if (nk_loop_run_once(k->loop, TICK_MS, &err) < 0) {
+            nk_diag(NAME, "%s", err.msg);
+            return NK_EX_SOFTWARE;
+        }
+        if (nk_stop_requested() && k->st != C_LEAVE && k->st != C_DONE)
+            client_leave(k, 1);
+        now = nk_now_ms();
+        if ((k->st == C_LEAVE || (k->st == C_WAIT && k->deadline != 0)) &&
+            now >= k->deadline) {
+            if (k->st == C_WAIT)
+                client_leave(k, 1);
+            else
+                k->st = C_DONE;
+        }
+    }
+    return k->rc;
+}
+
+static int
+chat_connect_run(struct nk_ctx *ctx, const char *host, const char *port,
+                 const char *nick, int wait_ms)
+{
+    static struct chat_client cl;
+    struct chat_client *k = &cl;
+    struct nk_err err;
+    int rc;
+
+    memset(k, 0, sizeof *k);
+    k->json = ctx->json;
+    k->wait_ms = wait_ms;
+    nk_chat_asm_init(&k->in, k->inbuf, sizeof k->inbuf);
+    nk_net_init();
+    nk_stop_reset();
+    k->fd =
+        nk_connect(host, port, AF_UNSPEC, SOCK_STREAM, CONNECT_MS, NULL, &err);
+    if (k->fd < 0) {
+        nk_diag(NAME, "%s", err.msg);
+        return err.exit_code ? err.exit_code : NK_EX_UNAVAILABLE;
+    }
+    k->loop = nk_loop_new(NK_LOOP_POLL, &err);
+    if (k->loop == NULL || nk_set_nonblock(k->fd, 1, &err) < 0 ||
+        nk_stop_install(&err) < 0 ||
+        nk_loop_add(k->loop, k->fd, NK_EV_READ, on_server, k, &err) < 0 ||
+        nk_loop_add(k->loop, STDIN_FILENO, NK_EV_READ, on_stdin, k, &err) <
+            0) {
+        nk_diag(NAME, "%s", err.msg);
+        nk_loop_free(k->loop);
+        nk_close(k->fd);
+        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+    }
+    chat_term_open(&k->term, nick ? nick : "", k->json);
+    if (nick != NULL) {
+        char line[NK_CHAT_NICK_MAX + 8];
+        int n = snprintf(line, sizeof line, "/nick %s", nick);
+        client_send_line(k, line, (size_t)n);
+    }
+    rc = client_run(k);
+    chat_term_close(&k->term);
+    nk_loop_free(k->loop);
+    nk_close(k->fd);
+    nk_stop_uninstall();
+    return rc;
+}
+
+int
+chat_connect(int argc, char **argv, struct nk_ctx *ctx)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"name", required_argument, NULL, 'n'},
+        {"wait", required_argument, NULL, 'w'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *port = NULL, *nick = NULL, *why;
+    int c, wait_ms = -1;
+
+    while ((c = getopt_long(argc, argv, ":p:n:w:jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            return nk_print_usage(chat_connect_usage);
+        case 'j':
+            ctx->json = 1;
+            break;
+        case 'p':
+            if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
+                return NK_EX_USAGE;
+            port = optarg;
+            break;
+        case 'n':
+            if (nk_chat_nick_check(optarg, strlen(optarg), &why) < 0)
+                return nk_usage_error(ctx, "--name: %s", why);
+            nick = optarg;
+            break;
+        case 'w':
+            if (nk_opt_seconds(ctx, "--wait", optarg, 0, 86400000, &wait_ms) !=
+                0)
+                return NK_EX_USAGE;
+            break;
+        default:
+            return nk_bad_option(ctx, argv, c);
+        }
+    }
+    if (optind >= argc)
+        return nk_usage_error(ctx, "a HOST is required");
+    if (optind + 1 < argc)
+        return nk_usage_error(ctx, "unexpected argument '%s'",
+                              argv[optind + 1]);
+    if (port == NULL)
+        return nk_usage_error(ctx, "--port is required");
+    if (nick == NULL)
+        nick = default_nick();
+    return chat_connect_run(ctx, argv[optind], port, nick, wait_ms);
+}

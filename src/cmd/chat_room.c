@@ -1,0 +1,930 @@
+/* netkit chat serve: the room. One nk_loop holds the listener, every
+ * client (each with its bounded output queue) and the operator's console;
+ * lines become "NICK: text" to the others, joins, leaves and renames
+ * "* ..." notices. Options and the usage text: chat.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chat_int.h"
+#include "netkit/evloop.h"
+#include "netkit/exitcodes.h"
+#include "netkit/net.h"
+#include "netkit/out.h"
+#include "netkit/parse.h"
+#include "netkit/signals.h"
+
+#define OUT_MAX (256 * 1024) /* output queued for one client, at most */
+#define SNDBUF                                                                \
+    (64 * 1024)              /* kernel send buffer per client (fixed, so      \
+                              * OUT_MAX is what bounds a stuck client) */
+#define FLUSH_AT (64 * 1024) /* queued past this: sent at once */
+#define ACCEPT_BATCH 64
+#define STOP_FLUSH_MS 2000 /* the room's last words at shutdown */
+#define WIRE_MAX (NK_CHAT_SAFE_MAX + NK_CHAT_NICK_MAX + 128)
+
+/* --- the room ----------------------------------------------------------- */
+
+struct client {
+    int fd;
+    int joined;   /* announced: has spoken or chosen a nick */
+    int closing;  /* told goodbye: flush what is queued, then close */
+    int dead;     /* to be removed by room_reap */
+    char why[96]; /* dead: the reason for the leave notice ("" = none) */
+    int64_t closing_ms;
+    char nick[NK_CHAT_NICK_MAX + 1];
+    char peer[NK_ADDRSTRLEN];
+    struct nk_chat_asm in;
+    char inbuf[NK_CHAT_LINE_MAX];
+    char *out; /* queued output [off, len), at most OUT_MAX */
+    size_t off, len, cap;
+    unsigned ev; /* the events asked of the loop: changed only on change */
+    struct client *next;
+    int dirty; /* on the room's list of clients to flush */
+    struct client *next_dirty;
+};
+
+struct serve_opts {
+    char port[8];
+    const char *bind;
+    const char *name;
+    uint64_t max_clients;
+    int no_console;
+};
+
+struct room {
+    struct serve_opts o;
+    int json;
+    struct nk_loop *loop;
+    int lfd;
+    int console; /* stdin is read */
+    int closed;  /* the room is closing: no more input */
+    int64_t accept_resume_ms;
+    struct client *head;
+    struct client *dirty; /* queued output not yet tried this round */
+    uint64_t nclients;
+    unsigned guest_seq;
+    char nick[NK_CHAT_NICK_MAX + 1]; /* the operator's */
+    struct chat_term term;
+    char wire[WIRE_MAX];
+    char safe[NK_CHAT_SAFE_MAX + 1];
+    char buf[READ_CHUNK];
+};
+
+/* Transcript of the room on stdout: the wire line in text mode, or one
+ * JSON object (event, nick, and one more field) with --json. */
+static void
+transcript(struct room *r, const char *event, const char *nick,
+           const char *key, const char *val, const char *line, size_t n)
+{
+    struct nk_out o;
+
+    if (!r->json) {
+        chat_term_print(&r->term, line, n);
+        return;
+    }
+    nk_out_init(&o, stdout, NK_OUT_JSONL, 0);
+    nk_out_str(&o, "event", event);
+    if (nick != NULL)
+        nk_out_str(&o, "nick", nick);
+    if (key != NULL)
+        nk_out_str(&o, key, val);
+    nk_out_finish(&o);
+}
+
+static void
+client_kill(struct client *c, const char *why)
+{
+    if (c->dead)
+        return;
+    c->dead = 1;
+    snprintf(c->why, sizeof c->why, "%s", why);
+}
+
+/* Send what is queued, as far as the kernel takes it. */
+static void
+client_flush(struct room *r, struct client *c)
+{
+    unsigned want;
+
+    while (c->off < c->len) {
+        ssize_t n = nk_send_nb(c->fd, c->out + c->off, c->len - c->off);
+        if (n == NK_IO_AGAIN)
+            break;
+        if (n <= 0) {
+            client_kill(c, "connection lost");
+            return;
+        }
+        c->off += (size_t)n;
+    }
+    if (c->off == c->len) {
+        c->off = c->len = 0;
+        if (c->closing) {
+            client_kill(c, ""); /* said goodbye and has it all */
+            return;
+        }
+    }
+    want = (c->closing ? 0 : NK_EV_READ) | (c->len > 0 ? NK_EV_WRITE : 0);
+    /* One epoll_ctl per flush would double the syscalls of delivery. */
+    if (want != c->ev && nk_loop_mod(r->loop, c->fd, want, NULL) == 0)
+        c->ev = want;
+}
+
+/* Queue one line (newline added) for a client. Over OUT_MAX the client
+ * is dropped: it has stopped reading, and the room must not wait. */
+static void
+client_queue(struct room *r, struct client *c, const char *s, size_t n)
+{
+    size_t need;
+
+    if (c->dead)
+        return;
+    if (c->len - c->off + n + 1 > OUT_MAX) {
+        client_kill(c, "too slow: output backed up, disconnected");
+        return;
+    }
+    need = c->len + n + 1;
+    if (need > c->cap && c->off > 0) {
+        memmove(c->out, c->out + c->off, c->len - c->off);
+        c->len -= c->off;
+        c->off = 0;
+        need = c->len + n + 1;
+    }
+    if (need > c->cap) {
+        size_t cap = c->cap ? c->cap : 4096;
+        char *p;
+        while (cap < need)
+            cap *= 2;
+        p = realloc(c->out, cap);
+        if (p == NULL) {
+            client_kill(c, "out of memory");
+            return;
+        }
+        c->out = p;
+        c->cap = cap;
+    }
+    memcpy(c->out + c->len, s, n);
+    c->out[c->len + n] = '\n';
+    c->len += n + 1;
+    if (c->len - c->off >= FLUSH_AT) {
+        /* A busy round must not push a reading client past OUT_MAX. */
+        client_flush(r, c);
+        return;
+    }
+    if (!c->dirty) {
+        /* Sent at the end of the loop round (room_tick), so the lines of
+         * every read in the round go out in one send per client, not one
+         * per line. */
+        c->dirty = 1;
+        c->next_dirty = r->dirty;
+        r->dirty = c;
+    }
+}
+
+/* A line to every client but `skip` (the speaker) and the leaving ones. */
+static void
+room_send(struct room *r, const struct client *skip, const char *s, size_t n)
+{
+    for (struct client *c = r->head; c != NULL; c = c->next)
+        if (c != skip && !c->closing)
+            client_queue(r, c, s, n);
+}
+
+/* A notice: to the clients, and into the transcript. */
+static void room_notice(struct room *r, const struct client *skip,
+                        const char *event, const char *nick, const char *key,
+                        const char *val, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static void
+room_notice(struct room *r, const struct client *skip, const char *event,
+            const char *nick, const char *key, const char *val,
+            const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line)
+        n = (int)sizeof line - 1;
+    room_send(r, skip, line, (size_t)n);
+    transcript(r, event, nick, key, val, line, (size_t)n);
+}
+
+/* A reply to one client only ("* ..."). */
+static void tell(struct room *r, struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tell(struct room *r, struct client *c, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line)
+        n = (int)sizeof line - 1;
+    if (c == NULL)
+        chat_term_print(&r->term, line, (size_t)n);
+    else
+        client_queue(r, c, line, (size_t)n);
+}
+
+static void
+tell_lines(struct room *r, struct client *c, const char *text)
+{
+    const char *p = text;
+
+    while (*p != '\0') {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        tell(r, c, "* %.*s", (int)n, p);
+        p += n + (e != NULL);
+    }
+}
+
+static int
+nick_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x += 'a' - 'A';
+        if (y >= 'A' && y <= 'Z')
+            y += 'a' - 'A';
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* Is the nick taken (ASCII case ignored) by anyone but `self`? */
+static int
+nick_taken(const struct room *r, const struct client *self, const char *nick)
+{
+    if (nick_eq(r->nick, nick) && self != NULL)
+        return 1;
+    for (const struct client *c = r->head; c != NULL; c = c->next)
+        if (c != self && !c->dead && c->nick[0] && nick_eq(c->nick, nick))
+            return 1;
+    return 0;
+}
+
+/* A free nick from `want`: itself, or with the first free number 2..999
+ * appended (a clash at join time gets a suffix; a /nick later is
+ * refused instead, so nobody is renamed behind their back). */
+static int
+nick_pick(const struct room *r, const struct client *self, const char *want,
+          char *out, size_t size)
+{
+    size_t base = strlen(want);
+
+    snprintf(out, size, "%s", want);
+    for (int i = 2; nick_taken(r, self, out) && i < 1000; i++) {
+        char num[8];
+        int k = snprintf(num, sizeof num, "%d", i);
+        size_t keep = base + (size_t)k > NK_CHAT_NICK_MAX
+                          ? NK_CHAT_NICK_MAX - (size_t)k
+                          : base;
+        /* Never cut inside a UTF-8 sequence. */
+        while (keep > 0 && ((unsigned char)want[keep] & 0xc0) == 0x80)
+            keep--;
+        snprintf(out, size, "%.*s%s", (int)keep, want, num);
+    }
+    return nick_taken(r, self, out) ? -1 : 0;
+}
+
+/* Announce a client in the room under `want` (or guestN). */
+static void
+client_join(struct room *r, struct client *c, const char *want)
+{
+    char guest[16];
+
+    if (want == NULL) {
+        snprintf(guest, sizeof guest, "guest%u", ++r->guest_seq);
+        want = guest;
+    }
+    if (nick_pick(r, c, want, c->nick, sizeof c->nick) < 0)
+        snprintf(c->nick, sizeof c->nick, "guest%u", ++r->guest_seq);
+    c->joined = 1;
+    tell(r, c, "* you are now known as %s", c->nick);
+    room_notice(r, c, "join", c->nick, NULL, NULL, "* %s joined", c->nick);
+    nk_diag(NAME, "%s joined as %s", c->peer, c->nick);
+}
+
+/* A client says goodbye: its leave is announced now, its last output is
+ * flushed, then it is closed (room_reap). */
+static void
+client_bye(struct room *r, struct client *c)
+{
+    tell(r, c, "* bye, %s", c->joined ? c->nick : "guest");
+    if (c->joined)
+        room_notice(r, c, "leave", c->nick, "reason", "bye", "* %s left",
+                    c->nick);
+    c->joined = 0;
+    c->closing = 1;
+    c->closing_ms = nk_now_ms();
+    client_flush(r, c);
+}
+
+static void
+who_list(struct room *r, struct client *to)
+{
+    char line[1024];
+    size_t n = 0, quiet = 0;
+
+    n += (size_t)snprintf(line, sizeof line, "* in the room: %s%s", r->nick,
+                          r->console ? "" : " (away)");
+    for (struct client *c = r->head; c != NULL; c = c->next) {
+        if (c->dead || c->closing)
+            continue;
+        if (!c->joined) {
+            quiet++;
+            continue;
+        }
+        if (n + strlen(c->nick) + 3 < sizeof line - 32)
+            n += (size_t)snprintf(line + n, sizeof line - n, ", %s", c->nick);
+    }
+    if (quiet > 0)
+        snprintf(line + n, sizeof line - n, " (and %zu listening)", quiet);
+    tell(r, to, "%s", line);
+}
+
+/* /nick for a client (c) or the operator (c NULL). */
+static void
+do_nick(struct room *r, struct client *c, const char *s, size_t n)
+{
+    char want[NK_CHAT_NICK_MAX + 1], old[NK_CHAT_NICK_MAX + 1];
+    const char *why;
+    char *cur = c ? c->nick : r->nick;
+
+    if (nk_chat_nick_check(s, n, &why) < 0) {
+        tell(r, c, "* %s; the nick is unchanged", why);
+        return;
+    }
+    memcpy(want, s, n);
+    want[n] = '\0';
+    if (c != NULL && !c->joined) {
+        client_join(r, c, want);
+        return;
+    }
+    if (nick_taken(r, c, want)) {
+        tell(r, c, "* %s is taken; the nick is unchanged", want);
+        return;
+    }
+    snprintf(old, sizeof old, "%s", cur);
+    memcpy(cur, want, n + 1);
+    if (c != NULL)
+        tell(r, c, "* you are now known as %s", cur);
+    else
+        chat_term_set_prompt(&r->term, cur);
+    room_notice(r, c, "nick", cur, "old", old, "* %s is now known as %s", old,
+                cur);
+}
+
+static void room_close(struct room *r, const char *why);
+
+/* A message from a participant: "NICK: text" to everyone else. */
+static void
+say_text(struct room *r, struct client *c, const char *s, size_t n, int cut)
+{
+    const char *nick = c ? c->nick : r->nick;
+    size_t k = nk_chat_sanitize(s, n, r->safe, sizeof r->safe);
+    int w = snprintf(r->wire, sizeof r->wire, "%s: %s", nick, r->safe);
+
+    if (w < 0)
+        return;
+    if ((size_t)w >= sizeof r->wire)
+        w = (int)sizeof r->wire - 1;
+    room_send(r, c, r->wire, (size_t)w);
+    if (c != NULL || !r->term.on || r->json)
+        transcript(r, "message", nick, "text", r->safe, r->wire, (size_t)w);
+    (void)k;
+    if (cut)
+        tell(r, c, "* your line was cut to %d bytes", NK_CHAT_LINE_MAX);
+}
+
+/* One line from a client (c) or from the operator (c NULL). */
+static void
+on_line(struct room *r, struct client *c, const char *s, size_t n, int cut)
+{
+    struct nk_chat_cmd cmd;
+
+    if (r->closed)
+        return;
+    nk_chat_parse(s, n, &cmd);
+    switch (cmd.kind) {
+    case NK_CHAT_EMPTY:
+        return;
+    case NK_CHAT_TEXT:
+    case NK_CHAT_BYE:
+        if (c != NULL && !c->joined)
+            client_join(r, c, NULL);
+        say_text(r, c, cmd.arg, cmd.arglen, cut);
+        if (cmd.kind == NK_CHAT_TEXT)
+            return;
+        if (c == NULL)
+            room_close(r, "closed the room");
+        else
+            client_bye(r, c);
+        return;
+    case NK_CHAT_QUIT:
+        if (c == NULL)
+            room_close(r, "closed the room");
+        else
+            client_bye(r, c);
+        return;
+    case NK_CHAT_NICK:
+        do_nick(r, c, cmd.arg, cmd.arglen);
+        return;
+    case NK_CHAT_WHO:
+        who_list(r, c);
+        return;
+    case NK_CHAT_HELP:
+        tell_lines(r, c, nk_chat_help_text);
+        return;
+    case NK_CHAT_UNKNOWN: {
+        size_t k = nk_chat_sanitize(cmd.arg, cmd.arglen > 64 ? 64 : cmd.arglen,
+                                    r->safe, sizeof r->safe);
+        tell(r, c, "* unknown command %.*s; /help lists them", (int)k,
+             r->safe);
+        return;
+    }
+    }
+}
+
+/* A client too slow for the room: what was queued for it is dropped, it
+ * is told why, and it leaves the room now; it has CLOSE_GRACE_MS to take
+ * that last line (if it ever reads again) before it is closed. */
+static void
+slow_out(struct room *r, struct client *c)
+{
+    static const char msg[] = "* disconnected: too slow, output backed up";
+
+    nk_diag(NAME, "%s %s: too slow, output backed up; disconnecting", c->peer,
+            c->nick);
+    c->dead = 0;
+    c->why[0] = '\0';
+    c->off = c->len = 0;
+    client_queue(r, c, msg, sizeof msg - 1);
+    c->closing = 1;
+    c->closing_ms = nk_now_ms();
+    if (c->joined)
+        room_notice(r, c, "leave", c->nick, "reason", "too slow",
+                    "* %s left (too slow: output backed up, disconnected)",
+                    c->nick);
+    c->joined = 0;
+}
+
+/* Send what this round queued. */
+static void
+room_flush(struct room *r)
+{
+    while (r->dirty != NULL) {
+        struct client *c = r->dirty;
+        r->dirty = c->next_dirty;
+        c->dirty = 0;
+        if (!c->dead)
+            client_flush(r, c);
+    }
+}
+
+/* The end of a round: flush, then remove dead clients; each leave is
+ * announced, which may in turn find another client too slow, so repeat
+ * until none is left dead. A dead client is never on the dirty list:
+ * client_queue skips the dead, and the list is empty when one is freed. */
+static void
+room_reap(struct room *r)
+{
+    for (;;) {
+        struct client **pp = &r->head, *c;
+        room_flush(r);
+        while (*pp != NULL && !(*pp)->dead)
+            pp = &(*pp)->next;
+        if (*pp == NULL)
+            return;
+        c = *pp;
+        if (strncmp(c->why, "too slow", 8) == 0 && !c->closing) {
+            slow_out(r, c);
+            continue;
+        }
+        *pp = c->next;
+        nk_loop_del(r->loop, c->fd);
+        nk_close(c->fd);
+        r->nclients--;
+        nk_diag(NAME, "%s%s%s disconnected%s%s", c->peer,
+                c->nick[0] ? " " : "", c->nick, c->why[0] ? ": " : "", c->why);
+        if (c->joined)
+            room_notice(r, NULL, "leave", c->nick, "reason",
+                        c->why[0] ? c->why : "left",
+                        c->why[0] ? "* %s left (%s)" : "* %s left%s", c->nick,
+                        c->why);
+        free(c->out);
+        free(c);
+    }
+}
+
+struct client_ev {
+    struct room *r;
+    struct client *c;
+};
+
+static void
+on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
+{
+    struct client_ev *ce = arg;
+    struct room *r = ce->r;
+    struct client *c = ce->c;
+    struct nk_chat_line ln;
+    ssize_t n;
+    size_t off = 0;
+    int got;
+
+    (void)loop;
+    (void)fd;
+    if (c->len > c->off && (ev & (NK_EV_WRITE | NK_EV_ERROR)))
+        client_flush(r, c);
+    /* The dead are removed and the queues flushed once per loop round
+     * (room_tick), after every ready client was read: one send per
+     * client per round however many lines the round brought. */
+    if (c->closing) {
+        if (c->len == c->off || c->dead)
+            client_kill(c, "");
+        return;
+    }
+    if (c->dead || !(ev & (NK_EV_READ | NK_EV_ERROR)))
+        return;
+    n = nk_recv_nb(c->fd, r->buf, sizeof r->buf);
+    if (n == NK_IO_AGAIN)
+        return;
+    if (n <= 0) {
+        /* End of stream: a last line without its newline still counts
+         * (printf 'hi' | nc); a reset ends it as a lost connection. */
+        if (n == 0 && nk_chat_asm_finish(&c->in, &ln))
+            on_line(r, c, ln.text, ln.len, ln.cut);
+        client_kill(c, n == 0 ? "" : "connection lost");
+        return;
+    }
+    while (off < (size_t)n && !c->closing && !c->dead && !r->closed) {
+        off +=
+            nk_chat_asm_feed(&c->in, r->buf + off, (size_t)n - off, &ln, &got);
+        if (got)
+            on_line(r, c, ln.text, ln.len, ln.cut);
+    }
+}
+
+/* A new connection: queued output, Nagle off (chat lines are small and
+ * should go at once), a fixed send buffer so OUT_MAX is the real bound. */
+static void
+client_open(struct room *r, int fd, const struct nk_addr *peer)
+{
+    struct client *c;
+    struct client_ev *ce;
+
+    c = calloc(1, sizeof *c + sizeof *ce);
+    if (c == NULL) {
+        nk_close(fd);
+        return;
+    }
+    ce = (struct client_ev *)(c + 1);
+    ce->r = r;
+    ce->c = c;
+    c->fd = fd;
+    nk_chat_asm_init(&c->in, c->inbuf, sizeof c->inbuf);
+    nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, c->peer,
+                   sizeof c->peer);
+    (void)nk_sockopt_set_int(fd, NK_SOCKOPT(IPPROTO_TCP, TCP_NODELAY), 1,
+                             NULL);
+    (void)nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_SNDBUF), SNDBUF,
+                             NULL);
+    if (nk_loop_add(r->loop, fd, NK_EV_READ, on_client, ce, NULL) < 0) {
+        nk_close(fd);
+        free(c);
+        return;
+    }
+    c->ev = NK_EV_READ;
+    c->next = r->head;
+    r->head = c;
+    r->nclients++;
+    nk_diag(NAME, "%s connected", c->peer);
+    tell(r, c,
+         "* welcome to %s's room; '/nick NAME' to pick a nick, /help for "
+         "commands",
+         r->nick);
+}
+
+static void
+on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
+{
+    struct room *r = arg;
+    struct nk_addr peer;
+    struct nk_err err;
+
+    (void)ev;
+    for (int i = 0; i < ACCEPT_BATCH && !r->closed; i++) {
+        int cfd = nk_accept(fd, &peer, 1, &err);
+        if (cfd < 0) {
+            if (err.sys_errno == EAGAIN || err.sys_errno == EWOULDBLOCK)
+                return;
+            /* Out of descriptors: pause accepting a little, or the
+             * listener stays readable and the loop spins. */
+            nk_diag(NAME, "%s", err.msg);
+            (void)nk_loop_mod(loop, fd, 0, NULL);
+            r->accept_resume_ms = nk_now_ms() + 100;
+            return;
+        }
+        if (r->o.max_clients > 0 && r->nclients >= r->o.max_clients) {
+            static const char full[] = "* the room is full\n";
+            (void)nk_send_nb(cfd, full, sizeof full - 1);
+            nk_close(cfd);
+            nk_diag(NAME, "a client turned away: the room is full");
+            continue;
+        }
+        client_open(r, cfd, &peer);
+    }
+}
+
+static void
+operator_line(void *arg, const char *s, size_t n, int cut)
+{
+    on_line(arg, NULL, s, n, cut);
+}
+
+static void
+console_off(struct room *r)
+{
+    if (!r->console)
+        return;
+    nk_loop_del(r->loop, STDIN_FILENO);
+    r->console = 0;
+}
+
+static void
+on_console(struct nk_loop *loop, int fd, unsigned ev, void *arg)
+{
+    struct room *r = arg;
+    ssize_t n;
+
+    (void)loop;
+    (void)ev;
+    n = read(fd, r->buf, sizeof r->buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        chat_term_input_end(&r->term, operator_line, r);
+        if (!r->closed) {
+            console_off(r);
+            nk_diag(NAME, "end of console input; the room goes on "
+                          "(SIGINT or SIGTERM closes it)");
+        }
+        return;
+    }
+    if (chat_term_input(&r->term, r->buf, (size_t)n, operator_line, r) ==
+        CHAT_KEY_EOF)
+        room_close(r, "closed the room");
+}
+
+/* Close the room: the last notice to everyone, no more input from
+ * anyone; the caller flushes for a moment and exits. */
+static void
+room_close(struct room *r, const char *why)
+{
+    if (r->closed)
+        return;
+    if (strcmp(why, "closed the room") == 0)
+        room_notice(r, NULL, "close", r->nick, NULL, NULL,
+                    "* %s closed the room", r->nick);
+    else
+        room_notice(r, NULL, "close", NULL, "reason", why,
+                    "* the room is closing (%s)", why);
+    r->closed = 1;
+    console_off(r);
+    nk_loop_del(r->loop, r->lfd);
+    for (struct client *c = r->head; c != NULL; c = c->next) {
+        c->joined = 0; /* no leave notices now: the room is gone */
+        if (!c->closing) {
+            c->closing = 1;
+            c->closing_ms = nk_now_ms();
+            client_flush(r, c);
+        }
+    }
+}
+
+/* Timers, once a round: accepts paused after EMFILE, leaving clients
+ * that do not take their last lines. */
+static void
+room_tick(struct room *r, int64_t now)
+{
+    if (r->accept_resume_ms != 0 && now >= r->accept_resume_ms && !r->closed) {
+        r->accept_resume_ms = 0;
+        (void)nk_loop_mod(r->loop, r->lfd, NK_EV_READ, NULL);
+    }
+    for (struct client *c = r->head; c != NULL; c = c->next)
+        if (c->closing &&
+            (c->off == c->len || now - c->closing_ms > CLOSE_GRACE_MS))
+            client_kill(c, "");
+    room_reap(r);
+}
+
+/* epoll refuses regular files and /dev/null (EPERM); poll(2) takes
+ * them, so a console read from a file gets the poll backend. */
+static int
+room_loop(struct room *r, struct nk_err *err)
+{
+    r->loop = nk_loop_new(NK_LOOP_DEFAULT, err);
+    if (r->loop == NULL)
+        return -1;
+    if (r->console && nk_loop_add(r->loop, STDIN_FILENO, NK_EV_READ,
+                                  on_console, r, NULL) < 0) {
+        nk_loop_free(r->loop);
+        r->loop = nk_loop_new(NK_LOOP_POLL, err);
+        if (r->loop == NULL || nk_loop_add(r->loop, STDIN_FILENO, NK_EV_READ,
+                                           on_console, r, err) < 0)
+            return -1;
+    }
+    return nk_loop_add(r->loop, r->lfd, NK_EV_READ, on_listen, r, err);
+}
+
+static void
+room_free(struct room *r)
+{
+    while (r->head != NULL) {
+        struct client *c = r->head;
+        r->head = c->next;
+        nk_loop_del(r->loop, c->fd);
+        nk_close(c->fd);
+        free(c->out);
+        free(c);
+    }
+    nk_loop_free(r->loop);
+    nk_close(r->lfd);
+}
+
+static int
+room_pending(const struct room *r)
+{
+    for (const struct client *c = r->head; c != NULL; c = c->next)
+        if (c->off < c->len)
+            return 1;
+    return 0;
+}
+
+static int
+room_run(struct room *r)
+{
+    struct nk_err err;
+    int64_t until = 0;
+
+    while (!r->closed || (room_pending(r) && nk_now_ms() < until)) {
+        if (nk_loop_run_once(r->loop, TICK_MS, &err) < 0) {
+            nk_diag(NAME, "%s", err.msg);
+            return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        }
+        if (nk_stop_requested() && !r->closed) {
+            room_close(r,
+                       nk_stop_requested() == SIGINT ? "SIGINT" : "SIGTERM");
+        }
+        if (r->closed && until == 0)
+            until = nk_now_ms() + STOP_FLUSH_MS;
+        room_tick(r, nk_now_ms());
+        chat_out_flush(); /* the round's transcript (term.hold) */
+    }
+    return NK_EX_OK;
+}
+
+static int
+serve(struct nk_ctx *ctx, struct serve_opts *o)
+{
+    struct nk_listen_opts lo = {.host = o->bind,
+                                .port = o->port,
+                                .family = AF_UNSPEC,
+                                .socktype = SOCK_STREAM,
+                                .backlog = 128,
+                                .reuseaddr = 1};
+    static struct room room;
+    struct room *r = &room;
+    struct nk_err err;
+    struct nk_addr a;
+    char addr[NK_ADDRSTRLEN];
+    int rc;
+
+    memset(r, 0, sizeof *r);
+    r->o = *o;
+    r->json = ctx->json;
+    r->lfd = -1;
+    r->console = !o->no_console;
+    snprintf(r->nick, sizeof r->nick, "%s", o->name);
+    nk_net_init();
+    nk_stop_reset();
+    if (nk_stop_install(&err) < 0 || (r->lfd = nk_listen_ex(&lo, &err)) < 0 ||
+        nk_set_nonblock(r->lfd, 1, &err) < 0 || room_loop(r, &err) < 0) {
+        nk_diag(NAME, "%s", err.msg);
+        room_free(r);
+        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+    }
+    if (nk_local_addr(r->lfd, &a, NULL) < 0)
+        snprintf(addr, sizeof addr, "?");
+    else
+        nk_addr_format((struct sockaddr *)&a.ss, a.len, addr, sizeof addr);
+    nk_diag(NAME, "listening on %s", addr);
+    if (r->console)
+        chat_term_open(&r->term, r->nick, r->json);
+    else /* no line editing: not reading */
+        chat_term_open(&r->term, r->nick, 1);
+    r->term.hold = 1;
+    rc = room_run(r);
+    chat_term_close(&r->term);
+    nk_diag(NAME, "room closed");
+    room_free(r);
+    nk_stop_uninstall();
+    return rc;
+}
+
+static int
+serve_opt(struct nk_ctx *ctx, int c, struct serve_opts *o, int *have_port)
+{
+    uint16_t port;
+    const char *why;
+
+    switch (c) {
+    case 'p':
+        if (nk_opt_port(ctx, "--port", optarg, 1, &port) != 0)
+            return NK_EX_USAGE;
+        snprintf(o->port, sizeof o->port, "%u", (unsigned)port);
+        *have_port = 1;
+        return 0;
+    case 'b':
+        o->bind = optarg;
+        return 0;
+    case 'n':
+        if (nk_chat_nick_check(optarg, strlen(optarg), &why) < 0)
+            return nk_usage_error(ctx, "--name: %s", why);
+        o->name = optarg;
+        return 0;
+    case 'c':
+        return nk_opt_u64(ctx, "--max-clients", optarg, 0, 100000,
+                          &o->max_clients);
+    case 'C':
+        o->no_console = 1;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int
+chat_serve(int argc, char **argv, struct nk_ctx *ctx)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"name", required_argument, NULL, 'n'},
+        {"max-clients", required_argument, NULL, 'c'},
+        {"no-console", no_argument, NULL, 'C'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct serve_opts o;
+    int c, rc, have_port = 0;
+
+    memset(&o, 0, sizeof o);
+    o.name = "server";
+    o.max_clients = 1000;
+    while ((c = getopt_long(argc, argv, ":p:b:n:c:jh", longopts, NULL)) !=
+           -1) {
+        if (c == 'h')
+            return nk_print_usage(chat_serve_usage);
+        if (c == 'j') {
+            ctx->json = 1;
+            continue;
+        }
+        rc = serve_opt(ctx, c, &o, &have_port);
+        if (rc < 0)
+            return nk_bad_option(ctx, argv, c);
+        if (rc != 0)
+            return rc;
+    }
+    if (optind < argc)
+        return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+    if (!have_port)
+        return nk_usage_error(ctx, "--port is required (0 picks one)");
+    return serve(ctx, &o);
+}
