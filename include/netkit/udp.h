@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "netkit/err.h"
@@ -22,16 +23,19 @@
 /* One datagram in a batch. */
 struct nk_udp_msg {
     void *buf;
-    size_t cap;           /* receive: room in buf */
-    size_t len;           /* receive: bytes kept; send: bytes to send */
-    struct nk_addr addr;  /* receive: sender; send: destination (len 0 on
-                           * a connected socket) */
-    struct nk_addr local; /* receive: the address it was sent to, with
-                           * nk_udp_pktinfo on (else len 0); send: the
-                           * source address to use (len 0: the kernel's
-                           * choice) */
-    int ifindex;          /* receive: the interface it came in on */
-    int truncated;        /* receive: the datagram was larger than cap */
+    size_t cap;            /* receive: room in buf */
+    size_t len;            /* receive: bytes kept; send: bytes to send */
+    struct nk_addr addr;   /* receive: sender; send: destination (len 0 on
+                            * a connected socket) */
+    struct nk_addr local;  /* receive: the address it was sent to, with
+                            * nk_udp_pktinfo on (else len 0); send: the
+                            * source address to use (len 0: the kernel's
+                            * choice) */
+    int ifindex;           /* receive: the interface it came in on */
+    int truncated;         /* receive: the datagram was larger than cap */
+    struct timespec stamp; /* receive: when the kernel took it in
+                            * (CLOCK_REALTIME), with nk_udp_timestamps on;
+                            * else zero */
 };
 
 /* Batch flags. */
@@ -69,6 +73,12 @@ ssize_t nk_udp_recv(int fd, void *buf, size_t cap, struct nk_addr *from,
  * as ::ffff:a.b.c.d), so a server bound to a wildcard can answer from the
  * address it was asked on. 0 or -1. */
 int nk_udp_pktinfo(int fd, int family, struct nk_err *err);
+
+/* Stamp each datagram received on fd with the kernel's arrival time
+ * (SO_TIMESTAMPNS), in nk_udp_msg.stamp: a server's receive timestamp
+ * then excludes the time the datagram waited in the socket's queue.
+ * 0, or -1 where the system has no such option (stamps stay zero). */
+int nk_udp_timestamps(int fd, struct nk_err *err);
 
 /* Ask for bytes of receive and send buffer (the kernel may cap it at
  * net.core.rmem_max/wmem_max); *rcv and *snd (may be NULL) get what the

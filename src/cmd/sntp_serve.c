@@ -203,6 +203,18 @@ rate_key(const struct nk_addr *a, uint8_t key[NK_SNTP_RATE_KEY])
     }
 }
 
+/* T2 of a request: the kernel's arrival stamp when there is one (so the
+ * time it waited in the socket's queue is not counted as network delay,
+ * which would skew the client's offset by half of it), else the time the
+ * batch was read. */
+static uint64_t
+arrival(const struct nk_udp_msg *m, uint64_t read_ts)
+{
+    if (m->stamp.tv_sec == 0 && m->stamp.tv_nsec == 0)
+        return read_ts;
+    return nk_ntp_from_timespec(&m->stamp);
+}
+
 /* Turn a received batch into replies in s->out. Returns the count. */
 static int
 build_replies(struct server *s, int n, uint64_t recv_ts)
@@ -236,7 +248,8 @@ build_replies(struct server *s, int n, uint64_t recv_ts)
         if (s->is_kod[k])
             nk_sntp_build_kod(&req, "RATE", s->outbuf[k]);
         else
-            nk_sntp_build_reply(&req, &s->pkt, recv_ts, 0, s->outbuf[k]);
+            nk_sntp_build_reply(&req, &s->pkt, arrival(m, recv_ts), 0,
+                                s->outbuf[k]);
         s->out[k].addr = m->addr;
         s->out[k].local = m->local; /* answer from the address asked */
         s->out[k].len = NK_SNTP_LEN;
@@ -291,8 +304,7 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
         for (int i = 0; i < BATCH; i++)
             s->in[i].cap = INBUF;
         int n = nk_udp_recv_batch(fd, s->in, BATCH, 0, &err);
-        /* T2: the earliest moment we can read the clock after arrival
-         * (no SO_TIMESTAMPNS through the helper layer yet). */
+        /* T2 where the kernel gave no arrival stamp (see arrival()). */
         uint64_t recv_ts = now_ntp();
         if (n < 0) {
             /* A datagram socket's errors are per datagram (an ICMP error
@@ -336,6 +348,9 @@ open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
         nk_close(fd);
         return -1;
     }
+    /* Kernel arrival stamps for T2; without them T2 is read after the
+     * receive, which is still correct, only later. */
+    (void)nk_udp_timestamps(fd, NULL);
     return fd;
 }
 

@@ -22,11 +22,13 @@
 
 #define NK_UDP_BATCH_MAX 64 /* bound on one recvmmsg/sendmmsg */
 
-/* Room for one pktinfo control message of either family. */
+/* Room for one pktinfo control message of either family and a kernel
+ * receive timestamp. */
 union ctlbuf {
     struct cmsghdr align;
     unsigned char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-                    CMSG_SPACE(sizeof(struct in_pktinfo))];
+                    CMSG_SPACE(sizeof(struct in_pktinfo)) +
+                    CMSG_SPACE(sizeof(struct timespec))];
 };
 
 /* Every call is non-blocking on its own (MSG_DONTWAIT), whatever the
@@ -66,15 +68,23 @@ prepare_recv(struct msghdr *h, struct iovec *iov, union ctlbuf *ctl,
     h->msg_controllen = sizeof ctl->b;
 }
 
-/* The destination address of a datagram, from IP_PKTINFO/IPV6_PKTINFO
- * (RFC 3542 section 6 for IPv6). */
+/* The control messages of a datagram: its destination address from
+ * IP_PKTINFO/IPV6_PKTINFO (RFC 3542 section 6 for IPv6), and its arrival
+ * time from SO_TIMESTAMPNS. */
 static void
-read_pktinfo(struct msghdr *h, struct nk_udp_msg *m)
+read_control(struct msghdr *h, struct nk_udp_msg *m)
 {
     memset(&m->local, 0, sizeof m->local);
+    memset(&m->stamp, 0, sizeof m->stamp);
     m->ifindex = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL;
          c = CMSG_NXTHDR(h, c)) {
+#ifdef SCM_TIMESTAMPNS
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            memcpy(&m->stamp, CMSG_DATA(c), sizeof m->stamp);
+            continue;
+        }
+#endif
         if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
             struct in6_pktinfo pi;
             struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&m->local.ss;
@@ -103,7 +113,7 @@ finish_recv(struct msghdr *h, struct nk_udp_msg *m, size_t got)
      * the rest is gone: UDP never returns it later. */
     m->truncated = (h->msg_flags & MSG_TRUNC) != 0;
     m->len = got < m->cap ? got : m->cap;
-    read_pktinfo(h, m);
+    read_control(h, m);
 }
 
 /* The source address for a reply: IPV6_PKTINFO (which Linux also takes
@@ -328,6 +338,18 @@ nk_udp_pktinfo(int fd, int family, struct nk_err *err)
         return nk_sockopt_set_int(
             fd, NK_SOCKOPT(IPPROTO_IPV6, IPV6_RECVPKTINFO), 1, err);
     return nk_sockopt_set_int(fd, NK_SOCKOPT(IPPROTO_IP, IP_PKTINFO), 1, err);
+}
+
+int
+nk_udp_timestamps(int fd, struct nk_err *err)
+{
+#ifdef SO_TIMESTAMPNS
+    return nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_TIMESTAMPNS), 1,
+                              err);
+#else
+    (void)fd;
+    return nk_err_sys(err, ENOPROTOOPT, "setsockopt SO_TIMESTAMPNS");
+#endif
 }
 
 int

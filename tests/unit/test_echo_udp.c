@@ -326,6 +326,55 @@ test_pktinfo(void **state)
     nk_close(c6);
 }
 
+/* SO_TIMESTAMPNS: each datagram carries the time the kernel took it in,
+ * which stays the arrival time however long it then waits in the queue;
+ * without the option the stamp is zero. Both receive paths. */
+static void
+timestamp_round_trip(int flags)
+{
+    struct nk_addr srv_at;
+    struct nk_err err;
+    struct timespec before, after;
+    int srv = udp_socket("127.0.0.1", &srv_at),
+        c = udp_socket("127.0.0.1", NULL);
+    uint8_t buf[8];
+    struct nk_udp_msg m[2];
+    double t, lo, hi;
+
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 2; i++) {
+        m[i].buf = buf;
+        m[i].cap = sizeof buf;
+    }
+    assert_int_equal(nk_udp_send(c, "a", 1, &srv_at, &err), 1);
+    assert_int_equal(nk_wait_fd(srv, POLLIN, 1000, &err), 1);
+    assert_int_equal(nk_udp_recv_batch(srv, m, 2, flags, &err), 1);
+    assert_true(m[0].stamp.tv_sec == 0 && m[0].stamp.tv_nsec == 0);
+
+    assert_int_equal(nk_udp_timestamps(srv, &err), 0);
+    clock_gettime(CLOCK_REALTIME, &before);
+    assert_int_equal(nk_udp_send(c, "b", 1, &srv_at, &err), 1);
+    clock_gettime(CLOCK_REALTIME, &after);
+    nk_sleep_ms(150); /* it waits in the queue; the stamp must not move */
+    assert_int_equal(nk_wait_fd(srv, POLLIN, 1000, &err), 1);
+    assert_int_equal(nk_udp_recv_batch(srv, m, 2, flags, &err), 1);
+    t = (double)m[0].stamp.tv_sec + (double)m[0].stamp.tv_nsec / 1e9;
+    lo = (double)before.tv_sec + (double)before.tv_nsec / 1e9;
+    hi = (double)after.tv_sec + (double)after.tv_nsec / 1e9;
+    if (t < lo - 0.001 || t > hi + 0.001)
+        fail_msg("stamp %.6f outside the send [%.6f, %.6f]", t, lo, hi);
+    nk_close(srv);
+    nk_close(c);
+}
+
+static void
+test_timestamps(void **state)
+{
+    (void)state;
+    timestamp_round_trip(0);
+    timestamp_round_trip(NK_UDP_NO_MMSG);
+}
+
 /* The largest datagram each family carries, and one byte more refused. */
 static void
 test_largest_datagram(void **state)
@@ -560,6 +609,7 @@ main(void)
         cmocka_unit_test(test_batch_mmsg),
         cmocka_unit_test(test_batch_portable),
         cmocka_unit_test(test_pktinfo),
+        cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_largest_datagram),
         cmocka_unit_test(test_client_in_process),
         cmocka_unit_test(test_bench_in_process),
