@@ -126,6 +126,31 @@ now_ntp(void)
     return nk_ntp_from_timespec(&ts);
 }
 
+/* One datagram, and T4: the kernel's arrival stamp when the socket gives
+ * one, so time this process spent not running (a loaded machine, a
+ * stopped process) is not counted as network delay; else the clock right
+ * after the receive. Returns the length or -1 as nk_udp_recv. */
+static ssize_t
+receive_reply(int fd, uint8_t *buf, size_t cap, struct nk_addr *from,
+              uint64_t *t4, struct nk_err *err)
+{
+    struct nk_udp_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.buf = buf;
+    m.cap = cap;
+    if (nk_udp_recv_batch(fd, &m, 1, 0, err) < 0) {
+        *t4 = now_ntp();
+        return -1;
+    }
+    *from = m.addr;
+    if (m.stamp.tv_sec != 0 || m.stamp.tv_nsec != 0)
+        *t4 = nk_ntp_from_timespec(&m.stamp);
+    else
+        *t4 = now_ntp();
+    return (ssize_t)m.len;
+}
+
 static int64_t
 now_unix(void)
 {
@@ -177,8 +202,7 @@ await_reply(int fd, const struct addrinfo *ai, const struct sent_req *sent,
             return -1;
         if (ready == 0)
             continue;
-        len = nk_udp_recv(fd, buf, sizeof buf, &from, NULL, err);
-        t4 = now_ntp(); /* T4 as soon after arrival as we can */
+        len = receive_reply(fd, buf, sizeof buf, &from, &t4, err);
         if (len < 0) {
             if (err->sys_errno == EAGAIN || err->sys_errno == EINTR)
                 continue;
@@ -285,6 +309,8 @@ open_socket(const struct addrinfo *ai, struct nk_err *err)
         nk_close(fd);
         return -1;
     }
+    /* Kernel arrival stamps for T4 (see receive_reply). */
+    (void)nk_udp_timestamps(fd, NULL);
     return fd;
 }
 

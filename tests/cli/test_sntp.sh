@@ -49,6 +49,8 @@ while time.time() < end and n < 100:
     n += 1
     if len(data) < 48 or mode == "none":
         continue
+    if mode == "slow":  # think for 0.2 s (T2 = T3: not counted as delay)
+        time.sleep(0.2)
     t = time.time() + 2208988800
     now = struct.pack("!Q", int(t * 2**32))
     li, vn, md, stratum, refid = 0, 4, 4, 2, bytes([127, 0, 0, 1])
@@ -369,6 +371,25 @@ peer() { # MODE [CODE] -> client's RC/OUT/ERR
         RC=x
     fi
 }
+# T4 is when the reply arrived (the kernel's receive stamp), not when the
+# client got round to reading it: a client stopped from 0.1 s to 0.7 s
+# while the reply comes at 0.2 s must see a delay of about 0.2 s, not 0.7.
+if nk_start_server peer_slow python3 "$NK_TMP/peer.py" slow; then
+    "$NK" sntp --timeout 3 --retries 0 --port "$SERVER_PORT" 127.0.0.1 \
+        >"$NK_TMP/slow.out" 2>"$NK_TMP/slow.err" &
+    cpid=$!
+    sleep 0.1
+    kill -STOP "$cpid"
+    sleep 0.6
+    kill -CONT "$cpid"
+    wait "$cpid"
+    RC=$?
+    OUT=$(cat "$NK_TMP/slow.out")
+    nk_stop_server "$SERVER_PID"
+    check_eq "slow peer: 0" "$RC" 0
+    check_eq "T4 is the arrival time: delay about 0.2 s, not 0.7" \
+        "$(awk -v d="$(field delay)" 'BEGIN { print (d > 0.1 && d < 0.45) ? "yes" : "no: " d }')" yes
+fi
 peer good
 check_eq "peer good: 0" "$RC" 0
 check_eq "peer good: stratum 2 refid 127.0.0.1" "$(field stratum)/$(field refid)" "2/127.0.0.1"
