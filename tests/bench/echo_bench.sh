@@ -209,7 +209,13 @@ run_measured() {
     local out=$1 t0 t1
     shift
     t0=$(server_ticks)
-    "$@" >"$out" 2>/dev/null
+    # The bench's own CPU: a subshell's children's times once it has
+    # waited for the bench (fields 16-17 of its /proc/PID/stat).
+    (
+        "$@" >"$out" 2>/dev/null
+        awk -v hz="$HZ" '{ printf "%.3f\n", ($16 + $17) / hz }' \
+            "/proc/$BASHPID/stat" >"${out%.json}.bcpu"
+    )
     t1=$(server_ticks)
     awk -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.3f\n", t / hz }' \
         >"${out%.json}.cpu"
@@ -218,10 +224,10 @@ run_measured() {
 # cpu_us NAME SERVER COUNT-FIELD: the median over runs of the server's CPU
 # microseconds per request (or datagram).
 cpu_us() {
-    local f
+    local f ext=${4:-cpu}
     for f in "$TMP/$1.${2//:/_}".*.json; do
-        [ -s "$f" ] && [ -s "${f%.json}.cpu" ] || continue
-        jq -r --argjson cpu "$(cat "${f%.json}.cpu")" \
+        [ -s "$f" ] && [ -s "${f%.json}.$ext" ] || continue
+        jq -r --argjson cpu "$(cat "${f%.json}.$ext")" \
             "if ($3) > 0 then \$cpu / ($3) * 1e6 * 10 | floor / 10 else empty end" "$f"
     done | median
 }
@@ -290,9 +296,9 @@ pingpong_threads() {
     srq=$(med_of "pp$t" socat .requests_per_s)
     sp99=$(med_of "pp$t" socat .latency_p99_us)
     scpu=$(cpu_us "pp$t" socat .requests)
-    printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s | %10s | %10s |\n' \
-        server "requests/s" "p50 us" "p99 us" "p99.9 us" errors "x socat" "p99/socat" "CPU us/req" "socat CPU/"
-    printf '|%s|\n' "--------------------|------------|----------|----------|-----------|--------|------------|-----------|------------|------------"
+    printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s | %10s | %10s | %10s |\n' \
+        server "requests/s" "p50 us" "p99 us" "p99.9 us" errors "x socat" "p99/socat" "CPU us/req" "socat CPU/" "bench us"
+    printf '|%s|\n' "--------------------|------------|----------|----------|-----------|--------|------------|-----------|------------|------------|------------"
     for s in "${SERVERS[@]}"; do
         rq=$(med_of "pp$t" "$s" .requests_per_s)
         p50=$(med_of "pp$t" "$s" .latency_p50_us)
@@ -300,17 +306,17 @@ pingpong_threads() {
         p999=$(med_of "pp$t" "$s" .latency_p999_us)
         err=$(med_of "pp$t" "$s" '.errors + .mismatches')
         cpu=$(cpu_us "pp$t" "$s" .requests)
-        printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s | %10s | %10s |\n' \
+        printf '| %-18s | %10s | %8s | %8s | %9s | %6s | %10s | %9s | %10s | %10s | %10s |\n' \
             "$(label "$s")" "$rq" "$p50" "$p99" "$p999" "$err" \
             "$(ratio "$rq" "$srq")" "$(ratio "$p99" "$sp99")" "$cpu" \
-            "$(ratio "$scpu" "$cpu")"
+            "$(ratio "$scpu" "$cpu")" "$(cpu_us "pp$t" "$s" .requests bcpu)"
     done
     echo
     echo "CPU us/req: the server's CPU time (all its threads and processes)"
     echo "per request; 'socat CPU/' is socat's divided by this row's: how many"
-    echo "times less CPU the server spends per request. On a machine whose"
-    echo "CPUs the bench shares, requests/s is bounded by server + bench CPU"
-    echo "per request; the CPU column is the server's own efficiency."
+    echo "times less CPU the server spends per request; 'bench us': the load"
+    echo "generator's own CPU per request. On a machine whose CPUs the bench"
+    echo "shares, requests/s <= CPUs / (server + bench CPU per request)."
 }
 
 # ---- 2. bulk: one connection, large requests ----
