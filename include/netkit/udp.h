@@ -77,7 +77,10 @@ int nk_udp_pktinfo(int fd, int family, struct nk_err *err);
 /* Stamp each datagram received on fd with the kernel's arrival time
  * (SO_TIMESTAMPNS), in nk_udp_msg.stamp: a server's receive timestamp
  * then excludes the time the datagram waited in the socket's queue.
- * 0, or -1 where the system has no such option (stamps stay zero). */
+ * 0, or -1 where the system has no such option (stamps stay zero).
+ * Linux turns arrival stamping on system-wide by deferred work when the
+ * first socket asks; a datagram that came in before that carries its
+ * receive time instead (never worse than reading the clock after it). */
 int nk_udp_timestamps(int fd, struct nk_err *err);
 
 /* Ask for bytes of receive and send buffer (the kernel may cap it at
