@@ -117,13 +117,21 @@ struct result {
 };
 
 /* Our clock as NTP 64-bit (CLOCK_REALTIME: offsets are against it). */
-static uint64_t
-now_ntp(void)
+uint64_t
+sntp_now_ntp(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return nk_ntp_from_timespec(&ts);
+}
+
+uint64_t
+sntp_arrival(const struct nk_udp_msg *m, uint64_t read_ts)
+{
+    if (m->stamp.tv_sec == 0 && m->stamp.tv_nsec == 0)
+        return read_ts;
+    return nk_ntp_from_timespec(&m->stamp);
 }
 
 /* One datagram, and T4: the kernel's arrival stamp when the socket gives
@@ -139,15 +147,10 @@ receive_reply(int fd, uint8_t *buf, size_t cap, struct nk_addr *from,
     memset(&m, 0, sizeof m);
     m.buf = buf;
     m.cap = cap;
-    if (nk_udp_recv_batch(fd, &m, 1, 0, err) < 0) {
-        *t4 = now_ntp();
+    if (nk_udp_recv_batch(fd, &m, 1, 0, err) < 0)
         return -1;
-    }
     *from = m.addr;
-    if (m.stamp.tv_sec != 0 || m.stamp.tv_nsec != 0)
-        *t4 = nk_ntp_from_timespec(&m.stamp);
-    else
-        *t4 = now_ntp();
+    *t4 = sntp_arrival(&m, sntp_now_ntp());
     return (ssize_t)m.len;
 }
 
@@ -275,7 +278,7 @@ one_sample(int fd, const struct addrinfo *ai, const struct sntp_cfg *cfg,
         int got;
         sent[a].cookie = new_cookie();
         nk_sntp_build_request(sent[a].cookie, req);
-        sent[a].t1 = now_ntp(); /* T1 as late before sending as we can */
+        sent[a].t1 = sntp_now_ntp(); /* T1 as late before sending as we can */
         if (nk_udp_send(fd, req, sizeof req, NULL, err) < 0)
             return with_address(err, r->address);
         r->sent++;

@@ -5,7 +5,18 @@
 #ifndef NETKIT_CMD_SNTP_H
 #define NETKIT_CMD_SNTP_H
 
+#include <stdint.h>
+
 #include "commands.h"
+#include "netkit/udp.h"
+
+/* Our clock (CLOCK_REALTIME) as an NTP 64-bit timestamp. */
+uint64_t sntp_now_ntp(void);
+
+/* When datagram m arrived, as an NTP timestamp: the kernel's arrival stamp
+ * when the socket gives one (nk_udp_timestamps), so time it waited to be
+ * read is not counted as network delay; else read_ts. */
+uint64_t sntp_arrival(const struct nk_udp_msg *m, uint64_t read_ts);
 
 int sntp_serve(int argc, char **argv, struct nk_ctx *ctx);
 extern const char sntp_serve_usage[];

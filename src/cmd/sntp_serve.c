@@ -109,15 +109,6 @@ struct server {
     uint8_t is_kod[BATCH];
 };
 
-static uint64_t
-now_ntp(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return nk_ntp_from_timespec(&ts);
-}
-
 /* The kernel's view of the clock (ntp_adjtime with no changes, allowed
  * without privilege): leap 3 when it says unsynchronised (TIME_ERROR or
  * STA_UNSYNC), 1/2 while a leap second is armed, else 0. Where there is
@@ -203,18 +194,6 @@ rate_key(const struct nk_addr *a, uint8_t key[NK_SNTP_RATE_KEY])
     }
 }
 
-/* T2 of a request: the kernel's arrival stamp when there is one (so the
- * time it waited in the socket's queue is not counted as network delay,
- * which would skew the client's offset by half of it), else the time the
- * batch was read. */
-static uint64_t
-arrival(const struct nk_udp_msg *m, uint64_t read_ts)
-{
-    if (m->stamp.tv_sec == 0 && m->stamp.tv_nsec == 0)
-        return read_ts;
-    return nk_ntp_from_timespec(&m->stamp);
-}
-
 /* Turn a received batch into replies in s->out. Returns the count. */
 static int
 build_replies(struct server *s, int n, uint64_t recv_ts)
@@ -248,7 +227,7 @@ build_replies(struct server *s, int n, uint64_t recv_ts)
         if (s->is_kod[k])
             nk_sntp_build_kod(&req, "RATE", s->outbuf[k]);
         else
-            nk_sntp_build_reply(&req, &s->pkt, arrival(m, recv_ts), 0,
+            nk_sntp_build_reply(&req, &s->pkt, sntp_arrival(m, recv_ts), 0,
                                 s->outbuf[k]);
         s->out[k].addr = m->addr;
         s->out[k].local = m->local; /* answer from the address asked */
@@ -264,7 +243,7 @@ build_replies(struct server *s, int n, uint64_t recv_ts)
 static void
 send_replies(struct server *s, int k)
 {
-    uint64_t xmit = now_ntp();
+    uint64_t xmit = sntp_now_ntp();
     struct nk_err err;
     int i = 0;
 
@@ -304,8 +283,8 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
         for (int i = 0; i < BATCH; i++)
             s->in[i].cap = INBUF;
         int n = nk_udp_recv_batch(fd, s->in, BATCH, 0, &err);
-        /* T2 where the kernel gave no arrival stamp (see arrival()). */
-        uint64_t recv_ts = now_ntp();
+        /* T2 where the kernel gave no arrival stamp (see sntp_arrival). */
+        uint64_t recv_ts = sntp_now_ntp();
         if (n < 0) {
             /* A datagram socket's errors are per datagram (an ICMP error
              * for an earlier reply, ENOBUFS): count them and go on. */
@@ -374,7 +353,7 @@ setup(struct server *s, const struct serve_cfg *cfg, struct nk_addr *at,
     if (s->pkt.root_dispersion == 0)
         s->pkt.root_dispersion = 1;
     s->next_sync_ms = 0;
-    refresh_state(s, now_ntp());
+    refresh_state(s, sntp_now_ntp());
     if (cfg->rate_limit) {
         s->slots = calloc(RATE_SLOTS, sizeof *s->slots);
         if (s->slots == NULL)
