@@ -36,8 +36,8 @@ head_value(const char *head, const char *key)
 {
     size_t k = strlen(key);
 
-    for (const char *p = head; p != NULL && *p != '\0';
-         p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+    for (const char *p = head; p != NULL; p = strchr(p, '\n')) {
+        p += *p == '\n'; /* past the newline that ended the last line */
         if (strncasecmp(p, key, k) == 0 && p[k] == ':')
             return strtoll(p + k + 1, NULL, 10);
     }
