@@ -1,11 +1,15 @@
 /* SHA-256 against the FIPS 180-4 / NIST example vectors, in one call and
- * fed in pieces, with the portable code and the hardware path alike. */
+ * fed in pieces, with the portable code and the hardware path alike; and
+ * a message past 2^32 bits, streamed, against sha256sum(1). */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -154,6 +158,75 @@ test_parse_hex(void **state)
         assert_int_equal(nk_sha256_parse_hex(bad[i], d), -1);
 }
 
+/* The long message: 64-bit little-endian words from a xorshift generator
+ * (non-repeating, so any misplaced block changes the digest). */
+static void
+fill_pattern(uint8_t *p, size_t len, uint64_t *x)
+{
+    for (size_t i = 0; i + 8 <= len; i += 8) {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        for (int b = 0; b < 8; b++)
+            p[i + (size_t)b] = (uint8_t)(*x >> (8 * b));
+    }
+}
+
+/* 513 MiB + 37 bytes: the length in bits is past 2^32 (a length field
+ * cut to 32 bits would read 2^23 + 296), and the last block is partial.
+ * The same bytes go to nk_sha256_update, in chunks of uneven sizes that
+ * leave the block buffer part-full between calls, and through a pipe to
+ * sha256sum(1); nothing is kept in memory beyond one chunk. */
+#define LONG_LEN ((uint64_t)513 * 1048576 + 37)
+#define CHUNK_MAX (1u << 20)
+
+static void
+test_past_2_32_bits_streamed(void **state)
+{
+    static const size_t steps[] = {CHUNK_MAX, 1, CHUNK_MAX - 3, 63, 65,
+                                   CHUNK_MAX - 1, 4099, 127};
+    char path[] = "/tmp/nk_sha256_ref.XXXXXX", cmd[128], want[80] = "";
+    uint8_t *buf = malloc(CHUNK_MAX + 8), d[NK_SHA256_LEN];
+    char hex[NK_SHA256_HEXLEN + 1];
+    struct nk_sha256 s;
+    uint64_t off = 0, x = 0x9e3779b97f4a7c15ULL;
+    size_t k = 0;
+    int fd = mkstemp(path), status;
+    FILE *ref, *res;
+
+    (void)state;
+    assert_non_null(buf);
+    assert_true(fd >= 0);
+    close(fd);
+    signal(SIGPIPE, SIG_IGN); /* a missing sha256sum fails fwrite, below */
+    snprintf(cmd, sizeof cmd, "exec sha256sum > %s", path);
+    ref = popen(cmd, "w");
+    assert_non_null(ref);
+    nk_sha256_force_portable(0);
+    nk_sha256_init(&s);
+    while (off < LONG_LEN) {
+        size_t n = steps[k++ % (sizeof steps / sizeof steps[0])];
+        if (n > LONG_LEN - off)
+            n = (size_t)(LONG_LEN - off);
+        fill_pattern(buf, n + 8, &x); /* n rounded up to whole words */
+        nk_sha256_update(&s, buf, n);
+        assert_int_equal(fwrite(buf, 1, n, ref), n);
+        off += n;
+    }
+    nk_sha256_final(&s, d);
+    status = pclose(ref);
+    res = fopen(path, "r");
+    assert_non_null(res);
+    assert_non_null(fgets(want, sizeof want, res));
+    fclose(res);
+    unlink(path);
+    free(buf);
+    assert_int_equal(status, 0);
+    assert_true(strlen(want) > NK_SHA256_HEXLEN);
+    want[NK_SHA256_HEXLEN] = '\0'; /* "HEX  -" */
+    assert_string_equal(nk_sha256_hex(d, hex), want);
+}
+
 int
 main(void)
 {
@@ -163,6 +236,7 @@ main(void)
         cmocka_unit_test(test_million_a_in_pieces),
         cmocka_unit_test(test_splits_and_paths_agree),
         cmocka_unit_test(test_parse_hex),
+        cmocka_unit_test(test_past_2_32_bits_streamed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
