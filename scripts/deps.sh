@@ -13,11 +13,15 @@ set -eu
 # client's terminal check: a half-typed line survives incoming lines);
 # docs and packaging: mandoc (man page lint), man-db and groff-base (man -l
 # renders the pages), bash-completion and zsh (completion tests), dpkg-dev
-# and file (cpack -G DEB computes the package's library dependencies).
+# and file (cpack -G DEB computes the package's library dependencies);
+# dash (the completion files must load in a POSIX sh), netbase
+# (/etc/services, read by the service tests), util-linux (unshare: the
+# hostinfo test's own /etc/hosts in a mount namespace). CI installs all of
+# these, so under CI a test that skips for want of one fails (lib.sh).
 PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
 bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
 ntpsec-ntpdig chrony ncat tmux mandoc man-db groff-base bash-completion zsh
-dpkg-dev file"
+dpkg-dev file dash netbase util-linux"
 
 missing=""
 for p in $PKGS; do

@@ -32,6 +32,7 @@
 #include "netkit/err.h"
 #include "netkit/net.h"
 #include "netkit/parse.h"
+#include "capture.h" /* NK_SKIP */
 
 /* ---- fixtures ---------------------------------------------------------- */
 
@@ -103,9 +104,8 @@ static void
 skip_unless_private_net(void)
 {
     if (!private_net) {
-        print_message("no private network namespace (not root?): a "
-                      "wildcard listener would face the network: skipped\n");
-        skip();
+        NK_SKIP("no private network namespace (not root?): a wildcard "
+                "listener would face the network");
     }
 }
 
@@ -132,8 +132,7 @@ static void
 skip_without_ipv6(void)
 {
     if (!have_ipv6) {
-        print_message("no IPv6 loopback here: skipped\n");
-        skip();
+        NK_SKIP("no IPv6 loopback here");
     }
 }
 
@@ -582,8 +581,7 @@ test_resolve_unknown_host_offline(void **state)
         fail_msg("offline resolver check still running after 10 s");
     assert_true(WIFEXITED(status));
     if (WEXITSTATUS(status) == 77) {
-        print_message("cannot make a network namespace here: skipped\n");
-        skip();
+        NK_SKIP("cannot make a network namespace here");
     }
     assert_int_equal(WEXITSTATUS(status), 0);
 }
@@ -1119,8 +1117,7 @@ test_connect_timeout(void **state)
         stuck = poll(&p, 1, 50) == 0;
     }
     if (!stuck) {
-        print_message("the kernel never left a connect pending: skipped\n");
-        skip();
+        NK_SKIP_KERNEL("the kernel never left a connect pending");
     }
 
     t0 = nk_now_ms();

@@ -19,4 +19,21 @@ char *nk_test_capture_stdin(char **argv, int argc, const char *in_path,
 /* The stderr text of the last nk_test_capture (NUL-terminated). */
 const char *nk_test_captured_err(void);
 
+/* Skips, visible to ctest: tests/cmocka.sh turns a run with skips into
+ * exit 77 (ctest: "Skipped"), and under CI into a failure unless every
+ * skip was NK_SKIP_KERNEL. Use inside a cmocka test function.
+ * NK_SKIP: something CI provides is missing (a tool, root, IPv6, a file
+ * from scripts/deps.sh's packages). NK_SKIP_KERNEL: the check cannot
+ * apply on this kernel or machine whatever CI installs. */
+#define NK_SKIP(why)                                                       \
+    do {                                                                   \
+        print_message("# SKIP %s\n", (why));                               \
+        skip();                                                            \
+    } while (0)
+#define NK_SKIP_KERNEL(why)                                                \
+    do {                                                                   \
+        print_message("# SKIP (kernel) %s\n", (why));                      \
+        skip();                                                            \
+    } while (0)
+
 #endif

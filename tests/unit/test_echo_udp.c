@@ -307,7 +307,7 @@ test_pktinfo(void **state)
     /* IPv6: IPV6_RECVPKTINFO reports ::1 (skipped without IPv6) */
     s6 = nk_listen("::1", "0", AF_INET6, SOCK_DGRAM, 0, &err);
     if (s6 < 0)
-        return;
+        NK_SKIP("no IPv6 loopback here");
     c6 = udp_socket("::1", NULL);
     assert_int_equal(nk_local_addr(s6, &at, &err), 0);
     assert_int_equal(nk_udp_pktinfo(s6, AF_INET6, &err), 0);

@@ -303,7 +303,8 @@ test_reverse_loopback(void **state)
     struct nk_err err;
     (void)state;
     if (!hosts_name_for("127.0.0.1", want, sizeof want))
-        skip(); /* would need DNS */
+        NK_SKIP_KERNEL("127.0.0.1 has no name in this machine's "
+                       "/etc/hosts: its reverse lookup would need DNS");
     assert_int_equal(nk_host_reverse((struct sockaddr *)&ss,
                                      sizeof(struct sockaddr_in), got,
                                      sizeof got, &err),
@@ -483,7 +484,8 @@ test_command_lesson(void **state)
      * answers it, so no DNS query is sent. */
     assert_int_equal(nk_host_name(name, sizeof name, &err), 0);
     if (!hosts_lists_ipv4_name(name))
-        skip();
+        NK_SKIP_KERNEL("this machine's name has no IPv4 line in /etc/hosts: "
+                       "its lookup would need DNS");
     out = nk_test_capture(argv, 5, &rc, NULL);
     assert_int_equal(rc, NK_EX_PARTIAL);
     snprintf(want, sizeof want, "Host name: %s\nIP address: ", name);
