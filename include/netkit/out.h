@@ -72,6 +72,17 @@ int nk_out_raw(const void *buf, size_t len);
  * escaped, DEL as \u007f, invalid UTF-8 bytes as \ufffd. */
 void nk_json_write_str(FILE *fp, const char *s, size_t len);
 
+/* The one escaper for bytes bound for a terminal: text output values,
+ * diagnostics and log lines (nk_diag), input quoted in error messages.
+ * \n \r \t as such, other C0 controls and DEL as \xNN, C1 controls
+ * encoded in UTF-8 (U+0080-U+009F) as \u00NN, and each byte that is not
+ * part of valid UTF-8 (raw 0x80-0x9f among them) as \xNN; valid UTF-8 and
+ * printable ASCII, backslash included, pass as they are, so escaping
+ * escaped text changes nothing. Writes into out (cap bytes, NUL added when
+ * cap > 0), never cutting an escape or a character; returns the length
+ * written. */
+size_t nk_text_escape(const char *s, size_t len, char *out, size_t cap);
+
 /* Length (1-4) of the valid UTF-8 sequence at s, 0 if invalid (overlong,
  * surrogate, > U+10FFFF, truncated). n is the bytes available. */
 size_t nk_utf8_seq(const unsigned char *s, size_t n);

@@ -12,28 +12,20 @@
 #include <sys/socket.h>
 
 #include "netkit/exitcodes.h"
+#include "netkit/out.h"
 #include "netkit/parse.h"
 
-/* The input as shown inside an error message: at most 60 bytes, bytes
- * that are not printable ASCII as \xNN, so a hostile argument cannot
- * break the one-line diagnostic. */
+/* The input as shown inside an error message: at most 60 bytes, escaped
+ * by nk_text_escape (the rule every diagnostic follows), so a hostile
+ * argument cannot break the one-line diagnostic. len is at least 4. */
 static const char *
 quote(const char *s, char *buf, size_t len)
 {
-    size_t o = 0, i;
+    size_t n = strnlen(s, 61), o;
 
-    for (i = 0; s[i] != '\0' && i < 60 && o + 5 < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            buf[o++] = (char)c;
-        else
-            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-    }
-    if (s[i] != '\0' && o + 4 < len) {
-        memcpy(buf + o, "...", 3);
-        o += 3;
-    }
-    buf[o] = '\0';
+    o = nk_text_escape(s, n > 60 ? 60 : n, buf, len - 3);
+    if (n > 60)
+        memcpy(buf + o, "...", 4);
     return buf;
 }
 

@@ -50,30 +50,62 @@ nk_json_write_str(FILE *fp, const char *s, size_t len)
     fputc('"', fp);
 }
 
+/* One step of nk_text_escape: the text for the character at p (n bytes
+ * left) into piece (at most 6 bytes, no NUL); *used gets how many input
+ * bytes it stands for. Returns the piece's length. */
+static size_t
+escape_step(const unsigned char *p, size_t n, char piece[8], size_t *used)
+{
+    size_t k = nk_utf8_seq(p, n);
+
+    *used = k == 0 ? 1 : k;
+    if (k == 1 && (p[0] < 0x20 || p[0] == 0x7f)) {
+        static const char short_esc[] = "tn\0\0r"; /* 0x09-0x0d */
+        if (p[0] >= 0x09 && p[0] <= 0x0d && short_esc[p[0] - 0x09] != '\0')
+            return (size_t)snprintf(piece, 8, "\\%c", short_esc[p[0] - 0x09]);
+        return (size_t)snprintf(piece, 8, "\\x%02x", p[0]);
+    }
+    if (k == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
+        return (size_t)snprintf(piece, 8, "\\u%04x", p[1]);
+    if (k == 0)
+        return (size_t)snprintf(piece, 8, "\\x%02x", p[0]);
+    memcpy(piece, p, k);
+    return k;
+}
+
+size_t
+nk_text_escape(const char *s, size_t len, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+
+    if (cap == 0)
+        return 0;
+    while (i < len) {
+        char piece[8];
+        size_t used, k = escape_step(p + i, len - i, piece, &used);
+        if (o + k >= cap)
+            break;
+        memcpy(out + o, piece, k);
+        o += k;
+        i += used;
+    }
+    out[o] = '\0';
+    return o;
+}
+
 /* Text mode: one fact per line, so a value may never break a line or
- * drive the terminal. C0 controls, DEL and the C1 controls (U+0080-U+009F)
- * are written as escapes (\n, \t, \xNN, \u0085); everything else,
- * including invalid UTF-8, passes through as it is. */
+ * drive the terminal: nk_text_escape's rules. */
 static void
 text_write_value(FILE *fp, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
 
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = p[i];
-        if (c == '\n')
-            fputs("\\n", fp);
-        else if (c == '\r')
-            fputs("\\r", fp);
-        else if (c == '\t')
-            fputs("\\t", fp);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(fp, "\\x%02x", c);
-        else if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-                 p[i + 1] <= 0x9f)
-            fprintf(fp, "\\u%04x", p[++i]);
-        else
-            fputc(c, fp);
+    for (size_t i = 0; i < len;) {
+        char piece[8];
+        size_t used, k = escape_step(p + i, len - i, piece, &used);
+        fwrite(piece, 1, k, fp);
+        i += used;
     }
 }
 
@@ -324,21 +356,25 @@ nk_color_wanted(int fd)
 void
 nk_diag(const char *cmd, const char *fmt, ...)
 {
-    char line[2048];
+    char msg[2048], line[2048];
     int n;
     va_list ap;
 
-    /* One write per line: stderr is unbuffered, and servers log from
-     * several threads and processes whose lines must not interleave. */
+    /* The message often quotes foreign bytes (an argument, a peer's
+     * reply, a request path): escaped, so it stays one line and cannot
+     * drive the terminal. */
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     n = snprintf(line, sizeof line, "netkit%s%s: ", cmd ? " " : "",
                  cmd ? cmd : "");
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < sizeof line)
-        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    n = (int)strlen(line);
-    if ((size_t)n == sizeof line - 1)
-        n--; /* cut: keep room for the newline */
+    if (n < 0 || (size_t)n >= sizeof line)
+        n = 0;
+    /* Room for the newline is kept: the escaper stops one byte short. */
+    n += (int)nk_text_escape(msg, strlen(msg), line + n,
+                             sizeof line - 1 - (size_t)n);
     line[n++] = '\n';
+    /* One write per line: stderr is unbuffered, and servers log from
+     * several threads and processes whose lines must not interleave. */
     fwrite(line, 1, (size_t)n, stderr);
 }

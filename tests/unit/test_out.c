@@ -260,11 +260,13 @@ test_text_values_escaped(void **state)
     nk_out_strn(&o, "ctl", "\t\r\x1b[31m\x7f\0z", 10);
     nk_out_str(&o, "c1", "x\xc2\x85y\xc3\xa9");
     nk_out_str(&o, "path", "C:\\dir");
+    nk_out_str(&o, "raw", "a\x9b[2Jb\xff\xe2\x82");
     nk_out_finish(&o);
     assert_string_equal(cap_close(&c), "input: a\\nb: x\n"
                                        "ctl: \\t\\r\\x1b[31m\\x7f\\x00z\n"
                                        "c1: x\\u0085y\xc3\xa9\n"
-                                       "path: C:\\dir\n");
+                                       "path: C:\\dir\n"
+                                       "raw: a\\x9b[2Jb\\xff\\xe2\\x82\n");
     free(c.buf);
 }
 
@@ -372,6 +374,91 @@ test_diag_lines(void **state)
     assert_true(n > 2000 && n < 2200);  /* the long line cut near 2 KiB */
 }
 
+/* Run fn with stderr captured; returns what it wrote (static buffer). */
+static const char *
+diag_capture(void (*fn)(void))
+{
+    static char buf[8192];
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    size_t n;
+
+    assert_non_null(tmp);
+    fflush(stderr);
+    dup2(fileno(tmp), 2);
+    fn();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    n = fread(buf, 1, sizeof buf - 1, tmp);
+    buf[n] = '\0';
+    fclose(tmp);
+    return buf;
+}
+
+static void
+diag_hostile(void)
+{
+    nk_diag("byteorder", "'%s' is not a number",
+            "\x1b[31mX\nY\rZ\t\x7f\x9b\xc2\x9b\xff\xc3\xa9\\");
+}
+
+/* A diagnostic quoting foreign bytes stays one line and cannot drive the
+ * terminal: C0, DEL, raw and UTF-8-encoded C1, invalid UTF-8 escaped;
+ * valid UTF-8 and backslashes (already-escaped text) kept. */
+static void
+test_diag_escapes(void **state)
+{
+    (void)state;
+    assert_string_equal(diag_capture(diag_hostile),
+                        "netkit byteorder: '\\x1b[31mX\\nY\\rZ\\t\\x7f"
+                        "\\x9b\\u009b\\xff\xc3\xa9\\' is not a number\n");
+}
+
+static void
+diag_long_escaped(void)
+{
+    char big[3000];
+
+    memset(big, '\x1b', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    nk_diag("x", "%s", big);
+}
+
+/* Escaping makes a message longer: still one line, cut whole escapes. */
+static void
+test_diag_escaped_cut(void **state)
+{
+    const char *s;
+    size_t n;
+    (void)state;
+    s = diag_capture(diag_long_escaped);
+    n = strlen(s);
+    assert_true(n > 2000 && n < 2200);
+    assert_int_equal(s[n - 1], '\n');
+    assert_null(strchr(s, '\x1b'));
+    assert_ptr_equal(strchr(s, '\n'), s + n - 1);
+    /* the last escape before the newline is whole */
+    assert_memory_equal(s + n - 5, "\\x1b", 4);
+}
+
+/* The one escaper, into a buffer: never cuts an escape, always ends. */
+static void
+test_text_escape_buffer(void **state)
+{
+    char out[32];
+    (void)state;
+    assert_int_equal(nk_text_escape("a\x1b\xc2\x85\xfe\xc3\xa9", 7, out,
+                                    sizeof out),
+                     strlen("a\\x1b\\u0085\\xfe\xc3\xa9"));
+    assert_string_equal(out, "a\\x1b\\u0085\\xfe\xc3\xa9");
+    assert_int_equal(nk_text_escape("abc\n", 4, out, 5), 3);
+    assert_string_equal(out, "abc");
+    assert_int_equal(nk_text_escape("x", 1, out, 1), 0);
+    assert_string_equal(out, "");
+}
+
 static void
 test_no_color_env(void **state)
 {
@@ -400,6 +487,9 @@ main(void)
         cmocka_unit_test(test_unbalanced_close_reported),
         cmocka_unit_test(test_finish_closes_open_containers),
         cmocka_unit_test(test_diag_lines),
+        cmocka_unit_test(test_diag_escapes),
+        cmocka_unit_test(test_diag_escaped_cut),
+        cmocka_unit_test(test_text_escape_buffer),
         cmocka_unit_test(test_no_color_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
