@@ -642,16 +642,16 @@ get_body(struct get_job *j, struct conn *c, const struct head *h,
             nk_progress_end(&pr);
             hasher_finish(&hz);
             close(fd);
-            if (n < 0)
-                j->err = c->err;
-            else
-                nk_err_set(&j->err, NK_EX_IOERR,
+            /* The cause stays in c->err: nk_err_set clears its target
+             * before formatting, so j->err.msg cannot be an argument. */
+            if (n == 0)
+                nk_err_set(&c->err, NK_EX_IOERR,
                            "receive: the server closed the connection");
-            return nk_err_set(&j->err, j->err.exit_code,
+            return nk_err_set(&j->err, c->err.exit_code,
                               "%s after %" PRIu64 " of %" PRIu64
                               " bytes; partial data kept in %s (resume "
                               "with --continue)",
-                              j->err.msg, j->start + j->received, h->size,
+                              c->err.msg, j->start + j->received, h->size,
                               j->part);
         }
         if (write_all(fd, buf, (size_t)n) < 0) {
