@@ -8,6 +8,12 @@
 # port 0 under timeout(1) and is killed on the way out.
 . "$(dirname "$0")/lib.sh" "$@"
 
+# Every netkit this script starts runs from a path of its own, so that a
+# process left behind is found by pgrep (and only ours): checked after
+# each scene and at the end.
+mkdir -p "$NK_TMP/bin"
+ln -s "$(realpath "$NK")" "$NK_TMP/bin/netkit"
+NK=$NK_TMP/bin/netkit
 SCENES=$NK_TMP/scenes.py
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -35,6 +41,20 @@ run_nk chat connect 127.0.0.1 --port "$PORT" </dev/null
 check_eq "connect refused: 69" "$RC" 69
 check_contains "connect refused: says so" "$ERR" "connection refused"
 
+# nk_no_leftovers WHAT: no process runs from this script's netkit path (a
+# server or client that outlived its scene); any found is a failed check,
+# and is killed by its pid so it does not outlive the test either.
+nk_no_leftovers() {
+    local left pid
+    left=$(pgrep -f "$NK_TMP/bin/netkit")
+    if [ -z "$left" ]; then
+        return 0
+    fi
+    nk_not_ok "$1: no process left behind" \
+        "$(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | head -n 5)"
+    for pid in $left; do kill -KILL "$pid" 2>/dev/null; done
+}
+
 # --- the scenes ----------------------------------------------------------
 
 cat >"$SCENES" <<'PY'
@@ -42,17 +62,33 @@ import json, os, re, select, signal, socket, subprocess, sys, time
 
 NK = sys.argv[1]
 procs = []
+# timeout(1) from the harness ends a scene with SIGTERM: run the finally
+# below, which kills what the scene started.
+signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(143))
+
+def spawn(cmd, **kw):
+    """Every child leads a process group of its own (timeout(1) and the
+    netkit under it share it), so kill_group ends both: killing only the
+    timeout wrapper would leave netkit running with no time limit."""
+    p = subprocess.Popen(cmd, start_new_session=True, **kw)
+    procs.append(p)
+    return p
+
+def kill_group(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    p.wait()
 
 def start_server(*args, console=False, out=False):
     """The transcript is read only when asked for (console or out): a
     stdout pipe nobody reads would fill and stall the room, as any log."""
     stdin = subprocess.PIPE if console else subprocess.DEVNULL
     stdout = subprocess.PIPE if console or out else subprocess.DEVNULL
-    p = subprocess.Popen(["timeout", "-k", "5", "120", NK, "chat", "serve",
-                          "--port", "0", "--bind", "127.0.0.1"] + list(args),
-                         stdin=stdin, stdout=stdout,
-                         stderr=subprocess.PIPE)
-    procs.append(p)
+    p = spawn(["timeout", "-k", "5", "120", NK, "chat", "serve",
+               "--port", "0", "--bind", "127.0.0.1"] + list(args),
+              stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
     end = time.time() + 10
     err = b""
     while time.time() < end:
@@ -79,18 +115,16 @@ def stop(p, sig=signal.SIGTERM):
     try:
         return p.wait(10)
     except subprocess.TimeoutExpired:
-        p.kill()
-        return p.wait()
+        kill_group(p)
+        return p.returncode
 
 def connect_nk(*args, nick=None):
     cmd = ["timeout", "-k", "5", "60", NK, "chat", "connect", "127.0.0.1"]
     cmd += list(args)
     if nick:
         cmd += ["--name", nick]
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    procs.append(p)
-    return p
+    return spawn(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE)
 
 class Raw:
     """A line client on a plain socket, as nc would be."""
@@ -258,9 +292,8 @@ def room_of_three():
 def nc_client():
     srv = start_server("--no-console")
     raw = Raw(srv.port, "raw")
-    nc = subprocess.Popen(["timeout", "20", "nc", "127.0.0.1", str(srv.port)],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    procs.append(nc)
+    nc = spawn(["timeout", "20", "nc", "127.0.0.1", str(srv.port)],
+               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     say(nc, "/nick ncuser")
     raw.expect("* ncuser joined")
     say(nc, "hello from nc")
@@ -273,9 +306,8 @@ def nc_client():
     assert nc.wait(10) == 0
     raw.expect("* ncuser left")
     # nc without a nick: a guest, joined at its first line.
-    nc2 = subprocess.Popen(["timeout", "20", "nc", "127.0.0.1", str(srv.port)],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    procs.append(nc2)
+    nc2 = spawn(["timeout", "20", "nc", "127.0.0.1", str(srv.port)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     read_until(nc2, "* welcome")
     say(nc2, "anyone?")
     line = raw.expect(b": anyone?").decode()
@@ -424,20 +456,17 @@ def json_transcript():
 
 def client_wait():
     srv = start_server("--name", "op", console=True)
-    p2 = subprocess.Popen(["timeout", "30", NK, "chat", "connect", "127.0.0.1",
-                           "--port", str(srv.port), "--name", "quick",
-                           "--wait", "0"], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE)
-    procs.append(p2)
+    p2 = spawn(["timeout", "30", NK, "chat", "connect", "127.0.0.1",
+                "--port", str(srv.port), "--name", "quick", "--wait", "0"],
+               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     p2.stdin.write(b"one\ntwo\n")
     p2.stdin.close()                   # --wait 0: leave at the end of input
     assert p2.wait(10) == 0
     out = read_until(srv, "* quick left")
     assert "quick: one" in out and "quick: two" in out, out
-    p = subprocess.Popen(["timeout", "30", NK, "chat", "connect", "127.0.0.1",
-                          "--port", str(srv.port), "--name", "pipe"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    procs.append(p)
+    p = spawn(["timeout", "30", NK, "chat", "connect", "127.0.0.1",
+               "--port", str(srv.port), "--name", "pipe"],
+              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     p.stdin.write(b"question?\n")
     p.stdin.close()                    # end of input: waits for an answer
     read_until(srv, "pipe: question?")
@@ -462,66 +491,110 @@ except Exception as e:
     print("FAIL %s: %s" % (type(e).__name__, str(e)[:400]))
 finally:
     for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        kill_group(p)
 PY
 
 for scene in one_to_one bye_words room_of_three nc_client stuck_client \
     long_and_binary killed_mid_line nicks_and_limits json_transcript \
     client_wait; do
-    res=$(timeout 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
+    res=$(timeout -k 5 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
     case "$res" in
     PASS*) nk_ok "$scene: ${res#PASS }" ;;
     *) nk_not_ok "$scene" "$res" ;;
     esac
+    nk_no_leftovers "$scene"
 done
+
+# --- the client's own notice of a cut line --------------------------------
+
+# A piped line longer than 4096 bytes is cut by the client before it is
+# sent, and the client says so on stderr (the room never sees the excess,
+# so this notice is the only sign of it).
+if nk_start_server cutroom "$NK" chat serve --port 0 --bind 127.0.0.1 --no-console; then
+    { head -c 5000 /dev/zero | tr '\0' 'q'; printf '\nafter\n'; } |
+        timeout -k 5 30 "$NK" chat connect 127.0.0.1 --port "$SERVER_PORT" \
+            --name cutter --wait 0 >"$NK_TMP/cut.out" 2>"$NK_TMP/cut.err"
+    check_eq "cut line: client exit 0" "$?" 0
+    check_contains "cut line: the client says the line was cut" \
+        "$(cat "$NK_TMP/cut.err")" "netkit chat: a line was cut to 4096 bytes"
+    for i in $(seq 1 200); do
+        grep -q '^cutter: after$' "$NK_TMP/cutroom.out" && break
+        sleep 0.05
+    done
+    got=$(grep -m1 '^cutter: q' "$NK_TMP/cutroom.out" | wc -c)
+    # "cutter: " (8 bytes), 4096 q's, the newline
+    check_eq "cut line: the room got 4096 bytes of it" "$got" 4105
+    nk_stop_server "$SERVER_PID"
+    check_eq "cut line room: SIGTERM exit 0" "$STOP_STATUS" 0
+else
+    nk_not_ok "cut line: the room did not start"
+fi
 
 # --- interactive: a half-typed line survives incoming lines (tmux) ---------
 
+# wait_for WHAT CMD...: run CMD every 0.1 s until it succeeds, 15 s at most
+# (a loaded machine is slow, never fast); false if it never did.
+wait_for() {
+    local i
+    for i in $(seq 1 150); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+pane_has() { tmux -S "$SOCK" capture-pane -p | grep -qF -- "$1"; }
+room_has() { grep -qF -- "$1" "$NK_TMP/tmuxroom.out"; }
+
+SOCK=$NK_TMP/tmux.sock
 if ! command -v tmux >/dev/null; then
-    nk_ok "tmux check skipped: tmux is not installed"
+    echo "# skip: tmux is not installed (interactive check)"
+elif ! nk_start_server tmuxroom "$NK" chat serve --port 0 --bind 127.0.0.1 --no-console; then
+    nk_not_ok "tmux: the room did not start"
 else
-    nk_start_server tmuxroom "$NK" chat serve --port 0 --bind 127.0.0.1 --no-console
-    SOCK=$NK_TMP/tmux.sock
+    # The tmux server goes on every way out, with the servers.
+    trap 'tmux -S "$SOCK" kill-server 2>/dev/null; nk_cleanup' EXIT
     # --foreground: the client must be in the terminal's foreground process
     # group to set its mode (else SIGTTOU stops it).
-    NKABS=$(realpath "$NK")
     tmux -S "$SOCK" new-session -d -x 100 -y 20 \
-        "timeout --foreground 60 $NKABS chat connect 127.0.0.1 --port $SERVER_PORT --name typist; sleep 5"
+        "timeout --foreground 60 $NK chat connect 127.0.0.1 --port $SERVER_PORT --name typist; sleep 5"
     # Wait for the prompt, then type half a line without Enter.
-    for i in $(seq 1 100); do
-        tmux -S "$SOCK" capture-pane -p | grep -q 'typist> ' && break
-        sleep 0.05
-    done
+    wait_for pane_has 'typist>' && wait_for room_has '* typist joined'
+    check_eq "tmux: prompt drawn, client joined" "$?" 0
     tmux -S "$SOCK" send-keys -l 'half typed'
+    wait_for pane_has 'typist> half typed'
+    check_eq "tmux: typed keys echoed" "$?" 0
     "$PY" - "$SERVER_PORT" <<'PY'
-import socket, sys, time
+import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(15)
 s.sendall(b"/nick other\n")
 for i in range(3):
     s.sendall(b"incoming %d \x1b[2J\n" % i)
-    time.sleep(0.2)
-time.sleep(0.5)
+s.sendall(b"/quit\n")
+buf = b""
+while b"* bye, other" not in buf:   # the room has taken all three lines
+    c = s.recv(4096)
+    if not c:
+        break
+    buf += c
 PY
+    wait_for pane_has 'other: incoming 2 \x1b[2J'
     SCREEN=$(tmux -S "$SOCK" capture-pane -p)
     check_contains "tmux: incoming line shown" "$SCREEN" "other: incoming 2 \\x1b[2J"
     LAST=$(printf '%s\n' "$SCREEN" | grep -v '^$' | tail -n 1)
     check_eq "tmux: half-typed line redrawn intact below" "$LAST" "typist> half typed"
     tmux -S "$SOCK" send-keys -l ' line'
     tmux -S "$SOCK" send-keys Enter
-    for i in $(seq 1 100); do
-        grep -q 'typist: half typed line' "$NK_TMP/tmuxroom.out" && break
-        sleep 0.05
-    done
+    wait_for room_has 'typist: half typed line'
     check_contains "tmux: finished line reached the room" \
         "$(cat "$NK_TMP/tmuxroom.out")" "typist: half typed line"
     tmux -S "$SOCK" send-keys C-d
-    sleep 0.5
+    wait_for room_has '* typist left'
     check_contains "tmux: Ctrl-D leaves" "$(cat "$NK_TMP/tmuxroom.out")" "* typist left"
     tmux -S "$SOCK" kill-server 2>/dev/null
     nk_stop_server "$SERVER_PID"
     check_eq "tmux room: SIGTERM exit 0" "$STOP_STATUS" 0
 fi
 
+nk_no_leftovers "the whole script"
 nk_done
