@@ -88,6 +88,15 @@ int nk_opt_seconds(const struct nk_ctx *ctx, const char *name, const char *s,
  * be NULL when the caller keeps the text. */
 int nk_opt_port(const struct nk_ctx *ctx, const char *name, const char *s,
                 int allow_zero, uint16_t *out);
+/* getopt_long for commands whose operands are numbers: a word such as
+ * "-1" or "-0x10" is an operand (a malformed value, 65), never an unknown
+ * option (64). Use it for every call of a parse that nk_getopt_reset()
+ * started. With an optstring starting "-", operands come back in order as
+ * 1 with optarg; otherwise they are gathered, and after -1 they are
+ * argv[optind..argc) in command-line order, as with getopt_long. */
+struct option;
+int nk_getopt_operands(int argc, char **argv, const char *optstring,
+                       const struct option *longopts);
 /* Reset getopt_long for a fresh parse (commands may run more than once
  * in one process, as in the unit tests). */
 void nk_getopt_reset(void);

@@ -1,7 +1,11 @@
 /* Option values shared by every command: a value that does not parse or
  * is out of range is a usage error (64) that names the option and says
  * what it takes. One place, so every command words it the same way. */
+#include <ctype.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "commands.h"
 #include "netkit/exitcodes.h"
@@ -66,4 +70,74 @@ nk_opt_port(const struct nk_ctx *ctx, const char *name, const char *s,
     if (out != NULL)
         *out = p;
     return 0;
+}
+
+/* "-1", "-0x10", "-.5": a number with a sign, which is an operand (a
+ * malformed value, exit 65), never an option. */
+static int
+negative_number(const char *s)
+{
+    return s[0] == '-' && (isdigit((unsigned char)s[1]) ||
+                           (s[1] == '.' && isdigit((unsigned char)s[2])));
+}
+
+/* Move argv[mid..to) in front of argv[from..mid), keeping both orders. */
+static void
+rotate(char **argv, int from, int mid, int to)
+{
+    for (; mid < to; from++, mid++) {
+        char *w = argv[mid];
+        memmove(argv + from + 1, argv + from,
+                (size_t)(mid - from) * sizeof *argv);
+        argv[from] = w;
+    }
+}
+
+/* Operands gathered so far in a compacting parse: they sit just before
+ * optind, in order. */
+static int operand_count;
+
+int
+nk_getopt_operands(int argc, char **argv, const char *optstring,
+                   const struct option *longopts)
+{
+    int in_order = optstring[0] == '-';
+    char spec[128];
+
+    /* RETURN_IN_ORDER ("-"): getopt never scans ahead, so each word is
+     * seen here before getopt could read "-1" as option '1'. */
+    snprintf(spec, sizeof spec, "%s%s", in_order ? "" : "-", optstring);
+    if (optind == 0) {
+        /* A fresh parse: let getopt initialise itself on an empty list
+         * (it sets optind to 1 and forgets any half-read cluster), so a
+         * first word that is a negative number can be taken here. */
+        char *none[] = {argv[0], NULL};
+        operand_count = 0;
+        getopt_long(1, none, spec, longopts, NULL);
+    }
+    for (;;) {
+        int before = optind, c;
+
+        if (optind < argc && negative_number(argv[optind])) {
+            optarg = argv[optind++];
+            if (in_order)
+                return 1;
+            operand_count++;
+            continue;
+        }
+        c = getopt_long(argc, argv, spec, longopts, NULL);
+        if (c == 1 && in_order)
+            return 1;
+        if (c == 1) {
+            operand_count++;
+            continue;
+        }
+        if (c == '?' || c == ':')
+            return c; /* argv[optind - 1] still names the bad word */
+        /* The words this option used go before the operands. */
+        rotate(argv, before - operand_count, before, optind);
+        if (c == -1)
+            optind -= operand_count;
+        return c;
+    }
 }

@@ -77,9 +77,14 @@ emit_width(struct nk_out *o, uint64_t v, int bits)
 static void
 emit_no16(struct nk_out *o, uint64_t v)
 {
+    /* The same keys emit_width(16) gives, each null: a reader of the
+     * JSON finds every key on every value. */
     nk_out_null(o, "memory16");
     nk_out_null(o, "htons");
+    nk_out_null(o, "htons_hex");
     nk_out_null(o, "ntohs");
+    nk_out_null(o, "ntohs_hex");
+    nk_out_null(o, "network16");
     nk_out_strf(o, "note",
                 "%" PRIu64 " does not fit in 16 bits: 16-bit conversions "
                 "skipped (htons would keep only the low 16 bits, %" PRIu64 ")",
@@ -229,7 +234,7 @@ cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx)
     struct bo_opts opt = {0, 0};
     int c;
 
-    while ((c = getopt_long(argc, argv, ":b:ljh", longopts, NULL)) != -1) {
+    while ((c = nk_getopt_operands(argc, argv, ":b:ljh", longopts)) != -1) {
         switch (c) {
         case 'b':
             if (parse_bits(ctx, optarg, &opt.bits) != 0)

@@ -218,7 +218,8 @@ parse_args(int argc, char **argv, struct nk_ctx *ctx, struct ic_item *items,
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "-:x:n:aljh", longopts, NULL)) != -1) {
+    while ((c = nk_getopt_operands(argc, argv, "-:x:n:aljh", longopts)) !=
+           -1) {
         switch (c) {
         case 1:
         case 'x':

@@ -414,7 +414,7 @@ cmd_service(int argc, char **argv, struct nk_ctx *ctx)
     struct sv_opts opt = {NULL, NK_SERVICES_PATH, 0, 0};
     int c;
 
-    while ((c = getopt_long(argc, argv, ":p:f:ljh", longopts, NULL)) != -1) {
+    while ((c = nk_getopt_operands(argc, argv, ":p:f:ljh", longopts)) != -1) {
         switch (c) {
         case 'p':
             if (parse_proto(ctx, optarg, &opt.proto) != 0)

@@ -81,4 +81,26 @@ run_nk echo-tcp client 127.0.0.1 --port "$H"
 check_stderr_safe "bad option value: message + hint" 2
 check_contains "bad option value: escaped" "$ERR" "'$H_ESC'"
 
+# ---- item 16: a negative number is an operand; 16-bit keys kept ----
+
+for c in byteorder service ipconv; do
+    run_nk $c -1
+    check_eq "$c -1: malformed (65), not an option" "$RC" 65
+    check_contains "$c -1: the value is named" "$ERR" "'-1'"
+    case "$ERR" in *"unknown option"*) nk_not_ok "$c -1: not an unknown option" "$ERR" ;;
+    *) nk_ok "$c -1: not an unknown option" ;; esac
+done
+run_nk byteorder -7 --bits 16 7
+check_eq "byteorder -7 --bits 16 7: one bad of two" "$RC" 1
+check_contains "byteorder: --bits after a negative operand applies" "$OUT" "value_hex: 0x0007"
+run_nk byteorder -z
+check_eq "byteorder -z: still an unknown option" "$RC" 64
+
+run_nk byteorder --json 1234 70000
+check_eq "byteorder 1234 70000: exit 0" "$RC" 0
+check_eq "byteorder 70000: the same keys as 1234 (note aside)" \
+    "$(printf '%s' "$OUT" | jq -c '[(.values[0] | keys_unsorted), (.values[1] | del(.note) | keys_unsorted)] | .[0] == .[1]')" true
+check_eq "byteorder 70000: 16-bit keys are null" \
+    "$(printf '%s' "$OUT" | jq -c '[.values[1] | .memory16, .htons, .htons_hex, .ntohs, .ntohs_hex, .network16] | unique')" '[null]'
+
 nk_done

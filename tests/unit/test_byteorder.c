@@ -96,6 +96,51 @@ test_command_text(void **state)
     assert_non_null(strstr(out, "note: 70000 does not fit in 16 bits"));
 }
 
+/* Issue 12 #16: a value too wide for 16 bits has every 16-bit key, each
+ * null, like the ones that fit (no key dropped). */
+static void
+test_wide_value_keeps_16bit_keys(void **state)
+{
+    static const char *const keys[] = {"memory16",  "htons",
+                                       "htons_hex", "ntohs",
+                                       "ntohs_hex", "network16"};
+    char *argv[] = {"netkit", "byteorder", "--json", "70000", NULL};
+    int rc;
+    char *out = nk_test_capture(argv, 4, &rc, NULL);
+    (void)state;
+    assert_int_equal(rc, NK_EX_OK);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "\"%s\": null", keys[i]);
+        if (strstr(out, want) == NULL)
+            fail_msg("missing %s in %s", want, out);
+    }
+}
+
+/* Issue 12 #16: "-1" is a (malformed) value, not an unknown option; the
+ * options around it still work, in any order. */
+static void
+test_negative_is_operand(void **state)
+{
+    char *neg[] = {"netkit", "byteorder", "-1", NULL};
+    char *mixed[] = {"netkit", "byteorder", "-5", "--bits", "16", "7", NULL};
+    char *dash[] = {"netkit", "byteorder", "--", "-1", NULL};
+    int rc;
+    char *out;
+    (void)state;
+    out = nk_test_capture(neg, 3, &rc, NULL);
+    assert_int_equal(rc, NK_EX_DATAERR);
+    assert_non_null(strstr(out, "input: -1\nerror: '-1' is not a number\n"));
+    out = nk_test_capture(mixed, 6, &rc, NULL);
+    assert_int_equal(rc, NK_EX_PARTIAL);
+    assert_non_null(strstr(out, "input: -5\nerror:"));
+    assert_non_null(strstr(out, "input: 7\nvalue: 7\nvalue_hex: 0x0007\n"));
+    assert_ptr_equal(strstr(out, "htonl"), NULL); /* --bits 16 applied */
+    out = nk_test_capture(dash, 4, &rc, NULL);
+    assert_int_equal(rc, NK_EX_DATAERR);
+    assert_non_null(strstr(out, "input: -1\n"));
+}
+
 static void
 test_command_errors(void **state)
 {
@@ -151,6 +196,8 @@ main(void)
         cmocka_unit_test(test_command_text),
         cmocka_unit_test(test_command_errors),
         cmocka_unit_test(test_command_lesson),
+        cmocka_unit_test(test_wide_value_keeps_16bit_keys),
+        cmocka_unit_test(test_negative_is_operand),
     };
     little = nk_host_little_endian();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -678,6 +678,24 @@ test_command_no_items(void **state)
     assert_string_equal(out, "");
 }
 
+/* Issue 12 #16: "-1" is a malformed port (65), not an unknown option;
+ * options after it still apply. */
+static void
+test_command_negative_port(void **state)
+{
+    char *argv[] = {"netkit", "service", "-1", "-f", "none", NULL};
+    char *mixed[] = {"netkit", "service", "-f", "none", "-1",
+                     "53",     "-p",      "udp",  NULL};
+    int rc;
+    (void)state;
+    nk_test_capture(argv, 5, &rc, NULL);
+    assert_int_equal(rc, NK_EX_DATAERR);
+    assert_non_null(strstr(nk_test_captured_err(), "'-1'"));
+    assert_null(strstr(nk_test_captured_err(), "unknown option"));
+    nk_test_capture(mixed, 8, &rc, NULL);
+    assert_int_equal(rc, NK_EX_PARTIAL);
+}
+
 /* The recipes' own lines, from the built-in table alone. */
 static void
 test_command_lesson(void **state)
@@ -745,6 +763,7 @@ main(void)
         cmocka_unit_test(test_command_urls),
         cmocka_unit_test(test_command_cases),
         cmocka_unit_test(test_command_no_items),
+        cmocka_unit_test(test_command_negative_port),
         cmocka_unit_test(test_command_lesson),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
