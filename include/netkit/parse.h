@@ -15,7 +15,9 @@ int nk_parse_u64(const char *s, uint64_t max, uint64_t *out,
 /* A port number 0-65535. */
 int nk_parse_port(const char *s, uint16_t *out, struct nk_err *err);
 
-/* Seconds as a decimal ("2", "0.25"), 0 to 86400, into milliseconds. */
+/* Seconds as a decimal ("2", "0.25"), 0 to 86400, into milliseconds.
+ * Digits below the millisecond are dropped, but a nonzero value under
+ * 1 ms ("0.0005") is refused: it would round to 0, "no limit". */
 int nk_parse_seconds(const char *s, int *ms_out, struct nk_err *err);
 
 /* Monotonic clock in milliseconds. */

@@ -70,6 +70,7 @@ nk_parse_seconds(const char *s, int *ms_out, struct nk_err *err)
 {
     uint64_t whole = 0, frac = 0, scale = 1000;
     const char *p = s;
+    int tiny = 0; /* a nonzero digit below the millisecond */
 
     if (!isdigit((unsigned char)*p) && *p != '.')
         goto bad;
@@ -88,6 +89,7 @@ nk_parse_seconds(const char *s, int *ms_out, struct nk_err *err)
         for (; isdigit((unsigned char)*p); p++) {
             scale /= 10;
             frac += (uint64_t)(*p - '0') * scale;
+            tiny |= scale == 0 && *p != '0';
         }
     }
     if (*p != '\0')
@@ -95,6 +97,13 @@ nk_parse_seconds(const char *s, int *ms_out, struct nk_err *err)
     if (whole == 86400 && frac > 0)
         return nk_err_set(err, NK_EX_DATAERR,
                           "'%s' seconds is too long (max 86400)", s);
+    /* Under 1 ms would round to 0, which every caller reads as "no
+     * limit": refused rather than waiting forever. */
+    if (whole == 0 && frac == 0 && tiny)
+        return nk_err_set(err, NK_EX_DATAERR,
+                          "'%s' seconds is below the 1 ms resolution (0 "
+                          "means no limit)",
+                          s);
     *ms_out = (int)(whole * 1000 + frac);
     return 0;
 bad:

@@ -81,6 +81,40 @@ run_nk echo-tcp client 127.0.0.1 --port "$H"
 check_stderr_safe "bad option value: message + hint" 2
 check_contains "bad option value: escaped" "$ERR" "'$H_ESC'"
 
+# ---- item 15: a nonzero duration under 1 ms is refused everywhere ----
+
+# run_nk_bounded ARGS...: run_nk under timeout(1): a value that rounds to
+# 0 ("no limit") would otherwise wait or serve forever.
+run_nk_bounded() {
+    timeout 10 "$NK" "$@" >"$NK_TMP/out" 2>"$NK_TMP/err" </dev/null
+    RC=$?
+    OUT=$(cat "$NK_TMP/out")
+    ERR=$(cat "$NK_TMP/err")
+}
+durations=(
+    "--timeout|httpget --timeout 0.0005 http://127.0.0.1:9/"
+    "--timeout|echo-tcp client --host 127.0.0.1 --port 9 --timeout 0.0005 x"
+    "--interval|echo-tcp client --host 127.0.0.1 --port 9 --interval 0.0005 x"
+    "--timeout|echo-udp client --host 127.0.0.1 --port 9 --timeout 0.0005 x"
+    "--idle-timeout|echo-tcp serve --bind 127.0.0.1 --port 0 --idle-timeout 0.0005"
+    "--log-interval|echo-udp serve --bind 127.0.0.1 --port 0 --log-interval 0.0005"
+    "--wait|chat connect 127.0.0.1 --port 9 --wait 0.0005"
+    "--timeout|sockopt show --timeout 0.0005"
+    "--timeout|sntp 127.0.0.1 --port 9 --timeout 0.0005"
+    "--timeout|fileshare list 127.0.0.1 --port 9 --timeout 0.0005"
+)
+for d in "${durations[@]}"; do
+    opt=${d%%|*}
+    read -ra args <<<"${d#*|}"
+    run_nk_bounded "${args[@]}"
+    check_eq "${args[0]} $opt 0.0005: usage error (64)" "$RC" 64
+    check_contains "${args[0]} $opt 0.0005: says why, naming the value" "$ERR" \
+        "$opt: '0.0005' seconds is below the 1 ms resolution"
+done
+run_nk_bounded httpget --timeout 0.000 http://127.0.0.1:9/
+case "$RC" in 64|124) nk_not_ok "httpget --timeout 0.000 is 0, no limit" "rc $RC: $ERR" ;;
+*) nk_ok "httpget --timeout 0.000 is 0, no limit" ;; esac
+
 # ---- item 16: a negative number is an operand; 16-bit keys kept ----
 
 for c in byteorder service ipconv; do

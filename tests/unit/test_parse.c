@@ -101,6 +101,13 @@ test_seconds(void **state)
         {"1.2.3", 0, 0},
         {"1s", 0, 0},
         {"99999999999999", 0, 0},
+        /* issue 12 #15: nonzero but under 1 ms would round to 0, which
+         * means "no limit" to every caller */
+        {"0.0005", 0, 0},
+        {".0009", 0, 0},
+        {"0.0000001", 0, 0},
+        {"0.000", 1, 0},
+        {"0.001", 1, 1},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -119,6 +126,18 @@ test_seconds(void **state)
     }
 }
 
+/* The refusal says why, naming the value. */
+static void
+test_seconds_under_resolution_message(void **state)
+{
+    struct nk_err err;
+    int ms;
+    (void)state;
+    assert_int_equal(nk_parse_seconds("0.0005", &ms, &err), -1);
+    assert_string_equal(err.msg, "'0.0005' seconds is below the 1 ms "
+                                 "resolution (0 means no limit)");
+}
+
 static void
 test_now_monotonic(void **state)
 {
@@ -135,6 +154,7 @@ main(void)
         cmocka_unit_test(test_u64_table),
         cmocka_unit_test(test_port),
         cmocka_unit_test(test_seconds),
+        cmocka_unit_test(test_seconds_under_resolution_message),
         cmocka_unit_test(test_now_monotonic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
