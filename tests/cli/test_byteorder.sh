@@ -85,7 +85,7 @@ check_eq "lesson with json is a usage error" "$RC" 64
 # Colour never reaches a pipe, and NO_COLOR wins even on a terminal.
 run_nk byteorder 1
 case "$OUT" in *$'\033'*) nk_not_ok "no colour in a pipe" ;; *) nk_ok "no colour in a pipe" ;; esac
-if command -v script >/dev/null; then
+if nk_have "colour on a terminal (script: a pseudo-tty)" script; then
     tty_out=$(script -qec "$NK byteorder 1" /dev/null)
     check_contains "colour on a terminal" "$tty_out" $'\033[1m'
     tty_out=$(NO_COLOR=1 script -qec "$NK byteorder 1" /dev/null)

@@ -78,7 +78,7 @@ if sh "$GEN" "$NK" "$NK_TMP/gen" 2>"$NK_TMP/gen.err" &&
 else
     nk_not_ok "completion files are current" "$(cat "$NK_TMP/gen.err")"
 fi
-if command -v dash >/dev/null; then
+if nk_have "generator runs under dash" dash; then
     if dash "$GEN" "$NK" "$NK_TMP/gen-dash" 2>"$NK_TMP/dash.err" &&
         cmp -s "$NK_TMP/gen-dash/netkit" "$BASHF" &&
         cmp -s "$NK_TMP/gen-dash/_netkit" "$ZSHF"; then
@@ -87,6 +87,17 @@ if command -v dash >/dev/null; then
         nk_not_ok "generator runs under dash" "$(cat "$NK_TMP/dash.err")"
     fi
 fi
+
+# Their text, read without the generator: every command, subcommand and
+# long option the help texts list is in both files (the shells' behaviour
+# is checked below; this catches a file that lost a command outright).
+missing=""
+for w in $COMMANDS $(for k in $ALL_SUBS; do echo "${k#*/}"; done) \
+    $(for k in $COMMANDS $ALL_SUBS; do echo "$(longs ${k/\// })"; done); do
+    grep -qF -- "$w" "$BASHF" || missing="$missing bash:$w"
+    grep -qF -- "$w" "$ZSHF" || missing="$missing zsh:$w"
+done
+check_eq "every command, subcommand and option is in both files" "$missing" ""
 
 # --- bash -----------------------------------------------------------------
 # bcomp [--bash-completion] WORD... : COMPREPLY (sorted, one line) for the
@@ -195,8 +206,8 @@ else
 fi
 
 # --- zsh ------------------------------------------------------------------
-if ! command -v zsh >/dev/null; then
-    nk_not_ok "zsh installed" "scripts/deps.sh installs it"
+if ! nk_have "zsh completion" zsh; then
+    :
 else
     if zsh -n "$ZSHF" 2>"$NK_TMP/zn.err"; then nk_ok "zsh -n _netkit"; else
         nk_not_ok "zsh -n _netkit" "$(cat "$NK_TMP/zn.err")"; fi

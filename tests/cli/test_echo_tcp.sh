@@ -5,7 +5,6 @@
 # listens on 127.0.0.1 or ::1, port 0, and is stopped by the harness.
 . "$(dirname "$0")/lib.sh" "$@"
 
-have() { command -v "$1" >/dev/null; }
 field() { awk -v k="$1:" '$1 == k {print $2; exit}' "$2"; }
 PEERS=$NK_TMP/peers.py
 
@@ -92,11 +91,11 @@ def stall(host, port):
         try:
             sent += a.send(b"x" * 65536)
         except BlockingIOError:
-            if not selectors.DefaultSelector().register(a, selectors.EVENT_WRITE) or True:
-                sel = selectors.DefaultSelector()
-                sel.register(a, selectors.EVENT_WRITE)
-                if not sel.select(0.3):
-                    break
+            # full: stop once the socket stays unwritable for 0.3 s
+            sel = selectors.DefaultSelector()
+            sel.register(a, selectors.EVENT_WRITE)
+            if not sel.select(0.3):
+                break
     b = connect(host, port)
     t0 = time.time()
     ok = all(roundtrip(b, os.urandom(1000 + i)) for i in range(20))
@@ -104,7 +103,7 @@ def stall(host, port):
     return 0 if ok and sent > 0 and time.time() - t0 < 5 else 1
 
 def idle(host, port, timeout):
-    """A stays silent, B talks every timeout/4: only A may be closed."""
+    """A stays silent, B talks every timeout/6: only A may be closed."""
     a = connect(host, port); a.setblocking(True)
     b = connect(host, port)
     a.settimeout(timeout * 4 + 2)
@@ -119,7 +118,7 @@ def idle(host, port, timeout):
     ok = True
     while time.time() - t0 < timeout * 2.5:
         ok = roundtrip(b, b"ping") and ok
-        time.sleep(timeout / 4)
+        time.sleep(timeout / 6)
     th.join()
     ok = roundtrip(b, b"still here") and ok
     print("idle_closed=%s after=%.1f other_ok=%s" % (res.get("a") == b"", res.get("t", -1), ok))
@@ -214,10 +213,9 @@ for model in iterative fork thread select poll epoll default; do
     host=127.0.0.1
     [ "$model" = poll ] || [ "$model" = default ] && host=::1
     if ! nk_start_server "$model" "$NK" echo-tcp serve --port 0 --bind "$host" "${args[@]}"; then
-        nk_not_ok "$model: server starts"
         continue
     fi
-    if have socat; then
+    if nk_have "$model: socat peers" socat; then
         for f in b1 b64k b10m; do
             socat_echo "$host" "$SERVER_PORT" "$NK_TMP/$f"
             if cmp -s "$NK_TMP/$f" "$NK_TMP/$f.back"; then nk_ok "$model: $f echoed intact (socat)"
@@ -276,8 +274,11 @@ if nk_start_server nc "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 --model sel
     if nc -h 2>&1 | grep -q -- '-N.*Shutdown'; then
         r=$(printf 'hello, nc\n' | timeout 10 nc -N 127.0.0.1 "$SERVER_PORT")
         check_eq "nc -N: send, shut write, full echo back" "$r" "hello, nc"
+    else
+        nk_skip "nc -N: send, shut write, full echo back" \
+            "this nc has no -N (package netcat-openbsd has)"
     fi
-    if have socat; then
+    if nk_have "socat half-close" socat; then
         # Half-close with data still in flight: all of it comes back.
         timeout 20 socat -t 10 - TCP:127.0.0.1:"$SERVER_PORT",shut-down <"$NK_TMP/b64k" >"$NK_TMP/hc.back"
         if cmp -s "$NK_TMP/b64k" "$NK_TMP/hc.back"; then nk_ok "socat half-close: 64 KiB echoed"
@@ -310,10 +311,12 @@ for model in fork thread epoll; do
 done
 
 # --- the idle timeout closes only the idle client ---------------------------
+# 1.2 s, the busy client pinging every 0.2 s: a second of margin for a
+# loaded machine before its silence could count as idle.
 
 for model in fork select epoll; do
-    if nk_start_server "idle-$model" "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 --model "$model" --idle-timeout 0.4; then
-        r=$(peers idle 127.0.0.1 "$SERVER_PORT" 0.4)
+    if nk_start_server "idle-$model" "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 --model "$model" --idle-timeout 1.2; then
+        r=$(peers idle 127.0.0.1 "$SERVER_PORT" 1.2)
         check_contains "$model: idle client closed, busy one kept" "$r" "idle_closed=True"
         check_contains "$model: busy client served throughout" "$r" "other_ok=True"
         stop_check "idle-$model"
@@ -323,6 +326,19 @@ for model in fork select epoll; do
 done
 
 # --- --max-conns ------------------------------------------------------------
+# The range is 0 (no limit) to 10000000; a value in it must start a server
+# (if it does not, nk_start_server below is a failed check), one past it
+# is a usage error.
+
+run_nk echo-tcp serve --port 0 --bind 127.0.0.1 --max-conns 10000001
+check_eq "--max-conns 10000001: exit 64" "$RC" 64
+check_contains "--max-conns 10000001: names the range" "$ERR" "--max-conns takes 0 to 10000000"
+run_nk echo-tcp serve --port 0 --bind 127.0.0.1 --max-conns -1
+check_eq "--max-conns -1: exit 64" "$RC" 64
+if nk_start_server maxc-top "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 --max-conns 10000000 --quiet; then
+    nk_ok "--max-conns 10000000: the top of the range starts"
+    nk_stop_server "$SERVER_PID"
+fi
 
 if nk_start_server maxc "$NK" echo-tcp serve --port 0 --bind 127.0.0.1 --max-conns 5; then
     r=$(peers flood 127.0.0.1 "$SERVER_PORT" 8)

@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 field() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k {print $2; exit}'; }
-have() { command -v "$1" >/dev/null 2>&1; }
 
 # A python UDP peer for the misbehaviour tests. MODE: blackhole (never
 # answers), alter (answers with every byte flipped), other (answers the
@@ -91,8 +90,9 @@ if nk_start_server udp4 "$NK" echo-udp serve --port 0 --bind 127.0.0.1; then
         "$(printf '%s' "$OUT" | jq -j .reply | od -An -c | tr -s ' ')" \
         " f r o m s t d i n \n"
 
+    # a 3 s reply timeout: a loaded machine is slow, not lossy, on loopback
     run_nk echo-udp client --host 127.0.0.1 --port "$P" --count 5 \
-        --interval 0.05 --size 100
+        --interval 0.05 --size 100 --timeout 3
     check_eq "ping 5: exit 0" "$RC" 0
     check_eq "ping 5: five probe lines" \
         "$(printf '%s\n' "$OUT" | grep -c '^100 bytes from 127.0.0.1:')" 5
@@ -102,20 +102,18 @@ if nk_start_server udp4 "$NK" echo-udp serve --port 0 --bind 127.0.0.1; then
     check_eq "ping 5: min <= max" \
         "$(awk -v a="$min" -v b="$max" 'BEGIN {print (a <= b && b > 0)}')" 1
     run_nk echo-udp client --host 127.0.0.1 --port "$P" --count 3 \
-        --interval 0.02 --json
+        --interval 0.02 --timeout 3 --json
     check_json "ping --json parses" "$OUT"
     check_eq "ping --json: 3 probes ok" \
         "$(printf '%s' "$OUT" | jq '[.probes[] | select(.status == "ok")] | length')" 3
     check_eq "ping --json: loss 0" "$(printf '%s' "$OUT" | jq .loss_percent)" 0
 
     # real peers as clients: socat and python
-    if have socat; then
+    if nk_have "socat client gets its echo" socat; then
         got=$(printf 'via socat' | timeout 5 socat -T 2 - UDP:127.0.0.1:"$P")
         check_eq "socat client gets its echo" "$got" "via socat"
-    else
-        nk_ok "socat client (skipped: no socat)"
     fi
-    if have python3; then
+    if nk_have "python client gets its echo" python3; then
         got=$(timeout 5 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -125,27 +123,29 @@ data, addr = s.recvfrom(65536)
 print(len(data), data == b"via python" * 100, addr[1] == int(sys.argv[1]))
 ' "$P")
         check_eq "python client gets its echo" "$got" "1000 True True"
-    else
-        nk_ok "python client (skipped: no python3)"
     fi
 
     run_nk echo-udp bench --host 127.0.0.1 --port "$P" --clients 4 \
         --rate 2000 --duration 1 --json
     check_eq "bench: exit 0" "$RC" 0
     check_json "bench: --json parses" "$OUT"
-    check_eq "bench: no loss" "$(printf '%s' "$OUT" | jq .lost)" 0
+    # Loopback loses a datagram only when a socket buffer overflows, which
+    # a descheduled server on a loaded machine can cause: at most 1%.
+    check_eq "bench: loss at most 1%" \
+        "$(printf '%s' "$OUT" | jq '.lost * 100 <= .sent')" true
     check_eq "bench: no mismatch" "$(printf '%s' "$OUT" | jq .mismatches)" 0
     # at most the rate allows (a busy machine may send fewer)
     check_eq "bench: at most 2000/s sent" \
         "$(printf '%s' "$OUT" | jq '.sent >= 500 and .sent <= 2100')" true
-    check_eq "bench: received = sent" \
-        "$(printf '%s' "$OUT" | jq '.received == .sent')" true
+    check_eq "bench: received + lost = sent" \
+        "$(printf '%s' "$OUT" | jq '.received + .lost == .sent')" true
     check_eq "bench: percentiles ordered" \
         "$(printf '%s' "$OUT" | jq '.latency_p50_us <= .latency_p99_us and .latency_p99_us <= .latency_max_us')" true
     run_nk echo-udp bench --host 127.0.0.1 --port "$P" --duration 0.5
     check_eq "bench closed loop: exit 0" "$RC" 0
     check_eq "bench closed loop: 8 clients" "$(field clients)" 8
-    check_eq "bench closed loop: no loss" "$(field lost)" 0
+    check_eq "bench closed loop: loss at most 1%" \
+        "$(awk -v l="$(field lost)" -v s="$(field sent)" 'BEGIN {print (l != "" && s > 0 && l * 100 <= s)}')" 1
 
     pid=$SERVER_PID
     nk_stop_server "$pid"
@@ -159,8 +159,6 @@ print(len(data), data == b"via python" * 100, addr[1] == int(sys.argv[1]))
         "$(awk -v d="$(field datagrams)" -v e="$(field echoed)" \
             'BEGIN {print (d > 500 && d == e)}')" 1
     check_eq "server: nothing dropped" "$(field dropped)" 0
-else
-    nk_not_ok "udp4 server started"
 fi
 
 # ---- IPv6, several workers, no batching -----------------------------------
@@ -174,15 +172,14 @@ if nk_start_server udp6 "$NK" echo-udp serve --port 0 --bind ::1 \
     run_nk echo-udp bench --host ::1 --port "$P" --clients 8 --duration 0.5 \
         --json
     check_eq "IPv6 bench: exit 0" "$RC" 0
-    check_eq "IPv6 bench: no loss" "$(printf '%s' "$OUT" | jq .lost)" 0
+    check_eq "IPv6 bench: loss at most 1%" \
+        "$(printf '%s' "$OUT" | jq '.sent > 0 and .lost * 100 <= .sent')" true
     nk_stop_server "$SERVER_PID"
     check_eq "IPv6 server: SIGTERM exits 0" "$STOP_STATUS" 0
     OUT=$(cat "$NK_TMP/udp6.out")
     check_json "IPv6 server: totals --json" "$OUT"
     check_eq "IPv6 server: 2 workers, no batch" \
         "$(printf '%s' "$OUT" | jq -c '[.workers, .batch]')" '[2,"none"]'
-else
-    nk_not_ok "udp6 server started"
 fi
 
 # ---- the client against peers that misbehave ------------------------------
@@ -223,8 +220,6 @@ if nk_start_server hole python3 "$NK_TMP/peer.py" blackhole \
     check_eq "black hole ping: 100% loss" \
         "$(printf '%s' "$OUT" | jq .loss_percent)" 100
     nk_stop_server "$SERVER_PID"
-else
-    nk_not_ok "black hole peer started"
 fi
 
 if nk_start_server alter python3 "$NK_TMP/peer.py" alter \
@@ -238,8 +233,6 @@ if nk_start_server alter python3 "$NK_TMP/peer.py" alter \
         --count 2 --interval 0.05
     check_eq "altered ping: 76" "$RC" 76
     nk_stop_server "$SERVER_PID"
-else
-    nk_not_ok "alter peer started"
 fi
 
 if nk_start_server other python3 "$NK_TMP/peer.py" other \
@@ -250,8 +243,6 @@ if nk_start_server other python3 "$NK_TMP/peer.py" other \
     check_eq "reply from another port: the peer did answer twice" \
         "$(cat "$NK_TMP/other.count")" 2
     nk_stop_server "$SERVER_PID"
-else
-    nk_not_ok "other-port peer started"
 fi
 
 # ---- SIGINT with traffic running ------------------------------------------
@@ -260,7 +251,11 @@ if nk_start_server busy "$NK" echo-udp serve --port 0 --bind 127.0.0.1 \
     "$NK" echo-udp bench --host 127.0.0.1 --port "$SERVER_PORT" \
         --duration 3 --grace 0 >/dev/null 2>&1 &
     bench_pid=$!
-    sleep 0.6
+    # SIGINT once traffic runs and a periodic summary is out (at most 10 s)
+    for _ in $(seq 1 200); do
+        grep -q ' datagrams (' "$NK_TMP/busy.err" && break
+        sleep 0.05
+    done
     kill -INT "$SERVER_PID"
     for _ in $(seq 1 100); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -275,8 +270,6 @@ if nk_start_server busy "$NK" echo-udp serve --port 0 --bind 127.0.0.1 \
     OUT=$(cat "$NK_TMP/busy.out")
     check_eq "SIGINT: datagrams counted" \
         "$(awk -v d="$(field datagrams)" 'BEGIN {print (d > 100)}')" 1
-else
-    nk_not_ok "busy server started"
 fi
 
 nk_done

@@ -60,7 +60,7 @@ mknod "$R/null" c 1 3 2>/dev/null
 printf 'x' >"$R/$(printf 'ctl\001name')"
 
 nk_start_server fs "$NK" fileshare serve --root "$R" --port 0 \
-    --bind 127.0.0.1 --timeout 2 || exit 1
+    --bind 127.0.0.1 --timeout 2 || { nk_done; exit 1; }
 P=$SERVER_PORT
 SPID=$SERVER_PID
 check_contains "listening line" "$(cat "$NK_TMP/fs.err")" \
@@ -124,7 +124,7 @@ refuse "fifo" "fifo" "403 not a regular file or directory" 77
 if [ -c "$R/null" ]; then
     refuse "device" "null" "403 not a regular file or directory" 77
 else
-    echo "# skip: mknod not permitted here"
+    nk_skip "device: 403" "mknod not permitted here (not root?)"
 fi
 refuse "control byte" "$(printf 'ctl\001name')" \
     "400 control byte in path refused" 65
@@ -239,12 +239,13 @@ if mount -t tmpfs -o size=1m tmpfs "$M" 2>/dev/null; then
     check_contains "read-only DEST: message" "$ERR" "read-only file system"
     umount "$M"
 else
-    echo "# skip: mount -t tmpfs not permitted; full disk not simulated"
+    nk_skip "full disk: 74, read-only DEST: 77" \
+        "mount -t tmpfs not permitted (not root?): full disk not simulated"
 fi
 
 # --- a server that dies mid-transfer -----------------------------------
 nk_start_server fs2 "$NK" fileshare serve --root "$R" --port 0 \
-    --bind 127.0.0.1 --quiet || exit 1
+    --bind 127.0.0.1 --quiet || { nk_done; exit 1; }
 K=$NK_TMP/killed
 mkdir -p "$K"
 "$NK" fileshare get 127.0.0.1 huge.img --port "$SERVER_PORT" -o "$K/" \
@@ -268,7 +269,7 @@ rm -rf "$K"
 U=$NK_TMP/up
 mkdir -p "$U/in"
 nk_start_server up "$NK" fileshare serve --root "$U" --port 0 \
-    --bind ::1 --allow-upload || exit 1
+    --bind ::1 --allow-upload || { nk_done; exit 1; }
 UP=$SERVER_PORT
 run_nk fileshare put ::1 "$R/big.bin" --port "$UP"
 check_eq "put: exit 0" "$RC" 0

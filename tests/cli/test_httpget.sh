@@ -13,8 +13,7 @@ check_rc() { check_eq "$1 (exit $2)" "$RC" "$2"; }
 # A raw reply file from printf-style text.
 reply() { printf "$2" >"$NK_TMP/$1.reply"; }
 
-if ! command -v python3 >/dev/null; then
-    nk_not_ok "python3 available for the loopback peers"
+if ! nk_have "the loopback peers" python3; then
     nk_done
     exit
 fi
@@ -185,8 +184,6 @@ if nk_start_server www python3 "$PEERS" www "$NK_TMP/www"; then
     check_contains "refused: step and cause" "$ERR" "connect $WWW: connection refused"
     run_nk httpget --lesson "$base/hello.txt"
     check_contains "refused in the recipe's words" "$ERR" "connection error: connect $WWW: connection refused"
-else
-    nk_not_ok "http.server ready"
 fi
 
 # ---- IPv6: http://[::1]:PORT/ ----
@@ -197,8 +194,6 @@ if nk_start_server www6 python3 "$PEERS" --bind ::1 www "$NK_TMP/www"; then
     run_nk httpget --json --host ::1 --port "$SERVER_PORT" --path /hello.txt
     check_eq "IPv6 address in JSON" "$(jqr .address)" "$SERVER_ADDR"
     nk_stop_server "$SERVER_PID"
-else
-    nk_not_ok "http.server on ::1 ready"
 fi
 
 # ---- unresolvable name: 68, no DNS traffic (.invalid answered locally) ----
@@ -218,8 +213,6 @@ if nk_start_server okraw python3 "$PEERS" --log "$NK_TMP/req.log" raw "$NK_TMP/o
     version=$("$NK" --version | awk '{print $2}')
     check_eq "request bytes" "$(cat "$NK_TMP/req.log")" "$(printf 'GET /p?q=1 HTTP/1.0\r\nHost: %s\r\nUser-Agent: netkit/%s\r\nAccept: */*\r\nConnection: close\r\n\r\n' "$SERVER_ADDR" "$version")"
     nk_stop_server "$SERVER_PID"
-else
-    nk_not_ok "raw peer ready"
 fi
 
 # ---- failing peers ----
@@ -227,10 +220,7 @@ fi
 raw_case() {
     local name=$1 file=$2 want=$3 needle=$4
     shift 4
-    if ! nk_start_server "$file" python3 "$PEERS" raw "$NK_TMP/$file.reply"; then
-        nk_not_ok "$name: peer ready"
-        return
-    fi
+    nk_start_server "$file" python3 "$PEERS" raw "$NK_TMP/$file.reply" || return
     run_nk httpget "$@" "http://$SERVER_ADDR/x"
     check_rc "$name" "$want"
     check_contains "$name: message" "$ERR" "$needle"
@@ -320,8 +310,6 @@ if nk_start_server silent python3 "$PEERS" silent; then
     check_rc "never answers, lesson" 75
     check_contains "timeout in the recipe's words" "$ERR" "error receiving data: receive reply from $SERVER_ADDR: no data within 0.3 s"
     nk_stop_server "$SERVER_PID"
-else
-    nk_not_ok "silent peer ready"
 fi
 
 nk_done

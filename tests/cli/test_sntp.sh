@@ -11,14 +11,14 @@ field() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k {print $2; exit}'; }
 fieldall() {
     printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k {sub(/^[^:]*: /, ""); print; exit}'
 }
-have() { command -v "$1" >/dev/null 2>&1; }
 # |x| < limit, with awk doing the arithmetic
 below() { awk -v x="$1" -v l="$2" 'BEGIN { exit !((x < 0 ? -x : x) < l) }'; }
 # Server and client share one clock here, so the true offset is 0; what is
-# measured is scheduling noise, a few ms on a loaded 2-CPU machine (seen:
-# 1.9 ms). 50 ms still catches every conversion bug (era, 1900 epoch,
-# fraction scaling are off by seconds to years).
-OFFSET_MAX=0.05
+# measured is scheduling noise, a few ms on a quiet 2-CPU machine (seen:
+# 1.9 ms), much more while other builds run. 250 ms is a wide margin and
+# still catches every conversion bug (era, 1900 epoch, fraction scaling
+# are off by seconds to years). Delays are bounded the same way.
+OFFSET_MAX=0.25
 free_udp_port() {
     python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -50,6 +50,8 @@ while time.time() < end and n < 100:
     if len(data) < 48 or mode == "none":
         continue
     if mode == "slow":  # think for 0.2 s (T2 = T3: not counted as delay)
+        sys.stderr.write("peer: request in\n")
+        sys.stderr.flush()
         time.sleep(0.2)
     t = time.time() + 2208988800
     now = struct.pack("!Q", int(t * 2**32))
@@ -82,17 +84,21 @@ cat >"$NK_TMP/probe.py" <<'EOF'
 import socket, struct, sys
 port = int(sys.argv[1])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.3)
+s.settimeout(0.5)
 cases = [("empty", 0x23, 0), ("short47", 0x23, 47)]
 cases += [("mode%d" % m, 0x20 | m, 48) for m in (0, 1, 2, 4, 5, 6, 7)]
 cases += [("v%d" % v, v << 3 | 3, 48) for v in (0, 5, 6, 7, 1, 2, 3, 4)]
 cases += [("big200", 0x23, 200)]
-for name, b0, n in cases:
-    xmit = struct.pack("!Q", 0x1234567890ABCDEF)
+for i, (name, b0, n) in enumerate(cases):
+    # each case its own transmit stamp: a late reply to an earlier case
+    # (a loaded machine) is read and passed over, not taken for this one's
+    xmit = struct.pack("!Q", 0x1234567890AB0000 + i)
     pkt = (bytes([b0]) + bytes(39) + xmit + bytes(max(0, n - 48)))[:n]
     s.sendto(pkt, ("127.0.0.1", port))
     try:
         r = s.recv(2048)
+        while len(r) >= 32 and r[24:24 + 6] == xmit[:6] and r[24:32] != xmit:
+            r = s.recv(2048)
     except socket.timeout:
         print(name, "none")
         continue
@@ -158,10 +164,10 @@ if nk_start_server nk "$NK" sntp serve --port 0 --assume-synced; then
     else nk_not_ok "client: ISO 8601 UTC" "$(field time_utc)"; fi
     check_eq "client: ctime matches date(1)" \
         "$(fieldall time | cut -c1-10)" "$(date -u '+%a %b %e' | cut -c1-10)"
-    if below "$(field offset)" "$OFFSET_MAX"; then nk_ok "client: |offset| < 50 ms"
-    else nk_not_ok "client: |offset| < 50 ms" "$(field offset)"; fi
-    if below "$(field delay)" 0.05 && ! below "$(field delay)" 0; then
-        nk_ok "client: 0 <= delay < 50 ms"
+    if below "$(field offset)" "$OFFSET_MAX"; then nk_ok "client: |offset| < 250 ms"
+    else nk_not_ok "client: |offset| < 250 ms" "$(field offset)"; fi
+    if below "$(field delay)" "$OFFSET_MAX" && ! below "$(field delay)" 0; then
+        nk_ok "client: 0 <= delay < 250 ms"
     else nk_not_ok "client: delay" "$(field delay)"; fi
     check_eq "client: precision is negative (sub-second)" \
         "$(awk -v p="$(field precision)" 'BEGIN{print (p < 0)}')" 1
@@ -209,19 +215,20 @@ print(r.version, r.mode, r.stratum, r.leap, '%.6f' % r.offset)" 2>&1)
         check_eq "ntplib: version 3 copied, mode 4, stratum 10, leap 0" \
             "$(printf '%s' "$OUT" | cut -d' ' -f1-4)" "3 4 10 0"
         if below "$(printf '%s' "$OUT" | cut -d' ' -f5)" "$OFFSET_MAX"; then
-            nk_ok "ntplib: |offset| < 50 ms"
+            nk_ok "ntplib: |offset| < 250 ms"
         else nk_not_ok "ntplib: offset" "$OUT"; fi
     else
-        nk_ok "ntplib: not installed (# skip)"
+        nk_skip "ntplib queries netkit's server" \
+            "python3-ntplib not installed (scripts/deps.sh installs it)"
     fi
 
     # chronyd -Q queries any port and never touches the clock
-    if have chronyd; then
+    if nk_have "chronyd -Q queries netkit's server" chronyd; then
         printf 'server 127.0.0.1 port %s iburst maxsamples 2\n' "$P" >"$NK_TMP/q.conf"
         OUT=$(timeout 20 chronyd -f "$NK_TMP/q.conf" -Q -u root -t 10 2>&1)
         check_contains "chronyd -Q trusts netkit's server" "$OUT" "System clock wrong by"
         W=$(printf '%s\n' "$OUT" | awk '/wrong by/ {print $(NF-2); exit}')
-        if below "${W:-9}" "$OFFSET_MAX"; then nk_ok "chronyd -Q: offset < 50 ms"
+        if below "${W:-9}" "$OFFSET_MAX"; then nk_ok "chronyd -Q: offset < 250 ms"
         else nk_not_ok "chronyd -Q: offset" "$OUT"; fi
     fi
     nk_stop_server "$SERVER_PID"
@@ -230,8 +237,6 @@ print(r.version, r.mode, r.stratum, r.leap, '%.6f' % r.offset)" 2>&1)
     if [ "$(field answered)" -ge 12 ] 2>/dev/null; then nk_ok "server: answered counted"
     else nk_not_ok "server: answered counted" "$OUT"; fi
     check_contains "server: counts on stderr" "$(cat "$NK_TMP/nk.err")" "answered"
-else
-    nk_not_ok "netkit sntp serve started"
 fi
 
 # ---- the server's filter: only mode 3, versions 1-4, >= 48 bytes -------------
@@ -315,7 +320,7 @@ if nk_start_server rl "$NK" sntp serve --port 0 --bind 127.0.0.1 --rate-limit 2 
 fi
 
 # ---- netkit's client with chronyd (local stratum 10, its own config) --------
-if have chronyd; then
+if nk_have "netkit's client against chronyd" chronyd; then
     CP=$(free_udp_port)
     cat >"$NK_TMP/chrony.conf" <<EOF
 port $CP
@@ -339,8 +344,8 @@ EOF
     check_eq "chronyd: exit 0" "$RC" 0
     check_eq "chronyd: stratum 10, refid 127.127.1.1" \
         "$(field stratum)/$(field refid)" "10/127.127.1.1"
-    if below "$(field offset)" "$OFFSET_MAX"; then nk_ok "chronyd: |offset| < 50 ms"
-    else nk_not_ok "chronyd: |offset| < 50 ms" "$(field offset)"; fi
+    if below "$(field offset)" "$OFFSET_MAX"; then nk_ok "chronyd: |offset| < 250 ms"
+    else nk_not_ok "chronyd: |offset| < 250 ms" "$(field offset)"; fi
     run_nk sntp --json --count 3 --interval 0.1 --port "$CP" 127.0.0.1
     check_eq "chronyd --count 3: three samples" \
         "$(printf '%s' "$OUT" | jq '.servers[0].samples')" 3
@@ -348,18 +353,24 @@ EOF
 fi
 
 # ---- ntpdig only asks port 123: test it there when 127.0.0.1:123 is free ----
-if have ntpdig && python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", 123))' 2>/dev/null; then
+# (root is needed for port 123, and CI is root; a port 123 already taken
+# by this machine's own NTP daemon is the machine's, not CI's, doing)
+if ! nk_have "ntpdig queries netkit's server" ntpdig; then
+    :
+elif [ "$(id -u)" -ne 0 ]; then
+    nk_skip "ntpdig queries netkit's server" "not root: port 123 is privileged"
+elif ! python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", 123))' 2>/dev/null; then
+    nk_skip_kernel "ntpdig queries netkit's server" "127.0.0.1:123 is taken on this machine"
+else
     if nk_start_server p123 "$NK" sntp serve --port 123 --bind 127.0.0.1 --assume-synced; then
         OUT=$(timeout 10 ntpdig -j -t 2 127.0.0.1 2>&1)
         check_eq "ntpdig: exit 0" "$?" 0
         check_eq "ntpdig: stratum 10, no-leap" \
             "$(printf '%s' "$OUT" | jq -c '[.stratum, .leap]')" '[10,"no-leap"]'
-        if below "$(printf '%s' "$OUT" | jq .offset)" "$OFFSET_MAX"; then nk_ok "ntpdig: |offset| < 50 ms"
+        if below "$(printf '%s' "$OUT" | jq .offset)" "$OFFSET_MAX"; then nk_ok "ntpdig: |offset| < 250 ms"
         else nk_not_ok "ntpdig: offset" "$OUT"; fi
         nk_stop_server "$SERVER_PID"
     fi
-else
-    nk_ok "ntpdig: missing, or 127.0.0.1:123 not free or not root (# skip)"
 fi
 
 # ---- what the client refuses to believe -------------------------------------
@@ -372,23 +383,27 @@ peer() { # MODE [CODE] -> client's RC/OUT/ERR
     fi
 }
 # T4 is when the reply arrived (the kernel's receive stamp), not when the
-# client got round to reading it: a client stopped from 0.1 s to 0.7 s
-# while the reply comes at 0.2 s must see a delay of about 0.2 s, not 0.7.
+# client got round to reading it: a client stopped as soon as its request
+# is in, for 1.2 s, while the reply comes 0.2 s later, must see a delay of
+# about 0.2 s, not 1.2 or more.
 if nk_start_server peer_slow python3 "$NK_TMP/peer.py" slow; then
-    "$NK" sntp --timeout 3 --retries 0 --port "$SERVER_PORT" 127.0.0.1 \
+    "$NK" sntp --timeout 5 --retries 0 --port "$SERVER_PORT" 127.0.0.1 \
         >"$NK_TMP/slow.out" 2>"$NK_TMP/slow.err" &
     cpid=$!
-    sleep 0.1
+    for _ in $(seq 1 200); do # the request is in (10 s at most)
+        grep -q 'request in' "$NK_TMP/peer_slow.err" && break
+        sleep 0.05
+    done
     kill -STOP "$cpid"
-    sleep 0.6
+    sleep 1.2
     kill -CONT "$cpid"
     wait "$cpid"
     RC=$?
     OUT=$(cat "$NK_TMP/slow.out")
     nk_stop_server "$SERVER_PID"
     check_eq "slow peer: 0" "$RC" 0
-    check_eq "T4 is the arrival time: delay about 0.2 s, not 0.7" \
-        "$(awk -v d="$(field delay)" 'BEGIN { print (d > 0.1 && d < 0.45) ? "yes" : "no: " d }')" yes
+    check_eq "T4 is the arrival time: delay about 0.2 s, not 1.2" \
+        "$(awk -v d="$(field delay)" 'BEGIN { print (d > 0.1 && d < 0.9) ? "yes" : "no: " d }')" yes
 fi
 peer good
 check_eq "peer good: 0" "$RC" 0
@@ -470,6 +485,9 @@ if nk_start_server bench3 "$NK" sntp serve --port 0 --bind 127.0.0.1; then
         run_nk sntp bench --host 127.0.0.1 --port "$SERVER_PORT" --duration 1
         check_eq "bench: unsynchronised replies are invalid, 76" "$RC" 76
         check_contains "bench: invalid reason" "$ERR" "invalid replies"
+    else
+        nk_skip_kernel "bench: unsynchronised replies are invalid" \
+            "the kernel's clock is synchronised here: the server sends leap 0"
     fi
     nk_stop_server "$SERVER_PID"
 fi

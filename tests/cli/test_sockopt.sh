@@ -8,6 +8,23 @@
 field() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k {sub(/^[^:]*: /, ""); print; exit}'; }
 last() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k {v = $2} END {print v}'; }
 count() { printf '%s\n' "$OUT" | grep -c -- "$1"; }
+# The oracle: python's own socket on this kernel, independent of netkit.
+# kernel KIND [OPT VALUE]...: KIND tcp4|udp4|tcp6|udp6; sets each OPT
+# (sndbuf, rcvbuf) to VALUE, then prints "sndbuf rcvbuf" as read back.
+kernel() {
+    python3 - "$@" <<'PY'
+import socket, sys
+fam = socket.AF_INET6 if sys.argv[1].endswith("6") else socket.AF_INET
+typ = socket.SOCK_DGRAM if sys.argv[1].startswith("udp") else socket.SOCK_STREAM
+s = socket.socket(fam, typ)
+opt = {"sndbuf": socket.SO_SNDBUF, "rcvbuf": socket.SO_RCVBUF}
+a = sys.argv[2:]
+for name, val in zip(a[::2], a[1::2]):
+    s.setsockopt(socket.SOL_SOCKET, opt[name], int(val))
+print(s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+      s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+PY
+}
 
 # --- show ---------------------------------------------------------------
 run_nk sockopt
@@ -17,15 +34,33 @@ check_eq "show: blocking" "$(field blocking)" yes
 check_eq "show: timeout none" "$(field timeout)" none
 check_eq "show: so_reuseaddr off" "$(field so_reuseaddr)" no
 check_eq "show: tcp_nodelay off" "$(field tcp_nodelay)" no
-sndbuf=$(field so_sndbuf)
-if [ "$sndbuf" -gt 0 ] 2>/dev/null; then nk_ok "show: so_sndbuf is a number ($sndbuf)"
-else nk_not_ok "show: so_sndbuf is a number" "$sndbuf"; fi
+# The defaults, against python's socket and against the sysctls they come
+# from (a TCP socket starts with tcp_wmem's and tcp_rmem's middle value).
+read -r k_snd k_rcv <<<"$(kernel tcp4)"
+check_eq "show: so_sndbuf/so_rcvbuf as the kernel reports them" \
+    "$(field so_sndbuf) $(field so_rcvbuf)" "$k_snd $k_rcv"
+if [ -r /proc/sys/net/ipv4/tcp_wmem ]; then
+    check_eq "show: TCP buffers are the sysctl defaults (tcp_wmem, tcp_rmem)" \
+        "$(field so_sndbuf) $(field so_rcvbuf)" \
+        "$(awk '{print $2}' /proc/sys/net/ipv4/tcp_wmem) $(awk '{print $2}' /proc/sys/net/ipv4/tcp_rmem)"
+else
+    nk_skip_kernel "show: TCP buffers are the sysctl defaults" "no /proc/sys/net/ipv4"
+fi
 check_eq "show: no ipv6 option on ipv4" "$(field ipv6_v6only)" ""
 
 run_nk sockopt --udp
 check_eq "udp: exit 0" "$RC" 0
 check_eq "udp: socket" "$(field socket)" "udp ipv4"
 check_eq "udp: no tcp_nodelay" "$(count '^tcp_')" 0
+check_eq "udp: buffers as the kernel reports them" \
+    "$(field so_sndbuf) $(field so_rcvbuf)" "$(kernel udp4)"
+if [ -r /proc/sys/net/core/wmem_default ]; then
+    check_eq "udp: buffers are the sysctl defaults (wmem_default, rmem_default)" \
+        "$(field so_sndbuf) $(field so_rcvbuf)" \
+        "$(cat /proc/sys/net/core/wmem_default) $(cat /proc/sys/net/core/rmem_default)"
+else
+    nk_skip_kernel "udp: buffers are the sysctl defaults" "no /proc/sys/net/core"
+fi
 
 run_nk sockopt -6
 check_eq "-6: socket" "$(field socket)" "tcp ipv6"
@@ -39,29 +74,43 @@ check_eq "json: blocking bool" "$(printf '%s' "$OUT" | jq .blocking)" true
 check_eq "json: no tcp_nodelay" "$(printf '%s' "$OUT" | jq 'has("tcp_nodelay")')" false
 
 # --- changes: before, requested, after ------------------------------------
+# What netkit reports after a change is what python reads back after the
+# same change; Linux doubles the value asked for (socket(7)), so there the
+# note must be there, and nowhere else.
 run_nk sockopt --sndbuf 4096 --rcvbuf 4096
 check_eq "buffers: exit 0" "$RC" 0
-check_eq "sndbuf before = default" "$(field so_sndbuf_before)" "$sndbuf"
+check_eq "buffers before = the kernel's default" \
+    "$(field so_sndbuf_before) $(field so_rcvbuf_before)" "$k_snd $k_rcv"
 check_eq "sndbuf requested" "$(field so_sndbuf_requested)" 4096
+read -r k_snd4k k_rcv4k <<<"$(kernel tcp4 sndbuf 4096 rcvbuf 4096)"
+check_eq "buffers after = what the kernel gives python" \
+    "$(field so_sndbuf) $(field so_rcvbuf)" "$k_snd4k $k_rcv4k"
 got=$(field so_sndbuf)
-if [ "$got" = 8192 ]; then
+if [ "$(uname)" = Linux ]; then
+    check_eq "Linux doubles: 4096 asked, 8192 got" "$got $(field so_rcvbuf)" "8192 8192"
+fi
+if [ "$k_snd4k" = 8192 ]; then
     check_contains "doubling note (SO_SNDBUF)" "$OUT" \
         "note: SO_SNDBUF: asked for 4096, got 8192: the kernel doubled it"
-else
-    check_eq "no doubling claimed when the kernel kept $got" "$(count 'doubled')" 0
-fi
-[ "$(field so_rcvbuf)" = 8192 ] &&
     check_contains "doubling note (SO_RCVBUF)" "$OUT" "note: SO_RCVBUF: asked for 4096, got 8192"
+else
+    check_eq "no doubling claimed when the kernel kept $k_snd4k" "$(count 'doubled')" 0
+fi
 
 run_nk sockopt --sndbuf 1
 check_contains "tiny sndbuf raised to a minimum" "$OUT" "raised to the kernel's minimum"
+check_eq "tiny sndbuf: the kernel's minimum, as python gets it" \
+    "$(field so_sndbuf)" "$(kernel tcp4 sndbuf 1 | cut -d' ' -f1)"
+run_nk sockopt --udp -6 --rcvbuf 100000
+check_eq "udp -6 rcvbuf: what the kernel gives python" \
+    "$(field so_rcvbuf)" "$(kernel udp6 rcvbuf 100000 | cut -d' ' -f2)"
 
 run_nk sockopt --sndbuf 4096 --json
 check_json "change json parses" "$OUT"
 check_eq "json requested" "$(printf '%s' "$OUT" | jq .so_sndbuf_requested)" 4096
-check_eq "json after = real" "$(printf '%s' "$OUT" | jq .so_sndbuf)" "$got"
+check_eq "json after = the kernel's" "$(printf '%s' "$OUT" | jq .so_sndbuf)" "$k_snd4k"
 check_eq "json note array" "$(printf '%s' "$OUT" | jq '.note | length')" \
-    "$([ "$got" = 4096 ] && echo 0 || echo 1)"
+    "$([ "$k_snd4k" = 4096 ] && echo 0 || echo 1)"
 
 run_nk sockopt --timeout 100
 check_eq "timeout: before none" "$(field timeout_before)" none
@@ -128,7 +177,7 @@ check_eq "reuse step 4 succeeds" "$(step 4 result)" success
 check_eq "reuse as taught" "$(last as_taught)" yes
 addr=$(printf '%s\n' "$OUT" | awk '$1 == "address:" {a = $2} END {print a}')
 client=$(printf '%s\n' "$OUT" | awk '$1 == "client:" {print $2}')
-if command -v ss >/dev/null; then
+if nk_have "TIME_WAIT is real" ss; then
     # The server's end of the connection really sits in TIME_WAIT.
     if ss -tan state time-wait | grep -F "$addr" | grep -qF "$client"; then
         nk_ok "TIME_WAIT is real ($addr <- $client)"
@@ -153,6 +202,8 @@ if [ "$(uname)" = Linux ]; then
     check_eq "listener without reuse: exit 1" "$RC" 1
     check_eq "listener without reuse: step 4 refused" "$(step 4 result)" error
     check_contains "listener without reuse: note" "$OUT" "note: step 4: Linux allows the bind only if"
+else
+    nk_skip_kernel "listener without reuse: step 4 refused" "Linux's rule only"
 fi
 
 # A fixed port: reused port number (the earlier lesson's, in TIME_WAIT).
@@ -216,7 +267,12 @@ except OSError as e:
     print(repr(data), type(e).__name__)' "$SERVER_PORT")
     check_eq "a client that spoke first: greeting, then a clean close" \
         "$got" "b'thank you for connecting\\n' eof"
-    sleep 0.5
+    # a timeout after the last client (0.3 s each; 10 s at most)
+    n_before=$(grep -c '^event: timeout$' "$NK_TMP/listen.out")
+    for _ in $(seq 1 200); do
+        [ "$(grep -c '^event: timeout$' "$NK_TMP/listen.out")" -gt "$n_before" ] && break
+        sleep 0.05
+    done
     nk_stop_server "$SERVER_PID"
     check_eq "SIGTERM: exit 0" "$STOP_STATUS" 0
     OUT=$(cat "$NK_TMP/listen.out")
@@ -227,8 +283,6 @@ except OSError as e:
     t=$(field timeouts)
     if [ "$t" -ge 1 ] 2>/dev/null; then nk_ok "listen: timeouts between clients ($t)"
     else nk_not_ok "listen: timeouts between clients" "$t"; fi
-else
-    nk_not_ok "listen: server ready"
 fi
 
 # SIGINT (Ctrl-C) too, with a long timeout: the loop notices within 100 ms.
