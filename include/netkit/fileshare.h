@@ -20,6 +20,10 @@
 #define NK_FS_LINKS_MAX 40   /* symbolic links followed in one lookup */
 #define NK_FS_REASON_MAX 200 /* a status line's text */
 
+/* Names that start with this are the server's uploads in progress: the
+ * path rules refuse them (403) and LIST does not show them. */
+#define NK_FS_RESERVED_PREFIX ".nkput-"
+
 /* Status codes, numbered after HTTP's where one fits. */
 enum nk_fs_status {
     NK_FS_CONTINUE = 100,    /* PUT: send the bytes now */
@@ -79,12 +83,19 @@ int nk_fs_build_list(char *buf, size_t size, const char *path);
 int nk_fs_build_put(char *buf, size_t size, const char *path, uint64_t len,
                     const uint8_t sha[NK_SHA256_LEN]);
 
-/* A status line "<code> <text>" (no '\n'): 0 with *code and text (room
- * for NK_FS_REASON_MAX + 1) filled, or -1 if malformed. */
+/* The length of a response head in buf[0..len), its blank line included
+ * ("\n\n" or "\r\n\r\n", as another implementation may send): where the
+ * body starts. 0 while the head is incomplete. */
+size_t nk_fs_head_end(const char *buf, size_t len);
+
+/* A status line "<code> <text>" (no '\n'; a trailing '\r' is dropped): 0
+ * with *code and text (room for NK_FS_REASON_MAX + 1) filled, or -1 if
+ * malformed. */
 int nk_fs_parse_status(const char *line, size_t len, int *code, char *text);
 
-/* A header line "key: value" (no '\n'): 0 with key copied (room for 32)
- * and *val pointing into line, or -1. Keys are lowercase a-z, 0-9, '_'. */
+/* A header line "key: value" (no '\n'; a trailing '\r' is dropped): 0
+ * with key copied (room for 32) and *val pointing into line, or -1. Keys
+ * are lowercase a-z, 0-9, '_'. */
 int nk_fs_parse_header(const char *line, size_t len, char key[32],
                        const char **val, size_t *val_len);
 
@@ -117,15 +128,19 @@ enum nk_fs_path_err {
     NK_FSP_NOT_FOUND,
     NK_FSP_NOT_DIR, /* a file used as a directory */
     NK_FSP_IO,      /* the lookup failed (errno in the ops' context) */
+    NK_FSP_RESERVED, /* a name with NK_FS_RESERVED_PREFIX */
 };
 
 /* The status code and reason text for a refusal. */
 int nk_fs_path_status(enum nk_fs_path_err e);
 const char *nk_fs_path_reason(enum nk_fs_path_err e);
 
+/* 1 if a name (one component) is reserved for the server's own use. */
+int nk_fs_name_reserved(const char *name);
+
 /* The syntax rules a client's path must meet before any lookup: not empty,
- * not absolute, no ".." component, no control byte, bounded length.
- * Empty components and "." are allowed (and skipped). */
+ * not absolute, no ".." component, no control byte, no reserved name,
+ * bounded length. Empty components and "." are allowed (and skipped). */
 enum nk_fs_path_err nk_fs_path_check(const char *path, size_t len);
 
 /* What one lookup step found. */
@@ -152,6 +167,8 @@ struct nk_fs_ops {
  * ops start in, following links only while they stay beneath it.
  * want_last 0: the whole path; 1: stop before the last component and copy
  * it into last (room for NK_FS_NAME_MAX + 1): PUT's parent and name.
+ * A component followed by '/' must be a directory, as in POSIX path
+ * resolution: "file/" is NK_FSP_NOT_DIR (ENOTDIR), links included.
  * Returns NK_FSP_OK with *kind the final kind (DIR or FILE), or why not.
  * *depth (may be NULL) gets the directories entered below the root. */
 enum nk_fs_path_err nk_fs_resolve(const char *path, size_t len,

@@ -286,11 +286,30 @@ nk_fs_build_put(char *buf, size_t size, const char *path, uint64_t len,
 
 /* --- response heads ------------------------------------------------------ */
 
+size_t
+nk_fs_head_end(const char *buf, size_t len)
+{
+    /* Each line ends in '\n', maybe after a '\r': the head ends at the
+     * first line that is empty once that '\r' is dropped. */
+    size_t start = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (i == start || (i == start + 1 && buf[start] == '\r'))
+            return start == 0 ? 0 : i + 1;
+        start = i + 1;
+    }
+    return 0;
+}
+
 int
 nk_fs_parse_status(const char *line, size_t len, int *code, char *text)
 {
     size_t tl;
 
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
     if (len < 5 || line[3] != ' ')
         return -1;
     for (int i = 0; i < 3; i++)
@@ -313,6 +332,8 @@ nk_fs_parse_header(const char *line, size_t len, char key[32],
 {
     size_t k = 0;
 
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
     while (k < len && line[k] != ':') {
         char c = line[k];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
@@ -381,6 +402,7 @@ nk_fs_path_status(enum nk_fs_path_err e)
     case NK_FSP_DOTDOT:
     case NK_FSP_LINK_OUT:
     case NK_FSP_SPECIAL:
+    case NK_FSP_RESERVED:
         return NK_FS_FORBIDDEN;
     case NK_FSP_LOOP:
     case NK_FSP_NOT_FOUND:
@@ -419,9 +441,27 @@ nk_fs_path_reason(enum nk_fs_path_err e)
         return "not found";
     case NK_FSP_NOT_DIR:
         return "not a directory";
+    case NK_FSP_RESERVED:
+        return "reserved name (an upload in progress)";
     default:
         return "lookup failed";
     }
+}
+
+int
+nk_fs_name_reserved(const char *name)
+{
+    return strncmp(name, NK_FS_RESERVED_PREFIX,
+                   sizeof NK_FS_RESERVED_PREFIX - 1) == 0;
+}
+
+/* The component path[s..e) starts with the reserved prefix. */
+static int
+span_reserved(const char *path, size_t s, size_t e)
+{
+    size_t n = sizeof NK_FS_RESERVED_PREFIX - 1;
+
+    return e - s >= n && memcmp(path + s, NK_FS_RESERVED_PREFIX, n) == 0;
 }
 
 enum nk_fs_path_err
@@ -447,6 +487,8 @@ nk_fs_path_check(const char *path, size_t len)
             return NK_FSP_DOTDOT;
         if (i - s > NK_FS_NAME_MAX)
             return NK_FSP_TOO_LONG;
+        if (span_reserved(path, s, i))
+            return NK_FSP_RESERVED;
         s = i + 1;
     }
     return NK_FSP_OK;
@@ -479,19 +521,22 @@ split_last(const char *path, size_t len, size_t *plen, char *last)
     return NK_FSP_OK;
 }
 
-/* Make rest = target "/" rest[pos..rlen). */
+/* Make rest = target "/" rest[pos..rlen), the '/' only when the link's
+ * name was followed by one: "link" to a file names the file, "link/"
+ * asks for a directory. */
 static int
 splice_link(char *rest, size_t cap, size_t *rlen, size_t pos,
-            const char *target)
+            const char *target, int slash)
 {
-    size_t tl = strlen(target), tail = *rlen - pos;
+    size_t tl = strlen(target), tail = *rlen - pos, sl = slash ? 1 : 0;
 
-    if (tl + 1 + tail + 1 > cap)
+    if (tl + sl + tail + 1 > cap)
         return -1;
-    memmove(rest + tl + 1, rest + pos, tail);
+    memmove(rest + tl + sl, rest + pos, tail);
     memcpy(rest, target, tl);
-    rest[tl] = '/';
-    *rlen = tl + 1 + tail;
+    if (slash)
+        rest[tl] = '/';
+    *rlen = tl + sl + tail;
     return 0;
 }
 
@@ -522,10 +567,12 @@ nk_fs_resolve(const char *path, size_t len, const struct nk_fs_ops *ops,
     memcpy(rest, path, rlen);
     while (pos < rlen) {
         size_t s = pos, n;
+        int slash;
         while (pos < rlen && rest[pos] != '/')
             pos++;
         n = pos - s;
-        if (pos < rlen)
+        slash = pos < rlen;
+        if (slash)
             pos++;
         if (n == 0 || (n == 1 && rest[s] == '.'))
             continue;
@@ -544,6 +591,10 @@ nk_fs_resolve(const char *path, size_t len, const struct nk_fs_ops *ops,
         }
         if (n > NK_FS_NAME_MAX) {
             e = NK_FSP_TOO_LONG;
+            break;
+        }
+        if (span_reserved(rest, s, s + n)) { /* a link's target, too */
+            e = NK_FSP_RESERVED;
             break;
         }
         memcpy(name, rest + s, n);
@@ -569,14 +620,17 @@ nk_fs_resolve(const char *path, size_t len, const struct nk_fs_ops *ops,
                 e = NK_FSP_LINK_OUT;
                 break;
             }
-            if (splice_link(rest, sizeof rest, &rlen, pos, target) < 0) {
+            if (splice_link(rest, sizeof rest, &rlen, pos, target, slash) <
+                0) {
                 e = NK_FSP_TOO_LONG;
                 break;
             }
             pos = 0;
             continue;
         }
-        if (k == NK_FSK_SPECIAL)
+        if (k == NK_FSK_FILE && slash) /* "file/": ENOTDIR, as open(2) */
+            e = NK_FSP_NOT_DIR;
+        else if (k == NK_FSK_SPECIAL)
             e = NK_FSP_SPECIAL;
         else if (k == NK_FSK_MISSING)
             e = NK_FSP_NOT_FOUND;

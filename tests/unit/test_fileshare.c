@@ -180,6 +180,17 @@ test_heads_and_entries(void **state)
     assert_int_equal(vl, 2);
     assert_int_equal(nk_fs_parse_header("Size: 12", 8, key, &v, &vl), -1);
     assert_int_equal(nk_fs_parse_header("size:12", 7, key, &v, &vl), -1);
+    /* Another implementation's CRLF lines parse the same. */
+    assert_int_equal(nk_fs_parse_status("200 ok\r", 7, &code, text), 0);
+    assert_int_equal(code, 200);
+    assert_string_equal(text, "ok");
+    assert_int_equal(nk_fs_parse_status("503 busy\r", 9, &code, text), 0);
+    assert_string_equal(text, "busy");
+    assert_int_equal(nk_fs_parse_status("503 \r", 5, &code, text), -1);
+    assert_int_equal(nk_fs_parse_header("size: 12\r", 9, key, &v, &vl), 0);
+    assert_int_equal(vl, 2);
+    assert_int_equal(nk_fs_parse_u64(v, vl, &n), 0);
+    assert_int_equal(n, 12);
     assert_int_equal(nk_fs_parse_u64("0", 1, &n), 0);
     assert_int_equal(nk_fs_parse_u64("", 0, &n), -1);
     assert_int_equal(nk_fs_parse_u64("1x", 2, &n), -1);
@@ -193,6 +204,30 @@ test_heads_and_entries(void **state)
     assert_string_equal(name, "a b");
     assert_int_equal(nk_fs_parse_entry("bogus 1 a", 9, type, &n, name), -1);
     assert_int_equal(nk_fs_parse_entry("file 1", 6, type, &n, name), -1);
+}
+
+/* Where a head ends: after "\n\n" or "\r\n\r\n"; 0 while incomplete. */
+static void
+test_head_end(void **state)
+{
+    static const struct {
+        const char *buf;
+        size_t want;
+    } rows[] = {
+        {"200 ok\nsize: 1\n\nX", 16},
+        {"200 ok\r\nsize: 1\r\n\r\nX", 19},
+        {"200 ok\r\n\r\n", 10},
+        {"404 not found\n\n", 15},
+        {"200 ok\r\nsize: 1\r\n", 0},
+        {"200 ok\nsize: 1\n", 0},
+        {"200 ok\r\n\r", 0},
+        {"", 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        assert_int_equal(nk_fs_head_end(rows[i].buf, strlen(rows[i].buf)),
+                         rows[i].want);
 }
 
 static void
@@ -217,6 +252,10 @@ test_path_check(void **state)
         {"a\x7f", 0, NK_FSP_CONTROL},
         {"a\nb", 0, NK_FSP_CONTROL},
         {"a\0b", 3, NK_FSP_CONTROL},
+        {".nkput-1-0.part", 0, NK_FSP_RESERVED},
+        {"a/.nkput-", 0, NK_FSP_RESERVED},
+        {"a/x.nkput-", 0, NK_FSP_OK},
+        {".nkput", 0, NK_FSP_OK},
     };
 
     (void)state;
@@ -229,6 +268,9 @@ test_path_check(void **state)
     assert_int_equal(nk_fs_path_status(NK_FSP_NOT_FOUND), 404);
     assert_string_equal(nk_fs_path_reason(NK_FSP_LINK_OUT),
                         "symbolic link leads out of the root");
+    assert_int_equal(nk_fs_path_status(NK_FSP_RESERVED), 403);
+    assert_int_equal(nk_fs_name_reserved(".nkput-abc"), 1);
+    assert_int_equal(nk_fs_name_reserved("nkput-abc"), 0);
 }
 
 /* An invented tree: each node a name, a parent, a kind and a link target.
@@ -253,6 +295,10 @@ static const struct node tree[] = {
     {"adir", 0, NK_FSK_LINK, "a/"},              /* 9 dir link */
     {"dot", 0, NK_FSK_LINK, "."},                /* 10 */
     {"dangling", 0, NK_FSK_LINK, "nothing"},     /* 11 */
+    {"flink", 0, NK_FSK_LINK, "top.txt"},        /* 12 link to a file */
+    {"fslash", 0, NK_FSK_LINK, "top.txt/"},      /* 13 ... used as a dir */
+    {".nkput-x.part", 0, NK_FSK_FILE, NULL},     /* 14 an upload's temp */
+    {"tmplink", 0, NK_FSK_LINK, ".nkput-x.part"}, /* 15 */
 };
 
 struct fake {
@@ -317,6 +363,19 @@ test_resolve(void **state)
         {"top.txt/x", NK_FSP_NOT_DIR, 0, 0},
         {"../x", NK_FSP_DOTDOT, 0, 0},
         {"/top.txt", NK_FSP_ABSOLUTE, 0, 0},
+        /* A trailing '/' asks for a directory, as in open(2): ENOTDIR. */
+        {"top.txt/", NK_FSP_NOT_DIR, 0, 0},
+        {"a/f.txt/", NK_FSP_NOT_DIR, 0, 0},
+        {"a/f.txt//.", NK_FSP_NOT_DIR, 0, 0},
+        {"a/up/", NK_FSP_NOT_DIR, 0, 0},
+        {"flink", NK_FSP_OK, NK_FSK_FILE, 0},
+        {"flink/", NK_FSP_NOT_DIR, 0, 0},
+        {"fslash", NK_FSP_NOT_DIR, 0, 0},
+        {"adir", NK_FSP_OK, NK_FSK_DIR, 1},
+        {"adir/", NK_FSP_OK, NK_FSK_DIR, 1},
+        /* Uploads in progress are never reachable, not even by a link. */
+        {".nkput-x.part", NK_FSP_RESERVED, 0, 0},
+        {"tmplink", NK_FSP_RESERVED, 0, 0},
     };
 
     (void)state;
@@ -450,6 +509,7 @@ main(void)
         cmocka_unit_test(test_encode_roundtrip),
         cmocka_unit_test(test_build_lines),
         cmocka_unit_test(test_heads_and_entries),
+        cmocka_unit_test(test_head_end),
         cmocka_unit_test(test_path_check),
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_resolve_last),
