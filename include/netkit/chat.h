@@ -62,6 +62,33 @@ int nk_chat_nick_check(const char *s, size_t n, const char **why);
  * Returns the length written; out is NUL-terminated. */
 size_t nk_chat_sanitize(const char *s, size_t n, char *out, size_t cap);
 
+/* A sender's byte budget (token bucket): `rate` bytes per second, at
+ * most `burst` saved up. Pure arithmetic on a caller's millisecond clock;
+ * the room stops reading a sender whose budget is spent (TCP back-pressure)
+ * and never drops its lines. Tokens are kept in thousandths of a byte so
+ * that low rates refill exactly however often the clock is read. */
+struct nk_chat_bucket {
+    long long rate;   /* bytes per second; 0: no limit */
+    long long burst;  /* bytes */
+    long long milli;  /* tokens, in 1/1000 byte; below 0 after overspending */
+    long long now_ms; /* the clock at the last refill */
+};
+
+/* A full bucket at time now_ms. */
+void nk_chat_bucket_init(struct nk_chat_bucket *b, long long rate,
+                         long long burst, long long now_ms);
+/* Add what time brought since the last call (capped at burst). */
+void nk_chat_bucket_refill(struct nk_chat_bucket *b, long long now_ms);
+/* Spend n bytes (the budget may go below zero). */
+void nk_chat_bucket_spend(struct nk_chat_bucket *b, size_t n);
+/* Whole bytes in the bucket now (after nk_chat_bucket_refill); with no
+ * limit, always burst. */
+long long nk_chat_bucket_bytes(const struct nk_chat_bucket *b);
+/* Milliseconds until the bucket holds at least `want` bytes (0: it does;
+ * want is capped at burst). */
+long long nk_chat_bucket_wait_ms(const struct nk_chat_bucket *b,
+                                 long long want);
+
 /* What a line asks for. */
 enum nk_chat_kind {
     NK_CHAT_EMPTY,   /* nothing but white space: ignored */

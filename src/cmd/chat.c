@@ -39,7 +39,8 @@ const char cmd_chat_usage[] =
 
 const char chat_serve_usage[] =
     "usage: netkit chat serve --port P [--bind ADDR] [--name NICK]\n"
-    "                         [--max-clients N] [--no-console] [--json]\n"
+    "                         [--max-clients N] [--rate B] [--drop-after S]\n"
+    "                         [--no-console] [--json]\n"
     "\n"
     "A chat room. Clients join with 'netkit chat connect' or any line tool\n"
     "(nc, telnet); a client's first line may be '/nick NAME', else it is\n"
@@ -54,6 +55,13 @@ const char chat_serve_usage[] =
     "  -n, --name NICK       the operator's nickname (default: server)\n"
     "  -c, --max-clients N   clients at once; more are told the room is\n"
     "                        full (default 1000)\n"
+    "      --rate B          bytes per second each client may send; past\n"
+    "                        it the room reads it more slowly, never drops\n"
+    "                        a line (default 1048576, 1 s of burst; 0: no\n"
+    "                        limit)\n"
+    "      --drop-after S    drop a client whose output stays backed up\n"
+    "                        (over 64 KiB) for S seconds; meanwhile the\n"
+    "                        room reads nobody (default 10)\n"
     "      --no-console      do not read stdin (a daemon)\n"
     "  -j, --json            the transcript as JSON Lines\n"
     "  -h, --help            this text\n"

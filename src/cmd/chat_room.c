@@ -22,6 +22,15 @@
 #include "netkit/signals.h"
 
 #define OUT_MAX (256 * 1024) /* output queued for one client, at most */
+/* Back-pressure: while any client's queue is above HIGH_WATER the room
+ * reads no sender (nobody's line is taken, nobody's is dropped); reading
+ * resumes when every queue is at or below LOW_WATER. A client whose queue
+ * stays above HIGH_WATER for --drop-after seconds is dropped. */
+#define HIGH_WATER (64 * 1024)
+#define LOW_WATER (16 * 1024)
+#define DROP_AFTER_MS 10000     /* --drop-after's default */
+#define RATE_DEFAULT (1 << 20)  /* --rate's default, bytes per second */
+#define CONSOLE_CHUNK 1024      /* one console read: bounds its fan-out */
 #define SNDBUF                                                                \
     (64 * 1024)              /* kernel send buffer per client (fixed, so      \
                               * OUT_MAX is what bounds a stuck client) */
@@ -46,6 +55,13 @@ struct client {
     char *out; /* queued output [off, len), at most OUT_MAX */
     size_t off, len, cap;
     unsigned ev; /* the events asked of the loop: changed only on change */
+    int mid;     /* the last byte sent was not a newline: mid-line */
+    int high;    /* queue above HIGH_WATER: holds every sender */
+    int64_t high_ms;
+    int paused; /* not read: the room is held, or its budget is spent */
+    struct nk_chat_bucket bucket; /* --rate */
+    char *pend; /* read but not yet taken when it was paused */
+    size_t pend_off, pend_len;
     struct client *next;
     int dirty; /* on the room's list of clients to flush */
     struct client *next_dirty;
@@ -56,6 +72,8 @@ struct serve_opts {
     const char *bind;
     const char *name;
     uint64_t max_clients;
+    uint64_t rate; /* bytes per second per client, 0: no limit */
+    int drop_after_ms;
     int no_console;
 };
 
@@ -70,6 +88,10 @@ struct room {
     struct client *head;
     struct client *dirty; /* queued output not yet tried this round */
     uint64_t nclients;
+    unsigned nhigh;     /* clients above HIGH_WATER: no sender is read */
+    int console_paused; /* the console is not read while the room is held */
+    uint64_t resume_rr; /* where the next resume starts: each gets a turn */
+    int64_t wake_ms;    /* the next paused client's budget is back */
     unsigned guest_seq;
     char nick[NK_CHAT_NICK_MAX + 1]; /* the operator's */
     struct chat_term term;
@@ -108,12 +130,41 @@ client_kill(struct client *c, const char *why)
     snprintf(c->why, sizeof c->why, "%s", why);
 }
 
+/* Keep c's high-water state and the room's count of them: above
+ * HIGH_WATER it holds every sender, at LOW_WATER it lets go. A client
+ * leaving or gone holds nobody. */
+static void
+client_level(struct room *r, struct client *c)
+{
+    size_t q = c->len - c->off;
+
+    if (!c->high && q > HIGH_WATER && !c->closing && !c->dead) {
+        c->high = 1;
+        c->high_ms = nk_now_ms();
+        r->nhigh++;
+    } else if (c->high && (q <= LOW_WATER || c->closing || c->dead)) {
+        c->high = 0;
+        r->nhigh--;
+    }
+}
+
+/* Ask the loop for what c needs: reading unless it is leaving or paused,
+ * writing while output is queued. One epoll_ctl per flush would double
+ * the syscalls of delivery: only a change is passed on. */
+static void
+client_events(struct room *r, struct client *c)
+{
+    unsigned want = (c->closing || c->paused ? 0 : NK_EV_READ) |
+                    (c->len > c->off ? NK_EV_WRITE : 0);
+
+    if (want != c->ev && nk_loop_mod(r->loop, c->fd, want, NULL) == 0)
+        c->ev = want;
+}
+
 /* Send what is queued, as far as the kernel takes it. */
 static void
 client_flush(struct room *r, struct client *c)
 {
-    unsigned want;
-
     while (c->off < c->len) {
         ssize_t n = nk_send_nb(c->fd, c->out + c->off, c->len - c->off);
         if (n == NK_IO_AGAIN)
@@ -123,6 +174,7 @@ client_flush(struct room *r, struct client *c)
             return;
         }
         c->off += (size_t)n;
+        c->mid = c->out[c->off - 1] != '\n';
     }
     if (c->off == c->len) {
         c->off = c->len = 0;
@@ -131,14 +183,13 @@ client_flush(struct room *r, struct client *c)
             return;
         }
     }
-    want = (c->closing ? 0 : NK_EV_READ) | (c->len > 0 ? NK_EV_WRITE : 0);
-    /* One epoll_ctl per flush would double the syscalls of delivery. */
-    if (want != c->ev && nk_loop_mod(r->loop, c->fd, want, NULL) == 0)
-        c->ev = want;
+    client_level(r, c);
+    client_events(r, c);
 }
 
-/* Queue one line (newline added) for a client. Over OUT_MAX the client
- * is dropped: it has stopped reading, and the room must not wait. */
+/* Queue one line (newline added) for a client. Back-pressure keeps a
+ * queue near HIGH_WATER; OUT_MAX is the memory bound behind it (notices
+ * are not held back): past it the client is dropped at once. */
 static void
 client_queue(struct room *r, struct client *c, const char *s, size_t n)
 {
@@ -173,6 +224,7 @@ client_queue(struct room *r, struct client *c, const char *s, size_t n)
     memcpy(c->out + c->len, s, n);
     c->out[c->len + n] = '\n';
     c->len += n + 1;
+    client_level(r, c);
     if (c->len - c->off >= FLUSH_AT) {
         /* A busy round must not push a reading client past OUT_MAX. */
         client_flush(r, c);
@@ -342,6 +394,7 @@ client_bye(struct room *r, struct client *c)
     c->closing = 1;
     c->closing_ms = nk_now_ms();
     client_flush(r, c);
+    client_level(r, c);
 }
 
 static void
@@ -470,9 +523,11 @@ on_line(struct room *r, struct client *c, const char *s, size_t n, int cut)
     }
 }
 
-/* A client too slow for the room: what was queued for it is dropped, it
- * is told why, and it leaves the room now; it has CLOSE_GRACE_MS to take
- * that last line (if it ever reads again) before it is closed. */
+/* A client too slow for the room (its queue stayed above HIGH_WATER for
+ * --drop-after, or passed OUT_MAX): what was queued for it is dropped, it
+ * is told why on a line of its own, and it leaves the room now; it has
+ * CLOSE_GRACE_MS to take that last line (if it ever reads again) before
+ * it is closed. */
 static void
 slow_out(struct room *r, struct client *c)
 {
@@ -483,8 +538,11 @@ slow_out(struct room *r, struct client *c)
     c->dead = 0;
     c->why[0] = '\0';
     c->off = c->len = 0;
+    if (c->mid) /* the kernel took half a line: end it first */
+        client_queue(r, c, "", 0);
     client_queue(r, c, msg, sizeof msg - 1);
     c->closing = 1;
+    client_level(r, c);
     c->closing_ms = nk_now_ms();
     if (c->joined)
         room_notice(r, c, "leave", c->nick, "reason", "too slow",
@@ -526,6 +584,7 @@ room_reap(struct room *r)
             continue;
         }
         *pp = c->next;
+        client_level(r, c); /* dead: holds nobody now */
         nk_loop_del(r->loop, c->fd);
         nk_close(c->fd);
         r->nclients--;
@@ -537,6 +596,7 @@ room_reap(struct room *r)
                         c->why[0] ? "* %s left (%s)" : "* %s left%s", c->nick,
                         c->why);
         free(c->out);
+        free(c->pend);
         free(c);
     }
 }
@@ -546,16 +606,109 @@ struct client_ev {
     struct client *c;
 };
 
+/* May c's input be taken now? Not while any queue is above HIGH_WATER
+ * (back-pressure: the room waits for its readers), nor while c's budget
+ * (--rate) is spent. */
+static int
+client_may_take(struct room *r, struct client *c)
+{
+    if (r->nhigh > 0)
+        return 0;
+    if (r->o.rate == 0)
+        return 1;
+    nk_chat_bucket_refill(&c->bucket, nk_now_ms());
+    return nk_chat_bucket_bytes(&c->bucket) > 0;
+}
+
+/* Stop reading c: its socket's buffers fill and TCP slows the sender
+ * down; nothing it sent is lost. */
+static void
+client_pause(struct room *r, struct client *c)
+{
+    c->paused = 1;
+    client_events(r, c);
+}
+
+/* Take the lines of p[0..n) while the room lets c speak; returns the
+ * bytes taken (fewer than n when c must wait: the caller keeps the
+ * rest). Every byte counts against c's budget, lines or not. */
+static size_t
+client_take(struct room *r, struct client *c, const char *p, size_t n)
+{
+    struct nk_chat_line ln;
+    size_t off = 0;
+    int got;
+
+    while (off < n && !c->closing && !c->dead && !r->closed) {
+        size_t k;
+        if (!client_may_take(r, c))
+            return off;
+        k = nk_chat_asm_feed(&c->in, p + off, n - off, &ln, &got);
+        off += k;
+        nk_chat_bucket_spend(&c->bucket, k);
+        if (got)
+            on_line(r, c, ln.text, ln.len, ln.cut);
+    }
+    return n; /* taken, or dropped: c is leaving */
+}
+
+/* Keep p[0..n), read but not taken, until c may speak again. */
+static void
+client_stash(struct room *r, struct client *c, const char *p, size_t n)
+{
+    if (c->pend == NULL && (c->pend = malloc(READ_CHUNK)) == NULL) {
+        client_kill(c, "out of memory");
+        return;
+    }
+    memcpy(c->pend, p, n);
+    c->pend_off = 0;
+    c->pend_len = n;
+    client_pause(r, c);
+}
+
+/* Take what c had kept; 1 when all of it is gone. */
+static int
+client_take_pend(struct room *r, struct client *c)
+{
+    if (c->pend_len > 0)
+        c->pend_off += client_take(r, c, c->pend + c->pend_off,
+                                   c->pend_len - c->pend_off);
+    if (c->pend_off < c->pend_len)
+        return 0;
+    c->pend_off = c->pend_len = 0;
+    return 1;
+}
+
+/* Read from c and take its lines. */
+static void
+client_read(struct room *r, struct client *c)
+{
+    struct nk_chat_line ln;
+    ssize_t n;
+    size_t k;
+
+    n = nk_recv_nb(c->fd, r->buf, sizeof r->buf);
+    if (n == NK_IO_AGAIN)
+        return;
+    if (n <= 0) {
+        /* End of stream: a last line without its newline still counts
+         * (printf 'hi' | nc); a reset ends it as a lost connection. */
+        if (n == 0 && nk_chat_asm_finish(&c->in, &ln))
+            on_line(r, c, ln.text, ln.len, ln.cut);
+        client_kill(c, n == 0 ? "" : "connection lost");
+        return;
+    }
+    k = client_take(r, c, r->buf, (size_t)n);
+    if (k < (size_t)n)
+        client_stash(r, c, r->buf + k, (size_t)n - k);
+}
+
 static void
 on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 {
     struct client_ev *ce = arg;
     struct room *r = ce->r;
     struct client *c = ce->c;
-    struct nk_chat_line ln;
-    ssize_t n;
-    size_t off = 0;
-    int got;
 
     (void)loop;
     (void)fd;
@@ -571,23 +724,19 @@ on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     }
     if (c->dead || !(ev & (NK_EV_READ | NK_EV_ERROR)))
         return;
-    n = nk_recv_nb(c->fd, r->buf, sizeof r->buf);
-    if (n == NK_IO_AGAIN)
-        return;
-    if (n <= 0) {
-        /* End of stream: a last line without its newline still counts
-         * (printf 'hi' | nc); a reset ends it as a lost connection. */
-        if (n == 0 && nk_chat_asm_finish(&c->in, &ln))
-            on_line(r, c, ln.text, ln.len, ln.cut);
-        client_kill(c, n == 0 ? "" : "connection lost");
+    if (c->paused || !client_may_take(r, c)) {
+        /* Not its turn. An error or hang-up is reported even to a quiet
+         * fd, every round: a reset client with lines still kept is
+         * dropped rather than spin the loop. */
+        if ((ev & NK_EV_ERROR) && c->pend_len > 0)
+            client_kill(c, "connection lost");
+        else if (ev & NK_EV_ERROR)
+            client_read(r, c);
+        else
+            client_pause(r, c);
         return;
     }
-    while (off < (size_t)n && !c->closing && !c->dead && !r->closed) {
-        off +=
-            nk_chat_asm_feed(&c->in, r->buf + off, (size_t)n - off, &ln, &got);
-        if (got)
-            on_line(r, c, ln.text, ln.len, ln.cut);
-    }
+    client_read(r, c);
 }
 
 /* A new connection: queued output, Nagle off (chat lines are small and
@@ -608,6 +757,11 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
     ce->c = c;
     c->fd = fd;
     nk_chat_asm_init(&c->in, c->inbuf, sizeof c->inbuf);
+    /* A second's worth of burst, and at least one whole line. */
+    nk_chat_bucket_init(&c->bucket, (long long)r->o.rate,
+                        r->o.rate > NK_CHAT_LINE_MAX ? (long long)r->o.rate
+                                                     : NK_CHAT_LINE_MAX + 1,
+                        nk_now_ms());
     nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, c->peer,
                    sizeof c->peer);
     (void)nk_sockopt_set_int(fd, NK_SOCKOPT(IPPROTO_TCP, TCP_NODELAY), 1,
@@ -684,7 +838,14 @@ on_console(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 
     (void)loop;
     (void)ev;
-    n = read(fd, r->buf, sizeof r->buf);
+    if (r->nhigh > 0) { /* the operator waits for the readers too */
+        r->console_paused = 1;
+        (void)nk_loop_mod(r->loop, fd, 0, NULL);
+        return;
+    }
+    /* Small reads: a console read's lines all go out (no stash), so its
+     * size bounds how far one read can push a queue past HIGH_WATER. */
+    n = read(fd, r->buf, CONSOLE_CHUNK);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {
@@ -727,8 +888,66 @@ room_close(struct room *r, const char *why)
     }
 }
 
+/* Give c its turn back if the room and its budget allow: what it had
+ * kept is taken first. 0 when c still waits. */
+static int
+client_resume(struct room *r, struct client *c, int64_t now)
+{
+    if (r->o.rate != 0) {
+        /* Wait for a read's worth (or the whole burst, if smaller): a
+         * limited sender is woken once per READ_CHUNK, not per line. */
+        long long ms;
+        nk_chat_bucket_refill(&c->bucket, now);
+        ms = nk_chat_bucket_wait_ms(&c->bucket, READ_CHUNK);
+        if (ms > 0) {
+            if (r->wake_ms == 0 || now + ms < r->wake_ms)
+                r->wake_ms = now + ms;
+            return 0;
+        }
+    }
+    c->paused = 0;
+    if (!client_take_pend(r, c))
+        return 0; /* paused again by client_take's caller below */
+    client_events(r, c);
+    return 1;
+}
+
+/* Paused clients get their turn back once no queue is above HIGH_WATER,
+ * starting after the last one served (round robin), so one sender's kept
+ * lines cannot take every turn. */
+static void
+room_resume(struct room *r, int64_t now)
+{
+    struct client *c = r->head;
+    uint64_t skip, i;
+
+    r->wake_ms = 0;
+    if (r->nhigh > 0 || r->closed)
+        return;
+    if (r->console_paused) {
+        r->console_paused = 0;
+        (void)nk_loop_mod(r->loop, STDIN_FILENO, NK_EV_READ, NULL);
+    }
+    if (r->nclients == 0)
+        return;
+    skip = r->resume_rr % r->nclients;
+    for (i = 0; i < skip && c != NULL; i++)
+        c = c->next;
+    for (i = 0; i < r->nclients && r->nhigh == 0; i++) {
+        if (c == NULL)
+            c = r->head;
+        if (c->paused && !c->closing && !c->dead) {
+            r->resume_rr = skip + i + 1;
+            if (!client_resume(r, c, now) && c->pend_off < c->pend_len)
+                client_pause(r, c);
+        }
+        c = c->next;
+    }
+}
+
 /* Timers, once a round: accepts paused after EMFILE, leaving clients
- * that do not take their last lines. */
+ * that do not take their last lines, readers that hold the room too
+ * long, paused senders whose turn has come. */
 static void
 room_tick(struct room *r, int64_t now)
 {
@@ -736,11 +955,16 @@ room_tick(struct room *r, int64_t now)
         r->accept_resume_ms = 0;
         (void)nk_loop_mod(r->loop, r->lfd, NK_EV_READ, NULL);
     }
-    for (struct client *c = r->head; c != NULL; c = c->next)
+    for (struct client *c = r->head; c != NULL; c = c->next) {
         if (c->closing &&
             (c->off == c->len || now - c->closing_ms > CLOSE_GRACE_MS))
             client_kill(c, "");
+        else if (c->high && now - c->high_ms >= r->o.drop_after_ms)
+            client_kill(c, "too slow: output backed up, disconnected");
+    }
     room_reap(r);
+    room_resume(r, now);
+    room_reap(r); /* what the resumed senders said goes out now */
 }
 
 /* epoll refuses regular files and /dev/null (EPERM); poll(2) takes
@@ -771,6 +995,7 @@ room_free(struct room *r)
         nk_loop_del(r->loop, c->fd);
         nk_close(c->fd);
         free(c->out);
+        free(c->pend);
         free(c);
     }
     nk_loop_free(r->loop);
@@ -793,7 +1018,12 @@ room_run(struct room *r)
     int64_t until = 0;
 
     while (!r->closed || (room_pending(r) && nk_now_ms() < until)) {
-        if (nk_loop_run_once(r->loop, TICK_MS, &err) < 0) {
+        int ms = TICK_MS;
+        if (r->wake_ms != 0) {
+            int64_t d = r->wake_ms - nk_now_ms();
+            ms = d < 1 ? 1 : d < TICK_MS ? (int)d : TICK_MS;
+        }
+        if (nk_loop_run_once(r->loop, ms, &err) < 0) {
             nk_diag(NAME, "%s", err.msg);
             return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
         }
@@ -884,6 +1114,11 @@ serve_opt(struct nk_ctx *ctx, int c, struct serve_opts *o, int *have_port)
     case 'C':
         o->no_console = 1;
         return 0;
+    case 'R':
+        return nk_opt_u64(ctx, "--rate", optarg, 0, 1000000000, &o->rate);
+    case 'D':
+        return nk_opt_seconds(ctx, "--drop-after", optarg, 100, 3600000,
+                              &o->drop_after_ms);
     default:
         return -1;
     }
@@ -898,6 +1133,8 @@ chat_serve(int argc, char **argv, struct nk_ctx *ctx)
         {"name", required_argument, NULL, 'n'},
         {"max-clients", required_argument, NULL, 'c'},
         {"no-console", no_argument, NULL, 'C'},
+        {"rate", required_argument, NULL, 'R'},
+        {"drop-after", required_argument, NULL, 'D'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -908,6 +1145,8 @@ chat_serve(int argc, char **argv, struct nk_ctx *ctx)
     memset(&o, 0, sizeof o);
     o.name = "server";
     o.max_clients = 1000;
+    o.rate = RATE_DEFAULT;
+    o.drop_after_ms = DROP_AFTER_MS;
     while ((c = getopt_long(argc, argv, ":p:b:n:c:jh", longopts, NULL)) !=
            -1) {
         if (c == 'h')

@@ -255,3 +255,59 @@ nk_chat_parse(const char *s, size_t n, struct nk_chat_cmd *cmd)
         return;
     }
 }
+
+void
+nk_chat_bucket_init(struct nk_chat_bucket *b, long long rate, long long burst,
+                    long long now_ms)
+{
+    b->rate = rate;
+    b->burst = burst;
+    b->milli = burst * 1000;
+    b->now_ms = now_ms;
+}
+
+void
+nk_chat_bucket_refill(struct nk_chat_bucket *b, long long now_ms)
+{
+    long long dt = now_ms - b->now_ms;
+
+    if (dt <= 0)
+        return;
+    b->now_ms = now_ms;
+    if (b->rate == 0)
+        return;
+    /* rate B/s over dt ms is rate * dt thousandths of a byte; a long
+     * pause fills the bucket whatever the rate (no overflow). */
+    if (dt >= (b->burst * 1000 - b->milli) / b->rate + 1)
+        b->milli = b->burst * 1000;
+    else
+        b->milli += dt * b->rate;
+}
+
+void
+nk_chat_bucket_spend(struct nk_chat_bucket *b, size_t n)
+{
+    if (b->rate != 0)
+        b->milli -= (long long)n * 1000;
+}
+
+long long
+nk_chat_bucket_bytes(const struct nk_chat_bucket *b)
+{
+    if (b->rate == 0)
+        return b->burst;
+    return b->milli >= 0 ? b->milli / 1000 : -((-b->milli + 999) / 1000);
+}
+
+long long
+nk_chat_bucket_wait_ms(const struct nk_chat_bucket *b, long long want)
+{
+    long long need;
+
+    if (b->rate == 0)
+        return 0;
+    if (want > b->burst)
+        want = b->burst;
+    need = want * 1000 - b->milli;
+    return need <= 0 ? 0 : (need + b->rate - 1) / b->rate;
+}

@@ -318,7 +318,7 @@ def nc_client():
     return "nc joins, talks both ways, /quit; a guest nc"
 
 def stuck_client():
-    srv = start_server("--no-console")
+    srv = start_server("--no-console", "--drop-after", "2")
     stuck = Raw(srv.port, "stuck", rcvbuf=4096)
     a = Raw(srv.port, "talker")
     b = Raw(srv.port, "listener")
@@ -357,12 +357,148 @@ def stuck_client():
         if not c:
             break
         tail += c
-    assert b"* disconnected: too slow" in tail[-200:], tail[-200:]
+    # The notice is a line of its own, never glued onto a half-sent one.
+    last = tail.rstrip(b"\n").split(b"\n")[-1]
+    assert last.startswith(b"* disconnected: too slow"), tail[-200:]
     a.send("still here")
     b.expect("talker: still here")
     dt = time.time() - t0
     assert stop(srv) == 0
     return "%d x 1.5 KB lines delivered in %.1f s, stuck reader dropped" % (n, dt)
+
+def paced_reader(r, total_lines, rate, deadline):
+    """Read r at most `rate` bytes/s until it has total_lines lines from
+    the flooder, the connection ends, or the deadline; returns the
+    flooder's line numbers in arrival order."""
+    got, nbytes, t0 = [], 0, time.time()
+    r.t_stuck = None
+    r.s.settimeout(0.5)
+    while len(got) < total_lines and time.time() < deadline:
+        ahead = t0 + nbytes / rate - time.time()
+        if ahead > 0:
+            time.sleep(ahead)
+        try:
+            c = r.s.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionError:
+            break
+        if not c:
+            break
+        nbytes += len(c)
+        r.buf += c
+        while b"\n" in r.buf:
+            l, r.buf = r.buf.split(b"\n", 1)
+            r.lines.append(l)
+            if l.startswith(b"flood: "):
+                got.append(int(l[7:13]))
+            elif l.startswith(b"* stuck left") and r.t_stuck is None:
+                r.t_stuck = time.time() - t0
+    return got
+
+def flood_scene(opts, nlines, stuck_bound):
+    """A flooder sends nlines 1 KB lines as fast as it can; a reader takes
+    10 MB/s and must never be dropped; another never reads and must be
+    dropped after stuck_bound seconds. Returns (the flooder's line numbers
+    as the reader got them, seconds until it had them all)."""
+    import threading
+    srv = start_server("--no-console", *opts)
+    stuck = Raw(srv.port, "stuck", rcvbuf=4096)
+    fast = Raw(srv.port, "fast")
+    fl = Raw(srv.port, "flood")
+    fast.expect("* flood joined")
+    data = b"".join(b"%06d %s\n" % (i, b"f" * 1016) for i in range(nlines))
+    t0 = time.time()
+    th = threading.Thread(target=lambda: fl.s.sendall(data), daemon=True)
+    th.start()
+    got = paced_reader(fast, nlines, 10e6, t0 + 60)
+    total = time.time() - t0
+    th.join(10)
+    assert not th.is_alive(), "the flooder never got its lines out"
+    t_stuck = fast.t_stuck
+    fast.expect("* stuck left (too slow")
+    if t_stuck is None:
+        t_stuck = time.time() - t0
+    # Dropped within the bound (a generous margin for a loaded machine),
+    # and not before: it was the room's duty to wait that long.
+    assert stuck_bound - 0.2 <= t_stuck <= stuck_bound + 10, \
+        "stuck reader dropped after %.1f s" % t_stuck
+    assert not any(l.startswith(b"* disconnected") for l in fast.lines), \
+        "the fast reader was dropped"
+    fast.send("/who")
+    who = fast.expect("* in the room:")
+    assert b"fast" in who and b"flood" in who, who
+    # The stuck one gets its notice as a line of its own, then the end.
+    stuck.s.setblocking(False)
+    tail, end = b"", time.time() + 15
+    while time.time() < end:
+        try:
+            c = stuck.s.recv(1 << 20)
+        except BlockingIOError:
+            time.sleep(0.05)
+            continue
+        except ConnectionError:
+            break
+        if not c:
+            break
+        tail += c
+    last = tail.rstrip(b"\n").split(b"\n")[-1]
+    assert last.startswith(b"* disconnected: too slow"), tail[-200:]
+    assert stop(srv) == 0
+    return got, total
+
+def flood():
+    """Back-pressure: with no rate limit the flood is far faster than the
+    reader; the room stops reading the flooder instead of dropping the
+    reader, and drops the one that never reads after --drop-after."""
+    n = 3072
+    srv_opts = ["--rate", "0", "--drop-after", "3"]
+    got, total = flood_scene(srv_opts, n, 3)
+    assert got == list(range(n)), "got %d lines, first gap at %r" % (
+        len(got), next((i for i, v in enumerate(got) if v != i), None))
+    return "3 MB flood: the 10 MB/s reader got all %d lines in order " \
+           "(%.1f s), the stuck one dropped" % (n, total)
+
+def rate_limit():
+    """--rate: a sender past its budget is read more slowly (TCP back-
+    pressure), its lines all arrive, in order, later; others are not held
+    up by it."""
+    import threading
+    rate, n = 200000, 600
+    srv = start_server("--no-console", "--rate", str(rate))
+    rd = Raw(srv.port, "reader")
+    fl = Raw(srv.port, "flood")
+    other = Raw(srv.port, "other")
+    rd.expect("* other joined")
+    # The flooder and the other client read all they get (in threads): a
+    # reader that stops would hold the room, which is another scene.
+    for c in (fl, other):
+        threading.Thread(target=lambda c=c: [c.pump(1) for _ in range(600)],
+                         daemon=True).start()
+    data = b"".join(b"%06d %s\n" % (i, b"f" * 1016) for i in range(n))
+    t0 = time.time()
+    th = threading.Thread(target=lambda: fl.s.sendall(data), daemon=True)
+    th.start()
+    rd.expect("flood: 000300 ", timeout=30)   # halfway: being limited now
+    other.send("still talking")
+    rd.expect("other: still talking", timeout=10)
+    t_other = time.time() - t0
+    rd.expect("flood: %06d " % (n - 1), timeout=30)
+    dt = time.time() - t0
+    th.join(10)
+    got = [int(l[7:13]) for l in rd.lines if l.startswith(b"flood: ")]
+    assert got == list(range(n)), "lines lost or out of order"
+    # 600 KB at 200 KB/s after a 200 KB burst: 2 s at least (a loaded
+    # machine is only ever slower).
+    assert dt >= 1.8, "600 KB in %.2f s: not limited" % dt
+    # The other's line came before the flood was over: a limited sender
+    # holds up nobody else.
+    assert b"other: still talking" in rd.lines[:rd.lines.index(
+        [l for l in rd.lines if l.startswith(b"flood: %06d " % (n - 1))][0])]
+    assert not any(l.startswith(b"* ") and b"left" in l for l in rd.lines)
+    assert stop(srv) == 0
+    return "600 KB at --rate 200000 took %.1f s, all in order; another " \
+           "client was heard after %.1f s" % (dt, t_other)
 
 def long_and_binary():
     srv = start_server("--no-console")
@@ -483,7 +619,8 @@ def client_wait():
 
 scenes = {f.__name__: f for f in (one_to_one, bye_words, room_of_three,
           nc_client, stuck_client, long_and_binary, killed_mid_line,
-          nicks_and_limits, json_transcript, client_wait)}
+          nicks_and_limits, json_transcript, client_wait, flood,
+          rate_limit)}
 name = sys.argv[2]
 try:
     print("PASS " + scenes[name]())
@@ -496,7 +633,7 @@ PY
 
 for scene in one_to_one bye_words room_of_three nc_client stuck_client \
     long_and_binary killed_mid_line nicks_and_limits json_transcript \
-    client_wait; do
+    client_wait flood rate_limit; do
     res=$(timeout -k 5 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
     case "$res" in
     PASS*) nk_ok "$scene: ${res#PASS }" ;;

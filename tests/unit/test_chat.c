@@ -253,6 +253,41 @@ test_parse(void **state)
     }
 }
 
+/* The rate limit's budget: refills exactly at low rates read often,
+ * caps at the burst, goes into debt, says how long to wait. */
+static void
+test_bucket(void **state)
+{
+    struct nk_chat_bucket b;
+
+    (void)state;
+    nk_chat_bucket_init(&b, 100, 1000, 5000); /* 100 B/s, 1000 B burst */
+    assert_int_equal(nk_chat_bucket_bytes(&b), 1000);
+    nk_chat_bucket_spend(&b, 1500);
+    assert_int_equal(nk_chat_bucket_bytes(&b), -500);
+    assert_int_equal(nk_chat_bucket_wait_ms(&b, 0), 5000);
+    assert_int_equal(nk_chat_bucket_wait_ms(&b, 100), 6000);
+    /* Read every millisecond for 5 s: 0.1 byte each time adds up. */
+    for (long long t = 5001; t <= 10000; t++)
+        nk_chat_bucket_refill(&b, t);
+    assert_int_equal(nk_chat_bucket_bytes(&b), 0);
+    assert_int_equal(nk_chat_bucket_wait_ms(&b, 0), 0);
+    nk_chat_bucket_refill(&b, 10000 + 3500);
+    assert_int_equal(nk_chat_bucket_bytes(&b), 350);
+    /* A long pause fills it to the burst, no further, no overflow. */
+    nk_chat_bucket_refill(&b, 10000LL * 1000 * 1000 * 1000);
+    assert_int_equal(nk_chat_bucket_bytes(&b), 1000);
+    assert_int_equal(nk_chat_bucket_wait_ms(&b, 5000), 0); /* capped */
+    /* The clock going back changes nothing. */
+    nk_chat_bucket_refill(&b, 0);
+    assert_int_equal(nk_chat_bucket_bytes(&b), 1000);
+    /* No limit: always the burst, never a wait. */
+    nk_chat_bucket_init(&b, 0, 4096, 0);
+    nk_chat_bucket_spend(&b, 1 << 30);
+    assert_int_equal(nk_chat_bucket_bytes(&b), 4096);
+    assert_int_equal(nk_chat_bucket_wait_ms(&b, 4096), 0);
+}
+
 /* Options, in-process: help, and usage errors before any socket. */
 static void
 test_command_options(void **state)
@@ -324,6 +359,7 @@ main(void)
         cmocka_unit_test(test_nick_check),
         cmocka_unit_test(test_sanitize),
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_command_options),
     };
 
