@@ -167,9 +167,35 @@ family_word(int family)
     return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "?";
 }
 
+int
+nk_resolve_wrong_family(const char *host, int family, struct nk_err *err)
+{
+    struct addrinfo *ai;
+    int is;
+
+    if (host == NULL || (family != AF_INET && family != AF_INET6) ||
+        nk_resolve(host, NULL, AF_UNSPEC, SOCK_STREAM, NK_RESOLVE_NUMERIC, &ai,
+                   NULL) < 0)
+        return 0;
+    is = ai->ai_family;
+    nk_resolve_free(ai);
+    if (is == family)
+        return 0;
+    nk_err_set(err, NK_EX_DATAERR, "'%s' is an %s address, but %s asks for %s",
+               host, family_word(is), family == AF_INET ? "-4" : "-6",
+               family_word(family));
+#ifdef EAI_ADDRFAMILY
+    if (err != NULL)
+        err->gai = EAI_ADDRFAMILY; /* what getaddrinfo said */
+#else
+    if (err != NULL)
+        err->gai = EAI_FAMILY;
+#endif
+    return -1;
+}
+
 /* A numeric address: no query, and a clear error when it is of the family
- * the caller excluded (getaddrinfo would say "address family for hostname
- * not supported"). Returns 1 numeric, 0 not numeric, -1 error. */
+ * the caller excluded. Returns 1 numeric, 0 not numeric, -1 error. */
 static int
 numeric_lookup(const char *name, int family, struct nk_host *h,
                struct nk_err *err)
@@ -178,15 +204,11 @@ numeric_lookup(const char *name, int family, struct nk_host *h,
     char text[NK_ADDRSTRLEN];
     int rc;
 
-    if (nk_resolve(name, NULL, AF_UNSPEC, SOCK_STREAM, NK_RESOLVE_NUMERIC, &ai,
+    if (nk_resolve_wrong_family(name, family, err) < 0)
+        return -1;
+    if (nk_resolve(name, NULL, family, SOCK_STREAM, NK_RESOLVE_NUMERIC, &ai,
                    NULL) < 0)
         return 0;
-    if (family != AF_UNSPEC && ai->ai_family != family) {
-        rc = ai->ai_family;
-        nk_resolve_free(ai);
-        return nk_err_set(err, NK_EX_DATAERR, "'%s' is an %s address, not %s",
-                          name, family_word(rc), family_word(family));
-    }
     h->numeric = 1;
     nk_addr_host(ai->ai_addr, ai->ai_addrlen, text, sizeof text);
     snprintf(h->canonical, sizeof h->canonical, "%s", text);

@@ -46,6 +46,7 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
            int flags, struct addrinfo **out, struct nk_err *err)
 {
     struct addrinfo hints, *ai;
+    struct nk_err why;
     int rc, n = 0;
 
     memset(&hints, 0, sizeof hints);
@@ -72,6 +73,13 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
         rc = EAI_NONAME; /* answered here: no query leaves the machine */
     else
         rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0 && nk_resolve_wrong_family(host, family, &why) < 0) {
+        nk_err_set(err, why.exit_code, "resolve %s%s%s: %s", host,
+                   port ? " port " : "", port ? port : "", why.msg);
+        if (err != NULL)
+            err->gai = why.gai;
+        return -1;
+    }
     if (rc != 0)
         return nk_err_gai(err, rc, "resolve %s%s%s", host ? host : "*",
                           port ? " port " : "", port ? port : "");

@@ -158,7 +158,7 @@ check_eq "numeric IPv6 normalised" "$(printf '%s' "$OUT" | jq -r '.hosts[0].cano
 check_eq "family in json" "$(printf '%s' "$OUT" | jq -r '.hosts[0].addresses[0].family')" ipv6
 run_nk hostinfo -4 ::1
 check_eq "IPv6 literal with -4 exits 65" "$RC" 65
-check_contains "and says why" "$ERR" "'::1' is an IPv6 address, not IPv4"
+check_contains "and says why" "$ERR" "'::1' is an IPv6 address, but -4 asks for IPv4"
 run_nk hostinfo -6 127.0.0.1
 check_eq "IPv4 literal with -6 exits 65" "$RC" 65
 

@@ -165,7 +165,7 @@ if nk_start_server www python3 "$PEERS" www "$NK_TMP/www"; then
     run_nk httpget -o - "http://localhost:$WPORT/hello.txt"
     check_eq "-o - is stdout" "$OUT" "hello world"
     run_nk httpget -6 "http://127.0.0.1:$WPORT/hello.txt"
-    check_rc "-6 with an IPv4 address" 68
+    check_rc "-6 with an IPv4 address" 65
 
     run_nk httpget -o "$NK_TMP/no/such/dir/f" "$base/hello.txt"
     check_rc "-o into a missing directory" 74

@@ -115,6 +115,31 @@ run_nk_bounded httpget --timeout 0.000 http://127.0.0.1:9/
 case "$RC" in 64|124) nk_not_ok "httpget --timeout 0.000 is 0, no limit" "rc $RC: $ERR" ;;
 *) nk_ok "httpget --timeout 0.000 is 0, no limit" ;; esac
 
+# ---- item 15: a numeric address of the other family is an input error ----
+
+families=(
+    "IPv6|IPv4|-4|httpget -4 http://[::1]:9/"
+    "IPv4|IPv6|-6|httpget -6 http://127.0.0.1:9/"
+    "IPv6|IPv4|-4|sockopt listen --bind ::1 -4"
+    "IPv6|IPv4|-4|echo-tcp client --host ::1 -4 --port 9 x"
+    "IPv4|IPv6|-6|echo-udp client --host 127.0.0.1 -6 --port 9 x"
+    "IPv6|IPv4|-4|echo-tcp bench --host ::1 -4 --port 9"
+    "IPv6|IPv4|-4|sntp ::1 -4 --port 9"
+    "IPv4|IPv6|-6|echo-udp serve --bind 127.0.0.1 -6 --port 0"
+    "IPv6|IPv4|-4|sntp serve --bind ::1 -4 --port 0"
+    "IPv6|IPv4|-4|hostinfo -4 ::1"
+)
+for f in "${families[@]}"; do
+    IFS='|' read -r is want flag cmd <<<"$f"
+    read -ra args <<<"$cmd"
+    run_nk_bounded "${args[@]}"
+    check_eq "$cmd: wrong family is malformed input (65)" "$RC" 65
+    addr=$(printf '%s\n' "${args[@]}" | grep -oE '::1|127\.0\.0\.1' | head -1)
+    check_contains "$cmd: says why" "$ERR" "'$addr' is an $is address, but $flag asks for $want"
+done
+run_nk_bounded echo-tcp client --host localhost.invalid -4 --port 9 x
+check_eq "a name with -4 that does not resolve is still unknown host (68)" "$RC" 68
+
 # ---- item 16: a negative number is an operand; 16-bit keys kept ----
 
 for c in byteorder service ipconv; do

@@ -448,10 +448,14 @@ test_resolve_errors(void **state)
         {"example.com", "80", AF_INET, NK_RESOLVE_NUMERIC, 68,
          "resolve example.com port 80: ", 1},
         /* A literal of the other family. */
-        {"::1", "80", AF_INET, NK_RESOLVE_NUMERIC, 68,
-         "resolve ::1 port 80: ", 1},
-        {"127.0.0.1", "80", AF_INET6, NK_RESOLVE_NUMERIC, 68,
-         "resolve 127.0.0.1 port 80: ", 1},
+        {"::1", "80", AF_INET, NK_RESOLVE_NUMERIC, 65,
+         "resolve ::1 port 80: '::1' is an IPv6 address, but -4 asks for "
+         "IPv4",
+         0},
+        {"127.0.0.1", "80", AF_INET6, 0, 65,
+         "resolve 127.0.0.1 port 80: '127.0.0.1' is an IPv4 address, but -6 "
+         "asks for IPv6",
+         0},
         /* Bad ports are bad input (EAI_SERVICE). */
         {"127.0.0.1", "no-such-service-nk", AF_UNSPEC, 0, 65,
          "resolve 127.0.0.1 port no-such-service-nk: ", 1},

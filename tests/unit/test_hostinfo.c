@@ -210,9 +210,9 @@ test_lookup_numeric(void **state)
         {"::1", AF_INET6, 1, 0, "::1"},
         {"0:0::1", AF_UNSPEC, 1, 0, "::1"},
         {"::1", AF_INET, -1, NK_EX_DATAERR,
-         "'::1' is an IPv6 address, not IPv4"},
+         "'::1' is an IPv6 address, but -4 asks for IPv4"},
         {"10.1.2.3", AF_INET6, -1, NK_EX_DATAERR,
-         "'10.1.2.3' is an IPv4 address, not IPv6"},
+         "'10.1.2.3' is an IPv4 address, but -6 asks for IPv6"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -421,7 +421,7 @@ test_command_errors(void **state)
         {4,
          {"netkit", "hostinfo", "-4", "::1"},
          NK_EX_DATAERR,
-         "error: '::1' is an IPv6 address, not IPv4\n"},
+         "error: '::1' is an IPv6 address, but -4 asks for IPv4\n"},
         {3, {"netkit", "hostinfo", ""}, NK_EX_DATAERR, "error: empty host"},
         {5,
          {"netkit", "hostinfo", "-4", "-6", "localhost"},
