@@ -1,7 +1,14 @@
 /* netkit fileshare serve: share a directory, read-only unless uploads are
  * allowed, to many clients at once.
  *
- * One thread per client (at most --max-clients): a transfer is a long
+ * Connections: the main thread accepts (src/net/accept.c: out of file
+ * descriptors, queued clients get 503 on a spare descriptor, and accepts
+ * pause instead of spinning) and reads each request line on its event
+ * loop, within --header-timeout of the accept. A connection without a
+ * complete line holds no thread; when --max-clients are taken, the
+ * oldest such idle connection is closed (408) to admit the new one.
+ *
+ * One thread per request (at most --max-clients): a transfer is a long
  * sendfile(2) loop, which a thread expresses plainly, and each thread
  * costs a small stack and no buffer while it sends, so the server's memory
  * stays flat however large the file. Every client socket is non-blocking
@@ -37,10 +44,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileshare.h"
+#include "netkit/accept.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fileshare.h"
@@ -55,13 +64,20 @@
 #define HASH_BUF (256 * 1024)
 #define PUT_BUF (256 * 1024)
 #define SEND_CHUNK (4u << 20) /* one sendfile call at most */
-#define LIST_MAX_BYTES (8u << 20)
+#define LIST_MAX_BYTES (8u << 20)  /* one listing's lines */
+#define LIST_BUDGET (16u << 20)    /* every listing held at once */
+#define LIST_BLOCK (64u * 1024)    /* listing lines are stored in these */
+#define HEADER_TIMEOUT_MS 10000    /* default --header-timeout */
+#define DRAIN_MAX (64ull << 20)    /* a refused upload read and discarded */
+#define DRAIN_MS 10000             /* ... for at most this long */
+#define TMP_TRIES 8
 #define CACHE_SLOTS 64
 #define THREAD_STACK (256 * 1024)
 
 const char fileshare_serve_usage[] =
     "usage: netkit fileshare serve --root DIR --port P [--bind ADDR]\n"
     "                              [--max-clients N] [--timeout S]\n"
+    "                              [--header-timeout S]\n"
     "                              [--read-only | --allow-upload] [--quiet]\n"
     "\n"
     "Share the files under DIR: clients fetch them (GET), list directories\n"
@@ -75,9 +91,14 @@ const char fileshare_serve_usage[] =
     "  -r, --root DIR         the directory to share (required)\n"
     "  -p, --port P           port to listen on (0: an ephemeral port)\n"
     "  -b, --bind ADDR        address to listen on (default: every address)\n"
-    "  -c, --max-clients N    clients served at once (default 64); more get\n"
-    "                         status 503\n"
+    "  -c, --max-clients N    clients served at once (default 64); when\n"
+    "                         full, the oldest connection that has not sent\n"
+    "                         its request is closed (408) for a new one, or\n"
+    "                         the new one gets status 503\n"
     "  -t, --timeout S        drop a client idle this long (default 10)\n"
+    "  -H, --header-timeout S close a connection whose request line has not\n"
+    "                         arrived S after connecting (default: 10, or\n"
+    "                         --timeout if shorter)\n"
     "  -R, --read-only        refuse every upload (the default)\n"
     "  -U, --allow-upload     accept PUT: new files, stored atomically\n"
     "  -q, --quiet            no per-request log lines\n"
@@ -93,6 +114,7 @@ struct srv_opts {
     const char *bind;
     uint64_t max_clients;
     int timeout_ms;
+    int header_timeout_ms;
     int read_only;
     int allow_upload;
     int quiet;
@@ -107,15 +129,23 @@ struct cache_slot {
     int used;
 };
 
+struct client;
+
 struct srv {
     struct srv_opts o;
     int root_fd;
     atomic_int stop;
-    atomic_int active;
-    atomic_ulong put_seq;
-    pthread_mutex_t mu; /* the digest cache */
+    atomic_int active;        /* requests being served (threads) */
+    atomic_size_t list_bytes; /* held by listings, at most LIST_BUDGET */
+    pthread_mutex_t mu;       /* the digest cache */
     struct cache_slot cache[CACHE_SLOTS];
     unsigned cache_next;
+    /* The main thread's: */
+    struct nk_loop *loop;
+    int lfd;
+    struct nk_acceptor acc;
+    struct client *idle_head, *idle_tail; /* no request yet, oldest first */
+    uint64_t nidle;
 };
 
 struct client {
@@ -124,6 +154,16 @@ struct client {
     char peer[NK_ADDRSTRLEN];
     char buf[NK_FS_LINE_MAX]; /* the request line, then what followed it */
     size_t have;
+    size_t line_len; /* the request line's, without its '\n' */
+    int64_t accepted_ms;
+    struct client *prev, *next; /* the idle list */
+};
+
+/* What a request came to, for its one log line. */
+struct outcome {
+    int code;
+    char reason[NK_FS_REASON_MAX + 1];
+    char detail[128]; /* ", 21 bytes sent" */
 };
 
 /* --- logging --------------------------------------------------------- */
@@ -134,7 +174,7 @@ static void logf_(const struct srv *s, const char *fmt, ...)
 static void
 logf_(const struct srv *s, const char *fmt, ...)
 {
-    char msg[600];
+    char msg[1900];
     va_list ap;
 
     if (s->o.quiet)
@@ -200,32 +240,22 @@ send_head(struct client *c, int code, const char *reason, const char *hdrs)
     return send_buf(c, head, (size_t)n);
 }
 
-/* --- the request line -------------------------------------------------- */
-
-/* Read up to the first '\n' within the timeout. Returns the line length
- * (without '\n'), or -status: 408 time out, 414 too long, 400 closed. */
+/* Answer with a status (no headers) and note it for the log line. */
 static int
-read_line(struct client *c)
+answer(struct client *c, struct outcome *o, int code, const char *reason)
 {
-    int64_t deadline = nk_now_ms() + c->s->o.timeout_ms;
+    o->code = code;
+    snprintf(o->reason, sizeof o->reason, "%s",
+             reason ? reason : nk_fs_status_text(code));
+    (void)send_head(c, code, o->reason, NULL);
+    return code;
+}
 
-    for (;;) {
-        char *nl = memchr(c->buf, '\n', c->have);
-        ssize_t n;
-        if (nl != NULL)
-            return (int)(nl - c->buf);
-        if (c->have == sizeof c->buf)
-            return -NK_FS_TOO_LONG;
-        n = nk_recv_nb(c->fd, c->buf + c->have, sizeof c->buf - c->have);
-        if (n > 0) {
-            c->have += (size_t)n;
-            continue;
-        }
-        if (n == 0 || n == -1)
-            return -NK_FS_BAD_REQUEST;
-        if (wait_slice(c, POLLIN, deadline) <= 0)
-            return -NK_FS_TIMEOUT;
-    }
+/* Out of descriptors (or threads) is the server being busy, not broken. */
+static int
+busy_errno(int e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN;
 }
 
 /* --- resolving beneath the root ---------------------------------------- */
@@ -308,6 +338,27 @@ walk_init(struct walk *w, int root_fd)
     w->sys_errno = 0;
 }
 
+/* The file is open: the directories above it are no longer needed, and
+ * a transfer must not hold one descriptor per level until it ends. */
+static void
+walk_keep_file(struct walk *w)
+{
+    while (w->n > 1)
+        close(w->fds[--w->n]);
+}
+
+/* Keep only the innermost directory (PUT's parent). */
+static void
+walk_keep_last(struct walk *w)
+{
+    if (w->n <= 2)
+        return;
+    for (int i = 1; i < w->n - 1; i++)
+        close(w->fds[i]);
+    w->fds[1] = w->fds[w->n - 1];
+    w->n = 2;
+}
+
 static void
 walk_done(struct walk *w)
 {
@@ -320,10 +371,10 @@ walk_done(struct walk *w)
 
 static const struct nk_fs_ops walk_ops = {walk_step, walk_up};
 
-/* Resolve and answer a refusal; 0 when resolved. */
+/* Resolve, or answer the refusal: 0 when resolved, else the status. */
 static int
 resolve(struct client *c, const struct nk_fs_request *r, struct walk *w,
-        int want_last, char *last, enum nk_fs_kind *kind)
+        int want_last, char *last, enum nk_fs_kind *kind, struct outcome *o)
 {
     enum nk_fs_path_err e;
 
@@ -332,12 +383,11 @@ resolve(struct client *c, const struct nk_fs_request *r, struct walk *w,
                       kind, NULL);
     if (e == NK_FSP_OK)
         return 0;
-    if (e == NK_FSP_IO && (w->sys_errno == EACCES || w->sys_errno == EPERM)) {
-        send_head(c, NK_FS_FORBIDDEN, "permission denied on the server", NULL);
-        return -NK_FS_FORBIDDEN;
-    }
-    send_head(c, nk_fs_path_status(e), nk_fs_path_reason(e), NULL);
-    return -nk_fs_path_status(e);
+    if (e == NK_FSP_IO && (w->sys_errno == EACCES || w->sys_errno == EPERM))
+        return answer(c, o, NK_FS_FORBIDDEN, "permission denied on the server");
+    if (e == NK_FSP_IO && busy_errno(w->sys_errno))
+        return answer(c, o, NK_FS_BUSY, "server busy: out of file descriptors");
+    return answer(c, o, nk_fs_path_status(e), nk_fs_path_reason(e));
 }
 
 /* --- GET ---------------------------------------------------------------- */
@@ -441,58 +491,90 @@ send_body(struct client *c, int fd, off_t off, off_t end, uint64_t *sent)
     return 0;
 }
 
-static int
-do_get(struct client *c, const struct nk_fs_request *r)
+static void
+do_get(struct client *c, const struct nk_fs_request *r, struct outcome *o)
 {
     struct walk w;
     enum nk_fs_kind kind;
     struct stat st;
     uint8_t sha[NK_SHA256_LEN];
     char hex[NK_SHA256_HEXLEN + 1], hdrs[512];
-    uint64_t sent = 0;
-    int rc;
+    uint64_t sent = 0, len;
 
-    rc = resolve(c, r, &w, 0, NULL, &kind);
-    if (rc < 0) {
+    if (resolve(c, r, &w, 0, NULL, &kind, o) != 0) {
         walk_done(&w);
-        return -rc;
+        return;
     }
     if (kind != NK_FSK_FILE) {
         walk_done(&w);
-        send_head(c, NK_FS_CONFLICT, "is a directory (use list)", NULL);
-        return NK_FS_CONFLICT;
+        answer(c, o, NK_FS_CONFLICT, "is a directory (use list)");
+        return;
     }
+    walk_keep_file(&w);
     if (fstat(w.file_fd, &st) < 0 || file_digest(c->s, w.file_fd, &st, sha)) {
         walk_done(&w);
-        send_head(c, NK_FS_INTERNAL, "read failed on the server", NULL);
-        return NK_FS_INTERNAL;
+        answer(c, o, NK_FS_INTERNAL, "read failed on the server");
+        return;
     }
     if (r->offset > (uint64_t)st.st_size) {
         walk_done(&w);
-        send_head(c, NK_FS_RANGE, NULL, NULL);
-        return NK_FS_RANGE;
+        answer(c, o, NK_FS_RANGE, NULL);
+        return;
     }
+    len = (uint64_t)st.st_size - r->offset;
     snprintf(hdrs, sizeof hdrs,
              "type: file\nsize: %jd\noffset: %" PRIu64 "\nlength: %" PRIu64
              "\nsha256: %s\n",
-             (intmax_t)st.st_size, r->offset, (uint64_t)st.st_size - r->offset,
-             nk_sha256_hex(sha, hex));
-    rc = send_head(c, NK_FS_OK, NULL, hdrs);
-    if (rc == 0)
-        rc = send_body(c, w.file_fd, (off_t)r->offset, st.st_size, &sent);
+             (intmax_t)st.st_size, r->offset, len, nk_sha256_hex(sha, hex));
+    o->code = NK_FS_OK;
+    snprintf(o->reason, sizeof o->reason, "%s", nk_fs_status_text(NK_FS_OK));
+    if (send_head(c, NK_FS_OK, NULL, hdrs) == 0 &&
+        send_body(c, w.file_fd, (off_t)r->offset, st.st_size, &sent) == 0)
+        snprintf(o->detail, sizeof o->detail, ", %" PRIu64 " bytes sent",
+                 sent);
+    else
+        snprintf(o->detail, sizeof o->detail,
+                 ", aborted after %" PRIu64 " of %" PRIu64 " bytes", sent,
+                 len);
     walk_done(&w);
-    logf_(c->s, "%s GET %s: %s, %" PRIu64 " bytes sent", c->peer, r->path,
-          rc == 0 ? "200 ok" : "aborted", sent);
-    return rc == 0 ? NK_FS_OK : NK_FS_INTERNAL;
 }
 
 /* --- LIST --------------------------------------------------------------- */
 
+/* A listing is sorted, and its length goes in the head, so it is built
+ * before it is sent; its lines are packed in LIST_BLOCK blocks, and every
+ * byte it holds (blocks and the pointer array) is charged to the server's
+ * LIST_BUDGET. A client that does not read keeps its listing until
+ * --timeout, so however many slow readers there are, listings take at
+ * most LIST_BUDGET: a LIST that would go beyond gets 503 and may retry. */
+struct lblock {
+    struct lblock *next;
+    size_t used;
+    char data[LIST_BLOCK];
+};
+
 struct listing {
+    struct srv *s;
+    struct lblock *blocks;
     char **lines;
-    size_t n, cap, bytes;
+    size_t n, cap, bytes, charged;
     int truncated;
 };
+
+enum { LIST_NOMEM = -1, LIST_OVER_BUDGET = -2 };
+
+static int
+list_charge(struct listing *l, size_t n)
+{
+    size_t before = atomic_fetch_add(&l->s->list_bytes, n);
+
+    if (before + n > LIST_BUDGET) {
+        atomic_fetch_sub(&l->s->list_bytes, n);
+        return LIST_OVER_BUDGET;
+    }
+    l->charged += n;
+    return 0;
+}
 
 /* Sort by the name, the third field. */
 static int
@@ -506,23 +588,46 @@ cmp_entry(const void *a, const void *b)
 }
 
 static int
+list_grow(struct listing *l)
+{
+    size_t cap = l->cap ? l->cap * 2 : 256;
+    char **p;
+    int rc = list_charge(l, (cap - l->cap) * sizeof *p);
+
+    if (rc < 0)
+        return rc;
+    p = realloc(l->lines, cap * sizeof *p);
+    if (p == NULL)
+        return LIST_NOMEM;
+    l->lines = p;
+    l->cap = cap;
+    return 0;
+}
+
+/* Store one line (n bytes and a NUL). 0, or LIST_NOMEM/LIST_OVER_BUDGET. */
+static int
 list_add(struct listing *l, const char *line, size_t n)
 {
+    struct lblock *b = l->blocks;
+    int rc;
+
     if (l->bytes + n > LIST_MAX_BYTES) {
         l->truncated = 1;
         return 0;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        char **p = realloc(l->lines, cap * sizeof *p);
-        if (p == NULL)
-            return -1;
-        l->lines = p;
-        l->cap = cap;
+    if (l->n == l->cap && (rc = list_grow(l)) < 0)
+        return rc;
+    if (b == NULL || b->used + n + 1 > sizeof b->data) {
+        if ((rc = list_charge(l, sizeof *b)) < 0)
+            return rc;
+        if ((b = malloc(sizeof *b)) == NULL)
+            return LIST_NOMEM;
+        b->used = 0;
+        b->next = l->blocks;
+        l->blocks = b;
     }
-    if ((l->lines[l->n] = strdup(line)) == NULL)
-        return -1;
-    l->n++;
+    l->lines[l->n++] = memcpy(b->data + b->used, line, n + 1);
+    b->used += n + 1;
     l->bytes += n;
     return 0;
 }
@@ -530,114 +635,134 @@ list_add(struct listing *l, const char *line, size_t n)
 static void
 list_free(struct listing *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->lines[i]);
+    while (l->blocks != NULL) {
+        struct lblock *b = l->blocks;
+        l->blocks = b->next;
+        free(b);
+    }
     free(l->lines);
+    atomic_fetch_sub(&l->s->list_bytes, l->charged);
+    l->charged = 0;
 }
 
+static const char *
+entry_type(const struct stat *st)
+{
+    if (S_ISREG(st->st_mode))
+        return "file";
+    if (S_ISDIR(st->st_mode))
+        return "dir";
+    return S_ISLNK(st->st_mode) ? "link" : "other";
+}
+
+/* 0, LIST_NOMEM/LIST_OVER_BUDGET, or the open error's errno (> 0).
+ * Uploads in progress (reserved names) are not listed. */
 static int
 read_dir(int dir_fd, struct listing *l)
 {
     /* A new open file description: a dup() would share the directory
      * offset with every other request that reads the same directory. */
-    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
     DIR *d = fd < 0 ? NULL : fdopendir(fd);
     struct dirent *de;
 
     if (d == NULL) {
+        rc = errno ? errno : EIO;
         if (fd >= 0)
             close(fd);
-        return -1;
+        return rc;
     }
-    while ((de = readdir(d)) != NULL) {
+    while (rc == 0 && (de = readdir(d)) != NULL) {
         struct stat st;
-        const char *type = "other";
         char line[3 * NK_FS_NAME_MAX + 64];
         int n;
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            nk_fs_name_reserved(de->d_name))
             continue;
         if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue;
-        if (S_ISREG(st.st_mode))
-            type = "file";
-        else if (S_ISDIR(st.st_mode))
-            type = "dir";
-        else if (S_ISLNK(st.st_mode))
-            type = "link";
-        n = nk_fs_build_entry(line, sizeof line, type,
+        n = nk_fs_build_entry(line, sizeof line, entry_type(&st),
                               S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
                               de->d_name);
-        if (n < 0)
-            continue;
-        if (list_add(l, line, (size_t)n) < 0) {
-            closedir(d);
-            return -1;
-        }
+        if (n >= 0)
+            rc = list_add(l, line, (size_t)n);
     }
     closedir(d);
-    if (l->n > 1)
+    if (rc == 0 && l->n > 1)
         qsort(l->lines, l->n, sizeof *l->lines, cmp_entry);
-    return 0;
+    return rc;
 }
 
-static int
-do_list(struct client *c, const struct nk_fs_request *r)
+static void
+list_refused(struct client *c, struct outcome *o, int rc)
+{
+    if (rc == LIST_OVER_BUDGET)
+        answer(c, o, NK_FS_BUSY,
+               "server busy: too many large listings at once, try again");
+    else if (rc > 0 && busy_errno(rc))
+        answer(c, o, NK_FS_BUSY, "server busy: out of file descriptors");
+    else
+        answer(c, o, NK_FS_INTERNAL, "directory read failed on the server");
+}
+
+static void
+do_list(struct client *c, const struct nk_fs_request *r, struct outcome *o)
 {
     struct walk w;
     enum nk_fs_kind kind;
-    struct listing l = {0};
+    struct listing l = {.s = c->s};
     char hdrs[256];
     int rc;
 
-    rc = resolve(c, r, &w, 0, NULL, &kind);
-    if (rc < 0) {
+    if (resolve(c, r, &w, 0, NULL, &kind, o) != 0) {
         walk_done(&w);
-        return -rc;
+        return;
     }
     if (kind != NK_FSK_DIR) {
         walk_done(&w);
-        send_head(c, NK_FS_CONFLICT, "not a directory (use get)", NULL);
-        return NK_FS_CONFLICT;
+        answer(c, o, NK_FS_CONFLICT, "not a directory (use get)");
+        return;
     }
-    if (read_dir(w.fds[w.n - 1], &l) < 0) {
-        walk_done(&w);
-        list_free(&l);
-        send_head(c, NK_FS_INTERNAL, "directory read failed on the server",
-                  NULL);
-        return NK_FS_INTERNAL;
-    }
+    rc = read_dir(w.fds[w.n - 1], &l);
     walk_done(&w);
+    if (rc != 0) {
+        list_free(&l);
+        list_refused(c, o, rc);
+        return;
+    }
     snprintf(hdrs, sizeof hdrs,
              "type: dir\nentries: %zu\nlength: %zu\ntruncated: %s\n", l.n,
              l.bytes, l.truncated ? "yes" : "no");
     rc = send_head(c, NK_FS_OK, NULL, hdrs);
     for (size_t i = 0; i < l.n && rc == 0; i++)
         rc = send_buf(c, l.lines[i], strlen(l.lines[i]));
-    logf_(c->s, "%s LIST %s: %s, %zu entries", c->peer, r->path,
-          rc == 0 ? "200 ok" : "aborted", l.n);
+    o->code = NK_FS_OK;
+    snprintf(o->reason, sizeof o->reason, "%s", nk_fs_status_text(NK_FS_OK));
+    snprintf(o->detail, sizeof o->detail, ", %zu entries%s", l.n,
+             rc == 0 ? "" : ", aborted");
     list_free(&l);
-    return rc == 0 ? NK_FS_OK : NK_FS_INTERNAL;
 }
 
 /* --- PUT ---------------------------------------------------------------- */
 
-/* Receive exactly r->size bytes into fd, hashing them: 0, or a status. */
+/* Receive r->size bytes into fd, hashing them: 0, or a status. *got
+ * counts the bytes that arrived; on a write error (507, 500) the rest is
+ * left unread for drain(). */
 static int
 put_receive(struct client *c, const struct nk_fs_request *r, int fd,
-            uint8_t *sha)
+            uint8_t *sha, uint64_t *got)
 {
     struct nk_sha256 h;
     char *buf = malloc(PUT_BUF);
-    uint64_t got = 0;
     int64_t deadline = nk_now_ms() + c->s->o.timeout_ms;
     int status = 0;
 
     if (buf == NULL)
         return NK_FS_INTERNAL;
     nk_sha256_init(&h);
-    while (got < r->size && status == 0) {
+    while (*got < r->size && status == 0) {
         size_t want =
-            r->size - got < PUT_BUF ? (size_t)(r->size - got) : PUT_BUF;
+            r->size - *got < PUT_BUF ? (size_t)(r->size - *got) : PUT_BUF;
         ssize_t n;
         if (c->have > 0) { /* bytes that came with the request line */
             n = (ssize_t)(c->have < want ? c->have : want);
@@ -657,6 +782,7 @@ put_receive(struct client *c, const struct nk_fs_request *r, int fd,
             break;
         }
         deadline = nk_now_ms() + c->s->o.timeout_ms;
+        *got += (uint64_t)n;
         nk_sha256_update(&h, buf, (size_t)n);
         for (ssize_t off = 0; off < n && status == 0;) {
             ssize_t w = write(fd, buf + off, (size_t)(n - off));
@@ -668,13 +794,41 @@ put_receive(struct client *c, const struct nk_fs_request *r, int fd,
             else
                 off += w;
         }
-        got += (uint64_t)n;
     }
     free(buf);
     nk_sha256_final(&h, sha);
     if (status == 0 && fsync(fd) < 0)
         status = errno == ENOSPC ? NK_FS_NO_SPACE : NK_FS_INTERNAL;
     return status;
+}
+
+/* The reply to a failed upload is already sent: half-close, then read
+ * and discard what the client still sends, up to the declared size
+ * (bounded in bytes and time), so our close sends FIN, not the RST that
+ * would destroy the reply before the client reads it. */
+static void
+drain(struct client *c, uint64_t size, uint64_t *got)
+{
+    char *buf = malloc(PUT_BUF);
+    int64_t end = nk_now_ms() + DRAIN_MS;
+    uint64_t limit = *got + DRAIN_MAX;
+
+    (void)nk_shutdown_write(c->fd, NULL);
+    if (size < limit)
+        limit = size;
+    while (buf != NULL && *got < limit && nk_now_ms() < end) {
+        size_t want = limit - *got < PUT_BUF ? (size_t)(limit - *got) : PUT_BUF;
+        ssize_t n = nk_recv_nb(c->fd, buf, want);
+        if (n == NK_IO_AGAIN) {
+            if (wait_slice(c, POLLIN, end) <= 0)
+                break;
+            continue;
+        }
+        if (n <= 0)
+            break;
+        *got += (uint64_t)n;
+    }
+    free(buf);
 }
 
 /* rename(2) that never replaces: renameat2(RENAME_NOREPLACE) where the
@@ -693,31 +847,64 @@ rename_noreplace(int dir, const char *from, const char *to)
     return 0;
 }
 
+/* The upload's temporary file: a random name under the reserved prefix,
+ * which the path rules refuse and LIST hides, so no client can see,
+ * fetch or squat it; O_EXCL | O_NOFOLLOW, so nothing that exists is ever
+ * opened. An fd, or -1 with errno. */
 static int
+tmp_create(int dir, char *name, size_t size)
+{
+    static atomic_ulong seq;
+
+    for (int i = 0; i < TMP_TRIES; i++) {
+        unsigned long long v;
+        int fd;
+        if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v)
+            v = ((unsigned long long)nk_now_ms() << 20) ^
+                (unsigned long long)getpid() * 2654435761u ^
+                atomic_fetch_add(&seq, 1) * 0x9e3779b97f4a7c15ull;
+        snprintf(name, size, "%s%016llx.part", NK_FS_RESERVED_PREFIX, v);
+        fd = openat(dir, name,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+static int
+create_status(int e)
+{
+    if (e == EACCES || e == EPERM || e == EROFS)
+        return NK_FS_FORBIDDEN;
+    if (e == ENOSPC || e == EDQUOT)
+        return NK_FS_NO_SPACE;
+    return busy_errno(e) ? NK_FS_BUSY : NK_FS_INTERNAL;
+}
+
+static void
 put_store(struct client *c, const struct nk_fs_request *r, int dir,
-          const char *name)
+          const char *name, struct outcome *o, uint64_t *got)
 {
     char tmp[NK_FS_NAME_MAX + 1], hex[NK_SHA256_HEXLEN + 1], hdrs[160];
     uint8_t sha[NK_SHA256_LEN];
-    int fd, status;
+    int fd = tmp_create(dir, tmp, sizeof tmp), status;
 
-    snprintf(tmp, sizeof tmp, ".nkput-%ld-%lu.part", (long)getpid(),
-             (unsigned long)atomic_fetch_add(&c->s->put_seq, 1));
-    fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                0644);
     if (fd < 0) {
-        send_head(c,
-                  errno == EACCES || errno == EROFS ? NK_FS_FORBIDDEN
-                                                    : NK_FS_INTERNAL,
-                  "cannot create the file on the server", NULL);
-        return NK_FS_INTERNAL;
+        status = create_status(errno);
+        answer(c, o, status,
+               status == NK_FS_BUSY ? "server busy: out of file descriptors"
+                                    : "cannot create the file on the server");
+        return;
     }
     if (send_head(c, NK_FS_CONTINUE, NULL, NULL) < 0) {
         close(fd);
         unlinkat(dir, tmp, 0);
-        return NK_FS_INTERNAL;
+        o->code = NK_FS_BAD_REQUEST;
+        snprintf(o->reason, sizeof o->reason, "client gone before the data");
+        return;
     }
-    status = put_receive(c, r, fd, sha);
+    status = put_receive(c, r, fd, sha, got);
     if (close(fd) < 0 && status == 0)
         status = NK_FS_INTERNAL;
     if (status == 0 && memcmp(sha, r->sha, NK_SHA256_LEN) != 0)
@@ -726,83 +913,100 @@ put_store(struct client *c, const struct nk_fs_request *r, int dir,
         status = errno == EEXIST ? NK_FS_CONFLICT : NK_FS_INTERNAL;
     if (status != 0) {
         unlinkat(dir, tmp, 0);
-        send_head(c, status,
-                  status == NK_FS_CONFLICT ? "already exists" : NULL, NULL);
-        return status;
+        answer(c, o, status, status == NK_FS_CONFLICT ? "already exists" : NULL);
+        if ((status == NK_FS_NO_SPACE || status == NK_FS_INTERNAL) &&
+            *got < r->size)
+            drain(c, r->size, got);
+        return;
     }
     snprintf(hdrs, sizeof hdrs, "size: %" PRIu64 "\nsha256: %s\n", r->size,
              nk_sha256_hex(sha, hex));
+    o->code = NK_FS_CREATED;
+    snprintf(o->reason, sizeof o->reason, "%s",
+             nk_fs_status_text(NK_FS_CREATED));
     send_head(c, NK_FS_CREATED, NULL, hdrs);
-    return NK_FS_CREATED;
 }
 
-static int
-do_put(struct client *c, const struct nk_fs_request *r)
+static void
+do_put(struct client *c, const struct nk_fs_request *r, struct outcome *o)
 {
     struct walk w;
     enum nk_fs_kind kind;
     char name[NK_FS_NAME_MAX + 1];
     struct stat st;
-    int rc;
+    uint64_t got = 0;
 
     if (!c->s->o.allow_upload) {
-        send_head(c, NK_FS_FORBIDDEN,
-                  "uploads are not allowed (server without --allow-upload)",
-                  NULL);
-        return NK_FS_FORBIDDEN;
+        answer(c, o, NK_FS_FORBIDDEN,
+               "uploads are not allowed (server without --allow-upload)");
+        return;
     }
-    rc = resolve(c, r, &w, 1, name, &kind);
-    if (rc == 0 && kind != NK_FSK_DIR) {
-        send_head(c, NK_FS_NOT_FOUND, "not a directory", NULL);
-        rc = -NK_FS_NOT_FOUND;
+    if (resolve(c, r, &w, 1, name, &kind, o) == 0) {
+        walk_keep_last(&w);
+        if (kind != NK_FSK_DIR)
+            answer(c, o, NK_FS_NOT_FOUND, "not a directory");
+        else if (fstatat(w.fds[w.n - 1], name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            answer(c, o, NK_FS_CONFLICT, "already exists");
+        else
+            put_store(c, r, w.fds[w.n - 1], name, o, &got);
     }
-    if (rc == 0 &&
-        fstatat(w.fds[w.n - 1], name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        send_head(c, NK_FS_CONFLICT, "already exists", NULL);
-        rc = -NK_FS_CONFLICT;
-    }
-    if (rc == 0)
-        rc = put_store(c, r, w.fds[w.n - 1], name);
-    else
-        rc = -rc;
     walk_done(&w);
-    logf_(c->s, "%s PUT %s: %d, %" PRIu64 " bytes", c->peer, r->path, rc,
-          r->size);
-    return rc;
+    snprintf(o->detail, sizeof o->detail,
+             ", %" PRIu64 " of %" PRIu64 " bytes received", got, r->size);
 }
 
-/* --- one client --------------------------------------------------------- */
+/* --- one request (its own thread) ------------------------------------- */
+
+static const char *
+verb_name(enum nk_fs_verb v)
+{
+    return v == NK_FS_GET ? "GET" : v == NK_FS_LIST ? "LIST" : "PUT";
+}
+
+/* One line per request, whatever became of it: the client's address, the
+ * verb, the path as it travels (percent-encoded: one token, no control
+ * byte), the status, and what moved. */
+static void
+log_request(const struct client *c, const struct nk_fs_request *r,
+            const struct outcome *o)
+{
+    char path[3 * NK_FS_PATH_MAX + 1];
+
+    if (nk_fs_encode(r->path, r->path_len, path, sizeof path) < 0)
+        snprintf(path, sizeof path, "?");
+    logf_(c->s, "%s %s %s: %d %s%s", c->peer, verb_name(r->verb), path,
+          o->code, o->reason, o->detail);
+}
 
 static void
 serve_client(struct client *c)
 {
     struct nk_fs_request *r = malloc(sizeof *r);
+    struct outcome o = {.code = NK_FS_INTERNAL};
     char reason[NK_FS_REASON_MAX + 1];
-    int len, code;
+    size_t len = c->line_len;
+    int code;
 
-    if (r == NULL)
-        return;
-    len = read_line(c);
-    if (len < 0) {
-        send_head(c, -len, NULL, NULL);
-        logf_(c->s, "%s dropped: %d %s", c->peer, -len,
-              nk_fs_status_text(-len));
-        free(r);
+    if (r == NULL) {
+        send_head(c, NK_FS_BUSY, "server busy: out of memory", NULL);
         return;
     }
-    code = nk_fs_parse_request(c->buf, (size_t)len, r, reason);
-    memmove(c->buf, c->buf + len + 1, c->have - (size_t)len - 1);
-    c->have -= (size_t)len + 1;
+    code = nk_fs_parse_request(c->buf, len, r, reason);
+    memmove(c->buf, c->buf + len + 1, c->have - len - 1);
+    c->have -= len + 1;
     if (code != 0) {
         send_head(c, code, reason, NULL);
         logf_(c->s, "%s refused: %d %s", c->peer, code, reason);
-    } else if (r->verb == NK_FS_GET) {
-        do_get(c, r);
-    } else if (r->verb == NK_FS_LIST) {
-        do_list(c, r);
-    } else {
-        do_put(c, r);
+        free(r);
+        return;
     }
+    if (r->verb == NK_FS_GET)
+        do_get(c, r, &o);
+    else if (r->verb == NK_FS_LIST)
+        do_list(c, r, &o);
+    else
+        do_put(c, r, &o);
+    log_request(c, r, &o);
     free(r);
 }
 
@@ -819,7 +1023,7 @@ client_thread(void *arg)
     return NULL;
 }
 
-/* Start a thread for the connection with SIGINT/SIGTERM blocked, so only
+/* Start a thread for the request with SIGINT/SIGTERM blocked, so only
  * the main thread's loop sees them. */
 static int
 spawn(struct client *c)
@@ -842,43 +1046,185 @@ spawn(struct client *c)
     return rc;
 }
 
+/* --- connections before their request (the main thread) ----------------- */
+
+static void
+idle_unlink(struct srv *s, struct client *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        s->idle_head = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    else
+        s->idle_tail = c->prev;
+    c->prev = c->next = NULL;
+    s->nidle--;
+}
+
+static void
+idle_append(struct srv *s, struct client *c)
+{
+    c->prev = s->idle_tail;
+    c->next = NULL;
+    if (s->idle_tail != NULL)
+        s->idle_tail->next = c;
+    else
+        s->idle_head = c;
+    s->idle_tail = c;
+    s->nidle++;
+}
+
+/* Close a connection that never sent its request, with a status line it
+ * can read, and log it. */
+static void
+idle_drop(struct srv *s, struct client *c, int code, const char *why)
+{
+    char reply[NK_FS_REASON_MAX + 16];
+
+    snprintf(reply, sizeof reply, "%d %s\n\n", code, why);
+    nk_loop_del(s->loop, c->fd);
+    idle_unlink(s, c);
+    nk_answer_close(c->fd, reply);
+    logf_(s, "%s dropped: %d %s", c->peer, code, why);
+    free(c);
+}
+
+/* The request line is complete: hand the connection to a thread. */
+static void
+start_request(struct srv *s, struct client *c)
+{
+    nk_loop_del(s->loop, c->fd);
+    idle_unlink(s, c);
+    atomic_fetch_add(&s->active, 1);
+    if (spawn(c) == 0)
+        return;
+    atomic_fetch_sub(&s->active, 1);
+    nk_answer_close(c->fd, "503 server busy: cannot start a thread\n\n");
+    logf_(s, "%s refused: 503 cannot start a thread", c->peer);
+    free(c);
+}
+
+static void
+on_client(struct nk_loop *loop, int fd, unsigned events, void *arg)
+{
+    struct client *c = arg;
+    ssize_t n = nk_recv_nb(fd, c->buf + c->have, sizeof c->buf - c->have);
+    char *nl;
+
+    (void)loop;
+    (void)events;
+    if (n == NK_IO_AGAIN)
+        return;
+    if (n <= 0) {
+        idle_drop(c->s, c, NK_FS_BAD_REQUEST,
+                  "connection closed before a complete request line");
+        return;
+    }
+    nl = memchr(c->buf + c->have, '\n', (size_t)n);
+    c->have += (size_t)n;
+    if (nl != NULL) {
+        c->line_len = (size_t)(nl - c->buf);
+        start_request(c->s, c);
+    } else if (c->have == sizeof c->buf) {
+        idle_drop(c->s, c, NK_FS_TOO_LONG,
+                  nk_fs_status_text(NK_FS_TOO_LONG));
+    }
+}
+
+/* --max-clients counts requests being served and connections still
+ * sending theirs. When all are taken, the oldest connection without a
+ * request makes room (it has had the longest to send one); when every
+ * one is busy with a request, the new client gets 503. 1 admitted. */
+static int
+make_room(struct srv *s, int fd, const char *peer)
+{
+    if ((uint64_t)atomic_load(&s->active) + s->nidle < s->o.max_clients)
+        return 1;
+    if (s->idle_head != NULL) {
+        idle_drop(s, s->idle_head, NK_FS_TIMEOUT,
+                  "request timeout (idle connection closed for a new client)");
+        return 1;
+    }
+    nk_answer_close(fd, "503 too many clients\n\n");
+    logf_(s, "%s refused: 503 too many clients", peer);
+    return 0;
+}
+
+static void
+admit(struct srv *s, int fd, const struct nk_addr *peer)
+{
+    struct client *c = calloc(1, sizeof *c);
+    struct nk_err err;
+
+    if (c == NULL) {
+        nk_answer_close(fd, "503 server busy: out of memory\n\n");
+        return;
+    }
+    c->s = s;
+    c->fd = fd;
+    c->accepted_ms = nk_now_ms();
+    nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, c->peer,
+                   sizeof c->peer);
+    if (!make_room(s, fd, c->peer)) {
+        free(c);
+        return;
+    }
+    if (nk_loop_add(s->loop, fd, NK_EV_READ, on_client, c, &err) < 0) {
+        nk_answer_close(fd, "503 server busy\n\n");
+        logf_(s, "%s refused: 503 %s", c->peer, err.msg);
+        free(c);
+        return;
+    }
+    idle_append(s, c);
+}
+
 static void
 on_listener(struct nk_loop *loop, int lfd, unsigned events, void *arg)
 {
     struct srv *s = arg;
 
-    (void)loop;
     (void)events;
     for (int i = 0; i < 64; i++) {
         struct nk_addr peer;
         struct nk_err err;
-        struct client *c;
-        int fd = nk_accept(lfd, &peer, 1, &err);
-        if (fd < 0) {
-            if (err.sys_errno != EAGAIN && err.sys_errno != EWOULDBLOCK)
-                logf_(s, "%s", err.msg);
+        int fd = nk_acceptor_next(&s->acc, &peer, &err);
+        if (fd >= 0) {
+            admit(s, fd, &peer);
+            continue;
+        }
+        if (err.msg[0] != '\0') /* rate-limited; not a request: not --quiet */
+            nk_diag("fileshare", "%s", err.msg);
+        if (fd == NK_ACC_PAUSE)
+            (void)nk_loop_mod(loop, lfd, 0, NULL);
+        if (fd == NK_ACC_NONE || fd == NK_ACC_PAUSE)
             return;
-        }
-        c = calloc(1, sizeof *c);
-        if (c == NULL) {
-            nk_close(fd);
-            continue;
-        }
-        c->s = s;
-        c->fd = fd;
-        nk_addr_format((struct sockaddr *)&peer.ss, peer.len, c->peer,
-                       sizeof c->peer);
-        if ((uint64_t)atomic_fetch_add(&s->active, 1) >= s->o.max_clients) {
-            static const char busy[] = "503 too many clients\n\n";
-            (void)nk_send_nb(fd, busy, sizeof busy - 1);
-            logf_(s, "%s refused: 503 too many clients", c->peer);
-        } else if (spawn(c) == 0) {
-            continue;
-        }
-        atomic_fetch_sub(&s->active, 1);
-        nk_close(fd);
-        free(c);
     }
+}
+
+/* Timers, once a round: connections past --header-timeout (the list is
+ * oldest first) and the end of an accept pause. The wait until the next
+ * one is due. */
+static int
+tick(struct srv *s)
+{
+    int64_t now = nk_now_ms();
+    int wait = 1000, aw;
+
+    while (s->idle_head != NULL &&
+           now - s->idle_head->accepted_ms >= s->o.header_timeout_ms)
+        idle_drop(s, s->idle_head, NK_FS_TIMEOUT,
+                  nk_fs_status_text(NK_FS_TIMEOUT));
+    if (s->idle_head != NULL &&
+        s->idle_head->accepted_ms + s->o.header_timeout_ms - now < wait)
+        wait = (int)(s->idle_head->accepted_ms + s->o.header_timeout_ms - now);
+    if (nk_acceptor_resume(&s->acc, now))
+        (void)nk_loop_mod(s->loop, s->lfd, NK_EV_READ, NULL);
+    aw = nk_acceptor_wait_ms(&s->acc, now);
+    if (aw > 0 && aw < wait)
+        wait = aw;
+    return wait < 1 ? 1 : wait;
 }
 
 /* --- options and the main loop ----------------------------------------- */
@@ -892,6 +1238,7 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
         {"bind", required_argument, NULL, 'b'},
         {"max-clients", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'},
+        {"header-timeout", required_argument, NULL, 'H'},
         {"read-only", no_argument, NULL, 'R'},
         {"allow-upload", no_argument, NULL, 'U'},
         {"quiet", no_argument, NULL, 'q'},
@@ -902,7 +1249,7 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
 
     o->max_clients = 64;
     o->timeout_ms = 10000;
-    while ((c = getopt_long(argc, argv, ":r:p:b:c:t:RUqh", longs, NULL)) !=
+    while ((c = getopt_long(argc, argv, ":r:p:b:c:t:H:RUqh", longs, NULL)) !=
            -1) {
         switch (c) {
         case 'r':
@@ -925,6 +1272,11 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
         case 't':
             if (nk_opt_seconds(ctx, "--timeout", optarg, 100, 86400000,
                                &o->timeout_ms))
+                return NK_EX_USAGE;
+            break;
+        case 'H':
+            if (nk_opt_seconds(ctx, "--header-timeout", optarg, 100, 86400000,
+                               &o->header_timeout_ms))
                 return NK_EX_USAGE;
             break;
         case 'R':
@@ -951,29 +1303,54 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
         return nk_usage_error(ctx, "--port is required");
     if (o->read_only && o->allow_upload)
         return nk_usage_error(ctx, "--read-only and --allow-upload conflict");
+    if (o->header_timeout_ms == 0)
+        o->header_timeout_ms = o->timeout_ms < HEADER_TIMEOUT_MS
+                                   ? o->timeout_ms
+                                   : HEADER_TIMEOUT_MS;
     return 0;
 }
 
+/* Close every connection still waiting for its request. */
+static void
+idle_close_all(struct srv *s)
+{
+    while (s->idle_head != NULL) {
+        struct client *c = s->idle_head;
+        nk_loop_del(s->loop, c->fd);
+        idle_unlink(s, c);
+        nk_close(c->fd);
+        free(c);
+    }
+}
+
 static int
-run(struct srv *s, int lfd)
+run(struct srv *s)
 {
     struct nk_err err;
-    struct nk_loop *loop = nk_loop_new(NK_LOOP_DEFAULT, &err);
     int64_t until;
 
-    if (loop == NULL ||
-        nk_loop_add(loop, lfd, NK_EV_READ, on_listener, s, &err) < 0) {
+    if (nk_acceptor_init(&s->acc, s->lfd, "503 too many clients\n\n", &err) <
+        0) {
         nk_diag("fileshare", "%s", err.msg);
-        nk_loop_free(loop);
+        return err.exit_code;
+    }
+    s->loop = nk_loop_new(NK_LOOP_DEFAULT, &err);
+    if (s->loop == NULL ||
+        nk_loop_add(s->loop, s->lfd, NK_EV_READ, on_listener, s, &err) < 0) {
+        nk_diag("fileshare", "%s", err.msg);
+        nk_loop_free(s->loop);
+        nk_acceptor_free(&s->acc);
         return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
     }
     while (!nk_stop_requested()) {
-        if (nk_loop_run_once(loop, 1000, &err) < 0 && errno != EINTR) {
+        if (nk_loop_run_once(s->loop, tick(s), &err) < 0 && errno != EINTR) {
             nk_diag("fileshare", "%s", err.msg);
             break;
         }
     }
-    nk_loop_free(loop);
+    idle_close_all(s);
+    nk_loop_free(s->loop);
+    nk_acceptor_free(&s->acc);
     atomic_store(&s->stop, 1);
     until = nk_now_ms() + STOP_GRACE_MS;
     while (atomic_load(&s->active) > 0 && nk_now_ms() < until)
@@ -1019,7 +1396,8 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
     nk_diag(
         "fileshare", "listening on %s",
         nk_addr_format((struct sockaddr *)&a.ss, a.len, addr, sizeof addr));
-    rc = run(s, lfd);
+    s->lfd = lfd;
+    rc = run(s);
     nk_close(lfd);
     nk_stop_uninstall();
     nk_stop_reset();
