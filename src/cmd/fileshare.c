@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "fileshare.h"
+#include "netkit/dest.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fileshare.h"
 #include "netkit/net.h"
@@ -237,6 +239,26 @@ conn_open(struct conn *c, const struct copts *o, const char *line, size_t len)
     return 0;
 }
 
+/* Read what the socket has (waiting within the timeout): the count, 0 at
+ * end of stream, -1 with c->err. Try the socket first: during a transfer
+ * data is nearly always waiting. The wait ends at once on a signal that
+ * nk_dest_signals_install caught (get), with exit 128 + the signal. */
+static ssize_t
+sock_recv(struct conn *c, const struct copts *o, char *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = nk_recv_nb(c->fd, buf, len);
+        if (n >= 0)
+            return n;
+        if (n == -1)
+            return nk_err_sys(&c->err, errno, "receive");
+        if (nk_dest_wait(c->fd, POLLIN, o->timeout_ms, &c->err) < 0)
+            return c->err.sys_errno == ETIMEDOUT
+                       ? nk_err_sys(&c->err, ETIMEDOUT, "receive")
+                       : -1;
+    }
+}
+
 /* Read the response head (up to the blank line); bytes after it stay in
  * c->buf. 0, or -1 with c->err (exit 76 for a malformed head). */
 static int
@@ -250,8 +272,7 @@ read_head(struct conn *c, const struct copts *o, struct head *h)
         if (c->have == sizeof c->buf)
             return nk_err_set(&c->err, NK_EX_PROTOCOL,
                               "response: head too long");
-        n = nk_recv_some(c->fd, c->buf + c->have, sizeof c->buf - c->have,
-                         o->timeout_ms, &c->err);
+        n = sock_recv(c, o, c->buf + c->have, sizeof c->buf - c->have);
         if (n < 0)
             return -1;
         if (n == 0)
@@ -353,8 +374,6 @@ refused(struct nk_err *err, const struct copts *o, const char *path,
 static ssize_t
 body_read(struct conn *c, const struct copts *o, char *buf, size_t len)
 {
-    ssize_t n;
-
     if (c->have > 0) {
         size_t k = c->have < len ? c->have : len;
         memcpy(buf, c->buf, k);
@@ -362,14 +381,7 @@ body_read(struct conn *c, const struct copts *o, char *buf, size_t len)
         c->have -= k;
         return (ssize_t)k;
     }
-    /* Try the socket first: during a transfer data is nearly always
-     * waiting, and nk_recv_some polls before every recv. */
-    n = nk_recv_nb(c->fd, buf, len);
-    if (n >= 0)
-        return n;
-    if (n == -1)
-        return nk_err_sys(&c->err, errno, "receive");
-    return nk_recv_some(c->fd, buf, len, o->timeout_ms, &c->err);
+    return sock_recv(c, o, buf, len);
 }
 
 static const char *
@@ -404,21 +416,28 @@ file_err(struct nk_err *err, int e, const char *step, const char *file)
 
 struct get_job {
     struct copts *o;
-    char dest[4096], part[4200];
+    char dest[4096];
+    struct nk_dest d;
     uint64_t start, received, size;
     uint8_t sha[NK_SHA256_LEN];
     int64_t ms;
     struct nk_err err;
 };
 
+/* DEST from -o (a directory gets PATH's base name), checked and opened
+ * before any traffic: nk_dest_open (or nk_dest_resume with --continue)
+ * refuses what must not be written and creates the unique temporary. */
 static int
 get_dest(struct get_job *j)
 {
     char base[NK_FS_NAME_MAX + 1];
     struct stat st;
     const char *d = j->o->dest;
+    int flags = j->o->force ? 0 : NK_DEST_NOCLOBBER;
 
     base_name(j->o->path, base, sizeof base);
+    if (d != NULL && d[0] == '\0')
+        return nk_err_set(&j->err, NK_EX_USAGE, "-o: '' is not a file name");
     if (d == NULL || (stat(d, &st) == 0 && S_ISDIR(st.st_mode))) {
         if (base[0] == '\0' || strcmp(base, ".") == 0 ||
             strcmp(base, "..") == 0)
@@ -429,44 +448,43 @@ get_dest(struct get_job *j)
     } else {
         snprintf(j->dest, sizeof j->dest, "%s", d);
     }
-    snprintf(j->part, sizeof j->part, "%s.part", j->dest);
-    if (!j->o->force && lstat(j->dest, &st) == 0)
-        return nk_err_set(&j->err, NK_EX_DATAERR,
-                          "%s exists (use --force to replace it)", j->dest);
+    if (j->o->resume)
+        return nk_dest_resume(&j->d, j->dest, flags, &j->start, &j->err);
+    return nk_dest_open(&j->d, j->dest, flags, &j->err);
+}
+
+/* --continue: hash the first `have` bytes of the adopted partial file. */
+static int
+hash_part(struct get_job *j, struct nk_sha256 *h, uint64_t have)
+{
+    char *buf = malloc(IO_BUF);
+    uint64_t off = 0;
+
+    if (buf == NULL)
+        return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+    while (off < have) {
+        size_t want = have - off < IO_BUF ? (size_t)(have - off) : IO_BUF;
+        ssize_t n = pread(j->d.fd, buf, want, (off_t)off);
+        if (n <= 0) {
+            free(buf);
+            return file_err(&j->err, n < 0 ? errno : EIO, "read",
+                            j->d.tmp);
+        }
+        nk_sha256_update(h, buf, (size_t)n);
+        off += (uint64_t)n;
+    }
+    free(buf);
     return 0;
 }
 
-/* --continue: hash what DEST.part holds; *have gets its length. */
-static int
-hash_part(struct get_job *j, struct nk_sha256 *h, uint64_t *have)
-{
-    char *buf;
-    int fd = open(j->part, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
-
-    *have = 0;
-    if (fd < 0)
-        return errno == ENOENT ? 0 : file_err(&j->err, errno, "open", j->part);
-    buf = malloc(IO_BUF);
-    if (buf == NULL) {
-        close(fd);
-        return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
-    }
-    while ((n = read(fd, buf, IO_BUF)) > 0) {
-        nk_sha256_update(h, buf, (size_t)n);
-        *have += (uint64_t)n;
-    }
-    free(buf);
-    close(fd);
-    return n < 0 ? file_err(&j->err, errno, "read", j->part) : 0;
-}
-
+/* Write everything; a caught signal ends a write that blocks (a FIFO
+ * nobody reads): -1 with errno EINTR. */
 static int
 write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && errno == EINTR && !nk_dest_signal())
             continue;
         if (n < 0)
             return -1;
@@ -609,102 +627,63 @@ fill_slot(struct conn *c, const struct copts *o, char *buf, size_t len)
     return (ssize_t)got;
 }
 
-/* Receive the body into DEST.part from j->start on. */
+/* Receive the body into the destination from j->start on. -1 with
+ * j->err; *keep says whether the data is worth keeping for --continue
+ * (the network failed) or not (the disk failed). */
 static int
 get_body(struct get_job *j, struct conn *c, const struct head *h,
-         struct nk_sha256 *hs)
+         struct nk_sha256 *hs, int *keep)
 {
     struct nk_progress pr;
     struct hasher hz;
-    int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+    int fd = j->d.fd, rc = 0;
 
-    if (j->start == 0)
-        flags |= O_TRUNC;
-    fd = open(j->part, flags, 0644);
-    if (fd < 0)
-        return file_err(&j->err, errno, "create", j->part);
-    if (j->start > 0 && (ftruncate(fd, (off_t)j->start) < 0 ||
-                         lseek(fd, (off_t)j->start, SEEK_SET) < 0)) {
-        close(fd);
-        return file_err(&j->err, errno, "seek", j->part);
-    }
-    if (hasher_start(&hz, hs) < 0) {
-        close(fd);
+    if (!j->d.in_place && (ftruncate(fd, (off_t)j->start) < 0 ||
+                           lseek(fd, (off_t)j->start, SEEK_SET) < 0))
+        return file_err(&j->err, errno, "seek", j->d.tmp);
+    if (hasher_start(&hz, hs) < 0)
         return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
-    }
     nk_progress_begin(&pr, !j->o->json, h->size, j->start);
-    while (j->received < h->length) {
+    while (rc == 0 && j->received < h->length) {
         uint64_t left = h->length - j->received;
         char *buf = hasher_slot(&hz);
         ssize_t n =
             fill_slot(c, j->o, buf, left < SLOT_BUF ? (size_t)left : SLOT_BUF);
         if (n <= 0) {
-            nk_progress_end(&pr);
-            hasher_finish(&hz);
-            close(fd);
             /* The cause stays in c->err: nk_err_set clears its target
              * before formatting, so j->err.msg cannot be an argument. */
             if (n == 0)
                 nk_err_set(&c->err, NK_EX_IOERR,
                            "receive: the server closed the connection");
-            return nk_err_set(&j->err, c->err.exit_code,
-                              "%s after %" PRIu64 " of %" PRIu64
-                              " bytes; partial data kept in %s (resume "
-                              "with --continue)",
-                              c->err.msg, j->start + j->received, h->size,
-                              j->part);
+            nk_err_set(&j->err, c->err.exit_code,
+                       "%s after %" PRIu64 " of %" PRIu64 " bytes", c->err.msg,
+                       j->start + j->received, h->size);
+            *keep = 1;
+            rc = -1;
+        } else if (write_all(fd, buf, (size_t)n) < 0) {
+            *keep = errno == EINTR && nk_dest_signal();
+            if (*keep)
+                nk_dest_interrupted(&j->err, nk_dest_signal());
+            else
+                file_err(&j->err, errno, "write", j->dest);
+            rc = -1;
+        } else {
+            hasher_push(&hz, (size_t)n);
+            j->received += (uint64_t)n;
+            nk_progress_update(&pr, j->start + j->received);
         }
-        if (write_all(fd, buf, (size_t)n) < 0) {
-            int e = errno;
-            nk_progress_end(&pr);
-            hasher_finish(&hz);
-            close(fd);
-            unlink(j->part);
-            return file_err(&j->err, e, "write", j->part);
-        }
-        hasher_push(&hz, (size_t)n);
-        j->received += (uint64_t)n;
-        nk_progress_update(&pr, j->start + j->received);
     }
     nk_progress_end(&pr);
     hasher_finish(&hz);
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        int e = errno;
-        unlink(j->part);
-        return file_err(&j->err, e, "write", j->part);
-    }
-    return 0;
-}
-
-/* Put DEST.part in place: replacing DEST only with --force. */
-static int
-get_commit(struct get_job *j)
-{
-    if (j->o->force) {
-        if (rename(j->part, j->dest) < 0)
-            return file_err(&j->err, errno, "rename to", j->dest);
-        return 0;
-    }
-    if (renameat2(AT_FDCWD, j->part, AT_FDCWD, j->dest, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno == EINVAL || errno == ENOSYS) {
-        if (link(j->part, j->dest) == 0) {
-            unlink(j->part);
-            return 0;
-        }
-    }
-    if (errno == EEXIST)
-        return nk_err_set(&j->err, NK_EX_DATAERR,
-                          "%s appeared meanwhile (use --force); the file is "
-                          "in %s",
-                          j->dest, j->part);
-    return file_err(&j->err, errno, "rename to", j->dest);
+    if (rc == 0 && !j->d.in_place && fsync(fd) < 0)
+        return file_err(&j->err, errno, "write", j->dest);
+    return rc;
 }
 
 /* One attempt from j->start. Returns 0, -1 (error in j->err), or 1 when
  * the server says the partial file is longer than its file (restart). */
 static int
-get_once(struct get_job *j, struct nk_sha256 *hs)
+get_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
 {
     char line[NK_FS_LINE_MAX + 1];
     struct conn *c = malloc(sizeof *c);
@@ -721,6 +700,7 @@ get_once(struct get_job *j, struct nk_sha256 *hs)
     if (conn_open(c, j->o, line, (size_t)n) < 0 ||
         read_head(c, j->o, &h) < 0) {
         j->err = c->err;
+        *keep = 1;
     } else if (h.code == NK_FS_RANGE && j->start > 0) {
         rc = 1;
     } else if (h.code != NK_FS_OK) {
@@ -731,7 +711,7 @@ get_once(struct get_job *j, struct nk_sha256 *hs)
     } else {
         j->size = h.size;
         memcpy(j->sha, h.sha, NK_SHA256_LEN);
-        rc = get_body(j, c, &h, hs);
+        rc = get_body(j, c, &h, hs, keep);
     }
     if (c->fd >= 0)
         nk_close(c->fd);
@@ -739,45 +719,76 @@ get_once(struct get_job *j, struct nk_sha256 *hs)
     return rc;
 }
 
+/* Fetch into j->d; the caller commits or cleans up. */
 static int
-get_run(struct get_job *j)
+get_fetch(struct get_job *j, int *keep)
 {
     struct nk_sha256 hs;
     uint8_t got[NK_SHA256_LEN];
-    int64_t t0 = nk_now_ms();
-    int rc;
+    int rc = -1;
 
-    if (get_dest(j) < 0)
-        return -1;
     for (int attempt = 0; attempt < 2; attempt++) {
         nk_sha256_init(&hs);
-        j->start = 0;
         j->received = 0;
-        if (j->o->resume && attempt == 0 && hash_part(j, &hs, &j->start) < 0)
+        if (attempt > 0)
+            j->start = 0;
+        else if (j->start > 0 && hash_part(j, &hs, j->start) < 0)
             return -1;
-        rc = get_once(j, &hs);
+        rc = get_once(j, &hs, keep);
         if (rc <= 0)
             break;
         nk_diag("fileshare get",
-                "%s is longer than the remote file: "
-                "starting over",
-                j->part);
+                "the partial data is longer than the remote file: "
+                "starting over");
     }
     if (rc != 0)
         return -1;
+    *keep = 0;
     nk_sha256_final(&hs, got);
     if (memcmp(got, j->sha, NK_SHA256_LEN) != 0) {
         char a[NK_SHA256_HEXLEN + 1], b[NK_SHA256_HEXLEN + 1];
-        unlink(j->part);
         return nk_err_set(&j->err, NK_EX_PROTOCOL,
                           "checksum mismatch: got %s, server said %s; "
                           "nothing saved",
                           nk_sha256_hex(got, a), nk_sha256_hex(j->sha, b));
     }
-    if (get_commit(j) < 0)
-        return -1;
-    j->ms = nk_now_ms() - t0;
     return 0;
+}
+
+/* The whole get: DEST checked and opened before any traffic, the bytes
+ * fetched, then DEST in place (rename; replacing only with --force), or
+ * on failure the temporary kept as DEST.part (the network failed, or a
+ * signal stopped it: --continue resumes) or removed (a disk error, a
+ * checksum mismatch). */
+static int
+get_run(struct get_job *j)
+{
+    int64_t t0 = nk_now_ms();
+    int keep = 0, rc;
+
+    if (nk_dest_signals_install(&j->err) < 0)
+        return -1;
+    rc = get_dest(j);
+    if (rc == 0)
+        rc = get_fetch(j, &keep);
+    if (rc == 0 && nk_dest_signal())
+        rc = nk_dest_interrupted(&j->err, nk_dest_signal());
+    if (rc == 0)
+        rc = nk_dest_commit(&j->d, j->o->force, &j->err);
+    if (rc < 0 && keep && j->d.fd >= 0) {
+        char msg[NK_ERR_MSG];
+        nk_dest_keep(&j->d);
+        snprintf(msg, sizeof msg, "%s", j->err.msg);
+        if (j->d.kept[0] != '\0')
+            nk_err_set(&j->err, j->err.exit_code,
+                       "%s; partial data kept in %s (resume with --continue)",
+                       msg, j->d.kept);
+    }
+    if (rc < 0)
+        nk_dest_discard(&j->d);
+    nk_dest_signals_restore();
+    j->ms = nk_now_ms() - t0;
+    return rc;
 }
 
 int
@@ -800,6 +811,7 @@ fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
     if (j == NULL)
         return NK_EX_SOFTWARE;
     j->o = &o;
+    j->d.fd = -1;
     nk_net_init();
     if (get_run(j) < 0) {
         rc = j->err.exit_code ? j->err.exit_code : NK_EX_SOFTWARE;
@@ -957,40 +969,90 @@ put_hash(struct put_job *p, int fd)
                : 0;
 }
 
+/* Send n bytes, watching for a reply while sending: a server that
+ * refuses mid-upload (507, its disk full) answers and closes with the
+ * rest unread, and its kernel then resets the connection; the answer,
+ * not the reset, is what to report. 0 when sent, 1 when the server has
+ * answered (stop sending, read it), -1 with c->err. */
+static int
+send_watching(struct conn *c, const struct copts *o, const char *buf,
+              size_t n)
+{
+    while (n > 0) {
+        struct pollfd pf = {.fd = c->fd, .events = POLLIN | POLLOUT};
+        ssize_t k;
+        int r = nk_poll(&pf, 1, o->timeout_ms, &c->err);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return nk_err_sys(&c->err, ETIMEDOUT, "send");
+        if (pf.revents & (POLLIN | POLLHUP | POLLERR))
+            return 1;
+        k = nk_send_nb(c->fd, buf, n);
+        if (k == -1)
+            return nk_err_sys(&c->err, errno, "send");
+        if (k > 0) {
+            buf += k;
+            n -= (size_t)k;
+        }
+    }
+    return 0;
+}
+
+/* The upload: 0 all sent, 1 the server answered early, -1 p->err. */
 static int
 put_send(struct put_job *p, struct conn *c, int fd)
 {
     struct nk_progress pr;
     char *buf = malloc(IO_BUF);
     uint64_t sent = 0;
+    int rc = 0;
 
     if (buf == NULL)
         return nk_err_set(&p->err, NK_EX_SOFTWARE, "out of memory");
     nk_progress_begin(&pr, !p->o->json, p->size, 0);
-    while (sent < p->size) {
+    while (rc == 0 && sent < p->size) {
         ssize_t n = read(fd, buf, IO_BUF);
         if (n <= 0) {
-            nk_progress_end(&pr);
-            free(buf);
-            return n < 0 ? file_err(&p->err, errno, "read", p->o->path)
-                         : nk_err_set(&p->err, NK_EX_IOERR,
-                                      "read %s: the file shrank", p->o->path);
+            rc = n < 0 ? file_err(&p->err, errno, "read", p->o->path)
+                       : nk_err_set(&p->err, NK_EX_IOERR,
+                                    "read %s: the file shrank", p->o->path);
+            break;
         }
         if ((uint64_t)n > p->size - sent)
             n = (ssize_t)(p->size - sent);
-        if (nk_send_all(c->fd, buf, (size_t)n, p->o->timeout_ms, &c->err) <
-            0) {
-            nk_progress_end(&pr);
-            free(buf);
+        rc = send_watching(c, p->o, buf, (size_t)n);
+        if (rc < 0)
             p->err = c->err;
-            return -1;
-        }
         sent += (uint64_t)n;
         nk_progress_update(&pr, sent);
     }
     nk_progress_end(&pr);
     free(buf);
-    return 0;
+    return rc;
+}
+
+/* After the upload (or the server's early answer): the final head. A
+ * send that failed (reset, broken pipe) may still have a reply waiting
+ * in the socket: it says why, so it wins over the send error. */
+static int
+put_reply(struct put_job *p, struct conn *c, int sent, struct head *h)
+{
+    struct nk_err send_err = p->err;
+
+    if (sent < 0 && send_err.sys_errno != ECONNRESET &&
+        send_err.sys_errno != EPIPE)
+        return -1;
+    if (read_head(c, p->o, h) == 0) {
+        if (h->code == NK_FS_CREATED && sent == 0)
+            return 0;
+        if (h->code == NK_FS_CREATED)
+            return nk_err_set(&p->err, NK_EX_PROTOCOL,
+                              "response: stored before the upload ended");
+        return refused(&p->err, p->o, p->remote, h);
+    }
+    p->err = sent < 0 ? send_err : c->err;
+    return -1;
 }
 
 static int
@@ -1027,12 +1089,8 @@ put_run(struct put_job *p)
         p->err = c->err;
     else if (h.code != NK_FS_CONTINUE)
         refused(&p->err, p->o, p->remote, &h);
-    else if (put_send(p, c, fd) == 0 && read_head(c, p->o, &h) < 0)
-        p->err = c->err;
-    else if (p->err.msg[0] == '\0' && h.code != NK_FS_CREATED)
-        refused(&p->err, p->o, p->remote, &h);
-    else if (p->err.msg[0] == '\0')
-        rc = 0;
+    else
+        rc = put_reply(p, c, put_send(p, c, fd), &h);
     close(fd);
     if (c->fd >= 0)
         nk_close(c->fd);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "netkit/dest.h"
 #include "netkit/err.h"
 #include "netkit/exitcodes.h"
 #include "netkit/http.h"
@@ -98,8 +100,7 @@ struct hg_fetch {
     size_t body_len, body_cap;
     int body_dropped;   /* larger than JSON_BODY_MAX */
     const char *output; /* -o FILE, NULL for standard output */
-    char *part;         /* FILE.part while the body arrives */
-    FILE *file;
+    struct nk_dest *dest; /* -o FILE: the temporary, or FILE in place */
     char note[400];
 };
 
@@ -241,6 +242,9 @@ target_from_opts(const struct hg_opts *opt, struct hg_target *t,
     if (opt->path != NULL && strlen(opt->path) >= sizeof t->path)
         return nk_err_set(err, NK_EX_DATAERR, "path is too long");
     snprintf(t->path, sizeof t->path, "%s", opt->path ? opt->path : "/");
+    /* A fragment names a part of the resource for the client; it is never
+     * sent (RFC 9110 7.1), as curl and the URL parser drop it too. */
+    t->path[strcspn(t->path, "#")] = '\0';
     if (t->path[0] != '/')
         return nk_err_set(err, NK_EX_DATAERR, "path '%s' must start with '/'",
                           t->path);
@@ -293,13 +297,21 @@ recv_some(struct hg_fetch *f, void *buf, size_t cap, const char *what)
 {
     struct nk_err e;
     char s[32];
-    ssize_t n = nk_recv_some(f->fd, buf, cap, f->opt->timeout_ms, &e);
+    ssize_t n;
 
+    /* nk_recv_some would wait through a signal; nk_dest_wait ends at
+     * once when SIGINT, SIGTERM or SIGHUP asks to stop. */
+    while ((n = nk_recv_nb(f->fd, buf, cap)) == NK_IO_AGAIN)
+        if (nk_dest_wait(f->fd, POLLIN, f->opt->timeout_ms, &e) < 0)
+            break;
     if (n >= 0)
         return n;
+    if (n == -1)
+        return step_err(f, "receive", 0, errno, "receive %s from %s", what,
+                        f->addr);
     if (e.sys_errno != ETIMEDOUT)
-        return step_err(f, "receive", 0, e.sys_errno, "receive %s from %s",
-                        what, f->addr);
+        return step_err(f, "signal", e.exit_code, 0, "receive %s from %s: %s",
+                        what, f->addr, e.msg);
     step_err(f, "receive", NK_EX_TEMPFAIL, 0,
              "receive %s from %s: no data within %s s", what, f->addr,
              seconds(f->opt->timeout_ms, s, sizeof s));
@@ -368,47 +380,54 @@ check_status(struct hg_fetch *f)
         return step_err(f, "status", NK_EX_UNAVAILABLE, 0,
                         "get %s: server answered %d %s", f->t.display,
                         h->status, safe(h->reason, a, sizeof a));
-    if (h->status >= 300)
+    /* 304 is no redirect (and has no body); another 3xx without a
+     * Location names nowhere to go. */
+    if (h->status == 304)
+        snprintf(f->note, sizeof f->note, "304 not modified: no body");
+    else if (h->status >= 300 && loc != NULL)
         snprintf(f->note, sizeof f->note, "redirect (%d) to '%s' not followed",
-                 h->status, loc ? safe(loc, b, sizeof b) : "?");
+                 h->status, safe(loc, b, sizeof b));
+    else if (h->status >= 300)
+        snprintf(f->note, sizeof f->note,
+                 "%d reply without a Location: nothing to follow", h->status);
     return 0;
 }
 
 /* ---- the body ---- */
 
+/* -o FILE, checked and opened before any traffic: a unique temporary
+ * beside FILE, or FILE itself when it is a device or FIFO (nk_dest). */
 static int
 open_output(struct hg_fetch *f)
 {
-    size_t n;
-    int fd;
+    struct nk_err e;
 
     if (f->output == NULL)
         return 0;
-    n = strlen(f->output) + sizeof ".part";
-    f->part = malloc(n);
-    if (f->part == NULL)
+    f->dest = malloc(sizeof *f->dest);
+    if (f->dest == NULL)
         return step_err(f, "output", NK_EX_SOFTWARE, 0, "out of memory");
-    snprintf(f->part, n, "%s.part", f->output);
-    fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd >= 0)
-        f->file = fdopen(fd, "wb");
-    if (f->file == NULL) {
-        int saved = errno;
-        if (fd >= 0)
-            close(fd);
-        free(f->part);
-        f->part = NULL; /* nothing of ours to remove */
-        return step_err(f, "output", file_code(saved), saved, "open %s.part",
-                        f->output);
-    }
-    return 0;
+    if (nk_dest_open(f->dest, f->output, 0, &e) == 0)
+        return 0;
+    free(f->dest);
+    f->dest = NULL;
+    return step_err(f, "output", e.exit_code, 0, "%s%s",
+                    e.exit_code == NK_EX_USAGE ? "-o: " : "", e.msg);
 }
 
 static int
 keep_for_json(struct hg_fetch *f, const char *p, size_t n)
 {
     if (f->body_dropped || f->body_len + n > JSON_BODY_MAX) {
+        size_t k = strlen(f->note);
+        if (!f->body_dropped) /* after any redirect note */
+            snprintf(f->note + k, sizeof f->note - k,
+                     "%sbody over 8 MiB: counted, not embedded (use -o)",
+                     k ? "; " : "");
         f->body_dropped = 1;
+        free(f->body);
+        f->body = NULL;
+        f->body_len = f->body_cap = 0;
         return 0;
     }
     if (f->body_len + n > f->body_cap) {
@@ -435,10 +454,20 @@ sink(struct hg_fetch *f, const char *p, size_t n, int json)
     if (n == 0)
         return 0;
     f->body_bytes += (int64_t)n;
-    if (f->file != NULL) {
-        if (fwrite(p, 1, n, f->file) != n)
-            return step_err(f, "output", file_code(errno), errno, "write %s",
-                            f->part);
+    if (f->dest != NULL) {
+        while (n > 0) {
+            ssize_t w = write(f->dest->fd, p, n);
+            if (w < 0 && errno == EINTR && nk_dest_signal())
+                return step_err(f, "signal", 128 + nk_dest_signal(), 0,
+                                "write %s: interrupted", f->output);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return step_err(f, "output", file_code(errno), errno,
+                                "write %s", f->output);
+            p += w;
+            n -= (size_t)w;
+        }
         return 0;
     }
     if (json)
@@ -486,26 +515,24 @@ recv_body(struct hg_fetch *f, char *buf, size_t left, int json)
     return 0;
 }
 
-/* Complete: FILE.part becomes FILE. Failed: FILE.part is removed, so no
+/* Complete: the temporary becomes FILE (a device or FIFO was written in
+ * place). Failed or stopped by a signal: the temporary is removed, so no
  * complete-looking file is ever left from a broken transfer. */
 static void
 close_output(struct hg_fetch *f)
 {
-    int ok = f->step == NULL;
+    struct nk_err e;
 
-    if (f->part == NULL)
+    if (f->dest == NULL)
         return;
-    if (f->file != NULL && fclose(f->file) != 0 && ok)
-        ok = step_err(f, "output", file_code(errno), errno, "write %s",
-                      f->part) == 0;
-    f->file = NULL;
-    if (ok && rename(f->part, f->output) != 0)
-        ok = step_err(f, "output", file_code(errno), errno, "rename %s to %s",
-                      f->part, f->output) == 0;
-    if (!ok)
-        unlink(f->part);
-    free(f->part);
-    f->part = NULL;
+    if (f->step == NULL && nk_dest_signal())
+        step_err(f, "signal", 128 + nk_dest_signal(), 0, "-o %s: interrupted",
+                 f->output);
+    if (f->step == NULL && nk_dest_commit(f->dest, 1, &e) < 0)
+        step_err(f, "output", e.exit_code, 0, "%s", e.msg);
+    nk_dest_discard(f->dest); /* after a commit: nothing left to remove */
+    free(f->dest);
+    f->dest = NULL;
 }
 
 static int
@@ -522,7 +549,8 @@ fetch(struct hg_fetch *f, int json)
     buf = malloc(CHUNK);
     if (buf == NULL)
         return step_err(f, "request", NK_EX_SOFTWARE, 0, "out of memory");
-    if (do_connect(f) == 0 && send_request(f, req, (size_t)n) == 0 &&
+    /* The destination first: a bad -o costs no traffic. */
+    if (open_output(f) == 0 && do_connect(f) == 0 && send_request(f, req, (size_t)n) == 0 &&
         recv_head(f, buf, &left) == 0) {
         /* -i without -o: the head exactly as received, even for an error
          * status, since it tells why. */
@@ -530,7 +558,7 @@ fetch(struct hg_fetch *f, int json)
             nk_out_raw(f->head->raw, f->head->raw_len) < 0)
             step_err(f, "output", NK_EX_IOERR, errno ? errno : EIO,
                      "write head to standard output");
-        if (f->step == NULL && check_status(f) == 0 && open_output(f) == 0)
+        if (f->step == NULL && check_status(f) == 0)
             recv_body(f, buf, left, json);
     }
     close_output(f);
@@ -784,8 +812,12 @@ run(const struct nk_ctx *ctx, const struct hg_opts *opt)
         nk_http_head_init(f.head);
     else if (f.step == NULL)
         step_err(&f, "request", NK_EX_SOFTWARE, 0, "out of memory");
-    if (f.step == NULL)
+    if (f.step == NULL && nk_dest_signals_install(&f.err) < 0)
+        f.step = "request";
+    if (f.step == NULL) {
         fetch(&f, json);
+        nk_dest_signals_restore();
+    }
     if (f.step != NULL)
         nk_diag(f.cmd, "%s", f.err.msg);
     else if (f.note[0] != '\0')

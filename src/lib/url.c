@@ -4,6 +4,7 @@
 #include "netkit/url.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,34 @@ has_bad_byte(const char *s)
     return 0;
 }
 
+/* port = *DIGIT (RFC 3986 3.2.3): leading zeros are allowed, so "08080"
+ * is port 8080; u->port gets the digits without them. A value above
+ * 65535 is quoted as given (zeros included) in the message. */
+static int
+take_port(const char *url, const char *p, size_t n, struct nk_url *u,
+          struct nk_err *err)
+{
+    const char *given = p;
+    size_t gn = n;
+    char why[64];
+
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)p[i]))
+            return bad(err, url, "port is not a number");
+    while (n > 1 && p[0] == '0') {
+        p++;
+        n--;
+    }
+    if (n > 5 || (take(u->port, sizeof u->port, p, n) == 0 &&
+                  strtol(u->port, NULL, 10) > 65535)) {
+        snprintf(why, sizeof why, "port %.*s%s is out of range (0-65535)",
+                 gn > 20 ? 20 : (int)gn, given, gn > 20 ? "..." : "");
+        u->port[0] = '\0';
+        return bad(err, url, why);
+    }
+    return 0;
+}
+
 /* host[:port] or [v6][:port] from the authority (after any userinfo). */
 static int
 split_hostport(const char *url, const char *a, size_t n, struct nk_url *u,
@@ -93,15 +122,7 @@ split_hostport(const char *url, const char *a, size_t n, struct nk_url *u,
     colon++;
     if (colon == end)
         return 0; /* "host:" means the default port (RFC 3986 3.2.3) */
-    if (end - colon > 5 ||
-        take(u->port, sizeof u->port, colon, (size_t)(end - colon)) < 0)
-        return bad(err, url, "port out of range");
-    for (const char *p = u->port; *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return bad(err, url, "port is not a number");
-    if (strtol(u->port, NULL, 10) > 65535)
-        return bad(err, url, "port out of range");
-    return 0;
+    return take_port(url, colon, (size_t)(end - colon), u, err);
 }
 
 int

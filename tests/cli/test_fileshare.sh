@@ -201,13 +201,13 @@ mkdir -p "$H"
 "$NK" fileshare get 127.0.0.1 huge.img --port "$P" -o "$H/" >/dev/null 2>&1 &
 GP=$!
 for i in $(seq 1 2000); do
-    sz=$(stat -c %s "$H/huge.img.part" 2>/dev/null || echo 0)
+    sz=$(stat -c %s "$H"/.huge.img.*.part 2>/dev/null || echo 0)
     [ "$sz" -gt 1000000 ] && break
     sleep 0.01
 done
 kill -KILL "$GP" 2>/dev/null
 wait "$GP" 2>/dev/null
-part=$(stat -c %s "$H/huge.img.part" 2>/dev/null || echo 0)
+part=$(stat -c %s "$H"/.huge.img.*.part 2>/dev/null || echo 0)
 if [ "$part" -gt 0 ] && [ "$part" -lt $((256 * 1024 * 1024)) ]; then
     nk_ok "killed mid-transfer: partial .part ($part bytes)"
 else
@@ -252,7 +252,7 @@ mkdir -p "$K"
     >/dev/null 2>"$NK_TMP/k.err" &
 GP=$!
 for i in $(seq 1 2000); do
-    sz=$(stat -c %s "$K/huge.img.part" 2>/dev/null || echo 0)
+    sz=$(stat -c %s "$K"/.huge.img.*.part 2>/dev/null || echo 0)
     [ "$sz" -gt 1000000 ] && break
     sleep 0.01
 done

@@ -169,7 +169,7 @@ if nk_start_server www python3 "$PEERS" www "$NK_TMP/www"; then
 
     run_nk httpget -o "$NK_TMP/no/such/dir/f" "$base/hello.txt"
     check_rc "-o into a missing directory" 74
-    check_contains "-o error names the file" "$ERR" "open $NK_TMP/no/such/dir/f.part: no such file or directory"
+    check_contains "-o error names the file" "$ERR" "create a temporary file for $NK_TMP/no/such/dir/f: no such file or directory"
 
     run_nk httpget --lesson "$base/hello.txt"
     check_rc "--lesson" 0

@@ -73,9 +73,11 @@ test_bad(void **state)
         {"http://", "no host"},
         {"http:///path", "no host"},
         {"http://:80/", "no host"},
-        {"http://h:65536/", "port out of range"},
-        {"http://h:123456/", "port out of range"},
+        {"http://h:65536/", "port 65536 is out of range (0-65535)"},
+        {"http://h:123456/", "port 123456 is out of range (0-65535)"},
+        {"http://h:0065536/", "port 0065536 is out of range (0-65535)"},
         {"http://h:8o/", "port is not a number"},
+        {"http://h:018002x/", "port is not a number"},
         {"http://[::1/", "missing ']' after an IPv6 address"},
         {"http://[::1]x/", "junk after ']'"},
         {"http://h/a b", "control byte or space"},
@@ -93,6 +95,30 @@ test_bad(void **state)
         snprintf(want, sizeof want, "'%s' is not a valid URL: %s", cases[i].in,
                  cases[i].why);
         assert_string_equal(err.msg, want);
+    }
+}
+
+/* RFC 3986 3.2.3: port = *DIGIT, so leading zeros are allowed; the
+ * value, without them, is what counts. */
+static void
+test_port_leading_zeros(void **state)
+{
+    static const struct {
+        const char *in, *port;
+    } cases[] = {
+        {"http://h:018002/", "18002"},
+        {"http://h:08080/x", "8080"},
+        {"http://h:0000000000000000080/", "80"},
+        {"http://h:00/", "0"},
+        {"http://[::1]:065535/", "65535"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct nk_url u;
+        struct nk_err err;
+        if (nk_url_parse(cases[i].in, &u, &err) != 0)
+            fail_msg("'%s' refused: %s", cases[i].in, err.msg);
+        assert_string_equal(u.port, cases[i].port);
     }
 }
 
@@ -154,6 +180,7 @@ main(void)
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_userinfo_kept_apart),
         cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_port_leading_zeros),
         cmocka_unit_test(test_overlong_parts_refused),
         cmocka_unit_test(test_url_like),
         cmocka_unit_test(test_out_raw_binary_safe),
