@@ -286,6 +286,13 @@ nk_fs_build_put(char *buf, size_t size, const char *path, uint64_t len,
 
 /* --- response heads ------------------------------------------------------ */
 
+/* The length of a line without its trailing '\r', if any. */
+static size_t
+strip_cr(const char *line, size_t len)
+{
+    return len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+}
+
 size_t
 nk_fs_head_end(const char *buf, size_t len)
 {
@@ -308,8 +315,7 @@ nk_fs_parse_status(const char *line, size_t len, int *code, char *text)
 {
     size_t tl;
 
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
+    len = strip_cr(line, len); /* a CRLF status line */
     if (len < 5 || line[3] != ' ')
         return -1;
     for (int i = 0; i < 3; i++)
@@ -332,8 +338,7 @@ nk_fs_parse_header(const char *line, size_t len, char key[32],
 {
     size_t k = 0;
 
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
+    len = strip_cr(line, len); /* a CRLF header line */
     while (k < len && line[k] != ':') {
         char c = line[k];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
