@@ -51,8 +51,11 @@ int nk_chat_is_bye(const char *s, size_t n);
 
 /* Check a nickname: 1 to NK_CHAT_NICK_MAX bytes of valid UTF-8 with no
  * control byte (C0, DEL, C1), no space and no ':' (it would read as the
- * "NICK: text" separator). 0 when valid, else -1 and *why (static text,
- * may be NULL) says what is wrong. */
+ * "NICK: text" separator), nothing invisible or that reorders text
+ * (Unicode's Default_Ignorable_Code_Point, which holds Bidi_Control, and
+ * every other White_Space character), and not starting with '*' or an
+ * asterisk lookalike (it would read as a "* ..." notice). 0 when valid,
+ * else -1 and *why (static text, may be NULL) says what is wrong. */
 int nk_chat_nick_check(const char *s, size_t n, const char **why);
 
 /* Copy s[0..n) into out (cap >= 4 * n + 1 is always enough) so it is

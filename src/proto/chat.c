@@ -146,12 +146,87 @@ nk_chat_is_bye(const char *s, size_t n)
     return 0;
 }
 
+struct cp_range {
+    uint32_t lo, hi;
+};
+
+/* Characters a nick may not hold because they cannot be seen, or move
+ * the text around them: Unicode's Default_Ignorable_Code_Point
+ * (DerivedCoreProperties.txt, 15.1), which contains every Bidi_Control
+ * (U+061C, U+200E..U+200F, U+202A..U+202E, U+2066..U+2069), and the
+ * White_Space characters beyond ASCII (U+0085 is a C1 control, refused
+ * already). Sorted, for the binary search in in_ranges. */
+static const struct cp_range hidden[] = {
+    {0x00A0, 0x00A0},   /* no-break space */
+    {0x00AD, 0x00AD},   /* soft hyphen */
+    {0x034F, 0x034F},   /* combining grapheme joiner */
+    {0x061C, 0x061C},   /* arabic letter mark (bidi) */
+    {0x115F, 0x1160},   /* hangul fillers */
+    {0x1680, 0x1680},   /* ogham space mark */
+    {0x17B4, 0x17B5},   /* khmer inherent vowels */
+    {0x180B, 0x180F},   /* mongolian selectors, vowel separator */
+    {0x2000, 0x200F},   /* spaces; ZWSP, ZWNJ, ZWJ, LRM, RLM */
+    {0x2028, 0x202F},   /* line/paragraph separators; LRE..RLO; NNBSP */
+    {0x205F, 0x206F},   /* math space; word joiner...; LRI..PDI... */
+    {0x3000, 0x3000},   /* ideographic space */
+    {0x3164, 0x3164},   /* hangul filler */
+    {0xFE00, 0xFE0F},   /* variation selectors */
+    {0xFEFF, 0xFEFF},   /* zero width no-break space (BOM) */
+    {0xFFA0, 0xFFA0},   /* halfwidth hangul filler */
+    {0xFFF0, 0xFFF8},   /* reserved, default ignorable */
+    {0x1BCA0, 0x1BCA3}, /* shorthand format controls */
+    {0x1D173, 0x1D17A}, /* musical format controls */
+    {0xE0000, 0xE0FFF}, /* tags, variation selectors 17..256 */
+};
+
+/* What a nick may not start with: notices start with "* ", so a nick
+ * that starts with an asterisk, or something drawn like one, could pass
+ * a message off as the room's own words. */
+static const struct cp_range asterisks[] = {
+    {0x002A, 0x002A}, {0x066D, 0x066D}, /* '*', arabic five pointed star */
+    {0x2042, 0x2042}, {0x204E, 0x204E}, /* asterism, low asterisk */
+    {0x2051, 0x2051}, {0x2217, 0x2217}, /* two asterisks, asterisk op */
+    {0x229B, 0x229B}, {0x22C6, 0x22C6}, /* circled asterisk, star op */
+    {0x2722, 0x2743}, {0xFE61, 0xFE61}, /* dingbat asterisks, small */
+    {0xFF0A, 0xFF0A},                   /* fullwidth asterisk */
+};
+
+static int
+in_ranges(const struct cp_range *t, size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < t[mid].lo)
+            hi = mid;
+        else if (cp > t[mid].hi)
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* The code point of a valid UTF-8 sequence of k bytes. */
+static uint32_t
+utf8_cp(const unsigned char *u, size_t k)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    uint32_t cp = u[0] & lead_mask[k];
+
+    for (size_t i = 1; i < k; i++)
+        cp = (cp << 6) | (u[i] & 0x3f);
+    return cp;
+}
+
 int
 nk_chat_nick_check(const char *s, size_t n, const char **why)
 {
     const char *dummy;
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+    uint32_t cp;
 
     if (why == NULL)
         why = &dummy;
@@ -171,6 +246,16 @@ nk_chat_nick_check(const char *s, size_t n, const char **why)
             return *why = "space in nickname", -1;
         if (u[i] == ':')
             return *why = "':' in nickname", -1;
+        cp = utf8_cp(u + i, k);
+        if (in_ranges(hidden, sizeof hidden / sizeof hidden[0], cp))
+            return *why = "invisible, space or direction-control character "
+                          "in nickname",
+                   -1;
+        if (i == 0 &&
+            in_ranges(asterisks, sizeof asterisks / sizeof asterisks[0], cp))
+            return *why = "nickname starts with '*' (it would read as a "
+                          "notice)",
+                   -1;
         i += k;
     }
     return 0;

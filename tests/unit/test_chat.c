@@ -156,6 +156,45 @@ test_nick_check(void **state)
         {"a\xff", 0, 0},
         {"a\xc3", 0, 0}, /* truncated */
         {"a\0b", 3, 0},
+        /* Invisible (Default_Ignorable_Code_Point) and direction controls
+         * (Bidi_Control): "al<ZWSP>ice" would pass for alice. */
+        {"al\xe2\x80\x8bice", 0, 0},             /* U+200B ZWSP */
+        {"\xe2\x80\xae" "ecila", 0, 0},             /* U+202E RLO */
+        {"a\xe2\x80\x8e", 0, 0},                 /* U+200E LRM */
+        {"a\xe2\x81\xa6" "b", 0, 0},                /* U+2066 LRI */
+        {"a\xe2\x81\xa9" "b", 0, 0},                /* U+2069 PDI */
+        {"a\xd8\x9c" "b", 0, 0},                     /* U+061C ALM */
+        {"a\xc2\xad" "b", 0, 0},                     /* U+00AD soft hyphen */
+        {"a\xcd\x8f" "b", 0, 0},                     /* U+034F CGJ */
+        {"a\xe2\x81\xa0" "b", 0, 0},                /* U+2060 WJ */
+        {"a\xef\xbb\xbf", 0, 0},                 /* U+FEFF BOM */
+        {"a\xef\xb8\x8f", 0, 0},                 /* U+FE0F VS16 */
+        {"\xe3\x85\xa4", 0, 0},                  /* U+3164 filler */
+        {"a\xef\xbe\xa0", 0, 0},                 /* U+FFA0 filler */
+        {"a\xe1\xa0\x8e", 0, 0},                 /* U+180E MVS */
+        {"a\xf3\xa0\x81\x81", 0, 0},            /* U+E0041 tag A */
+        {"a\xf3\xa0\x84\x80", 0, 0},            /* U+E0100 VS17 */
+        {"a\xf0\x9d\x85\xb3", 0, 0},            /* U+1D173 */
+        /* Space characters other than ' ' (White_Space). */
+        {"a\xc2\xa0" "b", 0, 0},                     /* U+00A0 NBSP */
+        {"a\xe3\x80\x80" "b", 0, 0},                /* U+3000 */
+        {"a\xe2\x80\x89" "b", 0, 0},                /* U+2009 thin */
+        {"a\xe2\x80\xa8" "b", 0, 0},                /* U+2028 LS */
+        {"a\xe1\x9a\x80" "b", 0, 0},                /* U+1680 */
+        /* What reads as a notice ("* ..."), asterisk lookalikes too. */
+        {"*", 0, 0},
+        {"*bob", 0, 0},
+        {"\xef\xbc\x8a" "bob", 0, 0},               /* U+FF0A fullwidth */
+        {"\xe2\x88\x97" "bob", 0, 0},               /* U+2217 operator */
+        {"\xef\xb9\xa1" "bob", 0, 0},               /* U+FE61 small */
+        {"\xe2\x81\x8e" "bob", 0, 0},               /* U+204E low */
+        {"bob*", 0, 1},
+        /* Near the ranges but visible: allowed. */
+        {"a\xe2\x80\x90" "b", 0, 1},                /* U+2010 hyphen */
+        {"a\xe2\x80\xb0", 0, 1},                 /* U+2030 per mille */
+        {"a\xe1\x85\xa1", 0, 1},                 /* U+1161 jamo */
+        {"\xf0\x9f\x98\x80", 0, 1},             /* U+1F600 emoji */
+        {"a\xef\xbf\xbd", 0, 1},                 /* U+FFFD */
     };
     const char *why;
 
