@@ -1,16 +1,28 @@
 /* libFuzzer: the SNTP decoder, the client's validator and the server's
  * request filter on arbitrary bytes, and the timestamp conversions on
- * arbitrary values. Invariants: decode/encode round-trips byte for byte;
- * the validator's verdict agrees with the named checks; the server answers
- * only mode 3, versions 1-4, >= 48 bytes, with exactly 48 bytes that pass
- * the client's own checks; timestamps round-trip within their era. */
+ * arbitrary values. The input is the origin the client expects (its first
+ * 8 bytes, the transmit timestamp it sent) and then a packet. Invariants:
+ * decode/encode round-trips byte for byte; the validator's verdict equals
+ * one computed here from the packet's raw bits (every check, in RFC 4330
+ * order), and so does the server's filter; a request the server answers
+ * gets exactly 48 bytes that pass the client's own checks; timestamps
+ * round-trip within their era. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netkit/sntp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                           \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
+            abort();                                                          \
+        }                                                                     \
+    } while (0)
 
 static uint64_t
 get64(const uint8_t *b)
@@ -22,46 +34,84 @@ get64(const uint8_t *b)
     return v;
 }
 
+/* The client's verdict from the wire bytes alone (RFC 5905 figure 8: LI
+ * in bits 7-6 of byte 0, VN 5-3, mode 2-0; stratum byte 1; origin bytes
+ * 24-31; transmit 40-47), not from the decoder's fields. */
+static enum nk_sntp_verdict
+expected_verdict(const uint8_t *b, size_t n, uint64_t origin)
+{
+    unsigned leap, version, mode, stratum;
+
+    if (n < NK_SNTP_LEN)
+        return NK_SNTP_SHORT;
+    leap = b[0] >> 6;
+    version = (b[0] >> 3) & 7;
+    mode = b[0] & 7;
+    stratum = b[1];
+    if (mode != 4)
+        return NK_SNTP_BAD_MODE;
+    if (version < 1 || version > 4)
+        return NK_SNTP_BAD_VERSION;
+    if (get64(b + 24) != origin)
+        return NK_SNTP_BAD_ORIGIN;
+    if (stratum == 0)
+        return NK_SNTP_KOD;
+    if (get64(b + 40) == 0)
+        return NK_SNTP_NO_XMIT;
+    if (leap == 3 || stratum >= 16)
+        return NK_SNTP_UNSYNC;
+    return NK_SNTP_OK;
+}
+
+static enum nk_sntp_filter
+expected_filter(const uint8_t *b, size_t n)
+{
+    unsigned version;
+
+    if (n < NK_SNTP_LEN)
+        return NK_SNTP_DROP_SHORT;
+    if ((b[0] & 7) != 3)
+        return NK_SNTP_DROP_MODE;
+    version = (b[0] >> 3) & 7;
+    return version < 1 || version > 4 ? NK_SNTP_DROP_VERSION
+                                      : NK_SNTP_ANSWER;
+}
+
 static void
-check_packet(const uint8_t *data, size_t size)
+check_packet(uint64_t origin, const uint8_t *pkt, size_t n)
 {
     struct nk_sntp_pkt p, req;
     uint8_t back[NK_SNTP_LEN], reply[NK_SNTP_LEN];
-    uint64_t cookie = size >= 32 ? get64(data + 24) : 0;
-    enum nk_sntp_verdict v = nk_sntp_validate(data, size, cookie, &p);
+    enum nk_sntp_verdict v = nk_sntp_validate(pkt, n, origin, &p);
+    enum nk_sntp_filter f;
     char buf[16], code[5];
 
-    if ((size < NK_SNTP_LEN) != (v == NK_SNTP_SHORT))
-        abort();
-    if (size >= NK_SNTP_LEN) {
+    CHECK(v == expected_verdict(pkt, n, origin));
+    if (n >= NK_SNTP_LEN) {
         nk_sntp_encode(&p, back);
-        if (memcmp(back, data, NK_SNTP_LEN) != 0)
-            abort();
-        if (v == NK_SNTP_OK &&
-            (!nk_sntp_check_mode(&p) || !nk_sntp_check_version(&p) ||
-             !nk_sntp_check_origin(&p, cookie) || !nk_sntp_check_xmit(&p) ||
-             nk_sntp_is_kod(&p) || nk_sntp_is_unsync(&p)))
-            abort();
-        if (v == NK_SNTP_KOD && !nk_sntp_check_origin(&p, cookie))
-            abort();
+        CHECK(memcmp(back, pkt, NK_SNTP_LEN) == 0);
+        CHECK(p.orig_ts == get64(pkt + 24) && p.xmit_ts == get64(pkt + 40));
         nk_sntp_refid_str(&p, buf, sizeof buf);
         nk_sntp_kod_code(&p, code);
-        if (strlen(buf) >= sizeof buf || strlen(code) > 4)
-            abort();
+        CHECK(strlen(buf) < sizeof buf && strlen(code) <= 4);
         (void)nk_sntp_kod_meaning(code);
     }
-    if (nk_sntp_filter_request(data, size, &req) != NK_SNTP_ANSWER)
+    f = nk_sntp_filter_request(pkt, n, &req);
+    CHECK(f == expected_filter(pkt, n));
+    if (f != NK_SNTP_ANSWER)
         return;
-    if (size < NK_SNTP_LEN || req.mode != 3 || req.version < 1 ||
-        req.version > 4)
-        abort();
     struct nk_sntp_server_cfg cfg = {0, 10, -20, 0x4c4f434cu, 0, 1, 0};
     nk_sntp_build_reply(&req, &cfg, 1, 2, reply);
-    if (nk_sntp_validate(reply, sizeof reply, req.xmit_ts, &p) != NK_SNTP_OK)
-        abort();
+    CHECK(nk_sntp_validate(reply, sizeof reply, get64(pkt + 40), &p) ==
+          NK_SNTP_OK);
+    /* a reply answers this request only: another origin is refused */
+    CHECK(nk_sntp_validate(reply, sizeof reply, ~get64(pkt + 40), &p) ==
+          NK_SNTP_BAD_ORIGIN);
     nk_sntp_build_kod(&req, "RATE", reply);
-    if (nk_sntp_validate(reply, sizeof reply, req.xmit_ts, &p) != NK_SNTP_KOD)
-        abort();
+    CHECK(nk_sntp_validate(reply, sizeof reply, get64(pkt + 40), &p) ==
+          NK_SNTP_KOD);
+    CHECK(nk_sntp_validate(reply, sizeof reply, ~get64(pkt + 40), &p) ==
+          NK_SNTP_BAD_ORIGIN);
 }
 
 static void
@@ -99,7 +149,8 @@ check_times(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    check_packet(data, size);
+    if (size >= 8)
+        check_packet(get64(data), data + 8, size - 8);
     check_times(data, size);
     return 0;
 }
