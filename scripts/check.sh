@@ -3,7 +3,11 @@
 # run every test twice, once plain (-O2, -Werror) and once under
 # AddressSanitizer + UndefinedBehaviorSanitizer; then run each libFuzzer
 # target for a bounded time (NK_FUZZ_SECONDS, default 20). After the plain
-# run, the .deb is built, installed, run from PATH and removed.
+# run, the .deb is built, installed, run from PATH and removed, and every
+# mutation in tests/mutation/*.mut must be caught by its tests
+# (tests/mutation/run.sh, in a scratch copy under build/check-mutation).
+# Under CI (CI set) a skipped test is a failed one, unless only the kernel
+# or machine could prevent it (tests/cli/lib.sh, tests/cmocka.sh).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -26,6 +30,8 @@ for variant in plain sanitize; do
     if [ $variant = plain ]; then
         echo "== package (.deb install, run, remove) =="
         sh scripts/package-test.sh "$dir" || status=1
+        echo "== mutations (each must make its tests fail) =="
+        NK_MUT_DIR=build/check-mutation bash tests/mutation/run.sh || status=1
     fi
 done
 echo "== fuzz (clang, ${NK_FUZZ_SECONDS:-20} s per target) =="
