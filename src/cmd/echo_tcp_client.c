@@ -110,6 +110,7 @@ struct xfer {
     int mis_got;         /* what came back */
     int short_echo;      /* the peer closed before echoing everything */
     int long_echo;       /* more came back than was sent */
+    int stalled_ms;      /* after a mismatch, nothing more came back */
     int64_t done_us;     /* when the last byte of the echo came back */
     unsigned char *keep; /* the echo kept for --json, or NULL */
     size_t keep_len;
@@ -274,6 +275,16 @@ wait_failed(int timeout_ms, struct nk_err *err)
     return -1;
 }
 
+/* The wait ran out after a byte had already differed: the verdict is
+ * known (a mismatch, 76, at its offset), the stall is only how it ended. */
+static int
+stalled(struct xfer *x, int timeout_ms)
+{
+    x->stalled_ms = timeout_ms;
+    x->done_us = now_us();
+    return 0;
+}
+
 static void
 set_pollfds(struct xfer *x, struct pollfd *p, nfds_t *np)
 {
@@ -316,6 +327,8 @@ xfer_run(struct xfer *x, int timeout_ms, struct nk_err *err)
             continue;
         if (rc < 0)
             return nk_err_sys(err, errno, "poll");
+        if (rc == 0 && x->mismatch)
+            return stalled(x, timeout_ms);
         if (rc == 0)
             return wait_failed(timeout_ms, err);
         if (np == 2 && p[1].revents && read_input(x, err) < 0)
@@ -378,8 +391,12 @@ static void
 say_verdict(const struct nk_ctx *ctx, const struct xfer *x, const char *where,
             double ms)
 {
-    char a[8], b[8];
+    char a[8], b[8], stall[80] = "";
 
+    if (x->stalled_ms > 0)
+        snprintf(stall, sizeof stall,
+                 ", then nothing more came back within %d.%03d s",
+                 x->stalled_ms / 1000, x->stalled_ms % 1000);
     if (x->long_echo)
         nk_diag(ctx->cmd->name,
                 "echo mismatch: more came back than was sent (%llu bytes "
@@ -388,10 +405,10 @@ say_verdict(const struct nk_ctx *ctx, const struct xfer *x, const char *where,
     else if (x->mismatch)
         nk_diag(ctx->cmd->name,
                 "echo mismatch at byte %llu: sent 0x%02x%s, received "
-                "0x%02x%s",
+                "0x%02x%s%s",
                 (unsigned long long)x->mis_at, x->mis_want,
                 show_char(x->mis_want, a), x->mis_got,
-                show_char(x->mis_got, b));
+                show_char(x->mis_got, b), stall);
     else if (x->short_echo)
         nk_diag(ctx->cmd->name,
                 "echo mismatch: the peer closed after %llu of %llu bytes",
@@ -534,13 +551,22 @@ one_probe(struct xfer *x, const struct cl_opts *opt, uint64_t seq, double *ms,
     x->head = x->sent = 0;
     x->tail = (size_t)opt->size;
     x->nsent = x->nrecv = 0;
-    x->mismatch = x->short_echo = x->long_echo = 0;
+    x->mismatch = x->short_echo = x->long_echo = x->stalled_ms = 0;
     x->done_us = 0;
     fill_probe(x->buf, x->tail, seq);
     t0 = now_us();
     if (xfer_run(x, opt->timeout_ms, err) < 0)
         return -1;
     *ms = (double)((x->done_us ? x->done_us : now_us()) - t0) / 1000.0;
+    if (x->stalled_ms > 0)
+        /* The stream is out of step: later probes could not be told
+         * apart from this one's late bytes. */
+        return nk_err_set(err, NK_EX_PROTOCOL,
+                          "probe %llu: echo mismatch at byte %llu, then "
+                          "nothing more came back within %d.%03d s",
+                          (unsigned long long)seq,
+                          (unsigned long long)x->mis_at,
+                          x->stalled_ms / 1000, x->stalled_ms % 1000);
     if (x->short_echo)
         return nk_err_set(err, NK_EX_IOERR,
                           "receive: the peer closed the connection after "

@@ -92,10 +92,19 @@ struct conn {
     char name[NK_ADDRSTRLEN];
 };
 
+/* A connected socket to ai for datagrams of len bytes. An IPv4 datagram
+ * holds 20 bytes less than an IPv6 one: too big for this address is bad
+ * input (65) that names the IPv4 limit, not a "message too long" send. */
 static int
-open_conn(const struct addrinfo *ai, struct conn *c, struct nk_err *err)
+open_conn(const struct addrinfo *ai, size_t len, struct conn *c,
+          struct nk_err *err)
 {
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, c->name, sizeof c->name);
+    if (ai->ai_family == AF_INET && len > NK_UDP_MAX_V4)
+        return nk_err_set(err, NK_EX_DATAERR,
+                          "echo %s: %zu bytes do not fit in one IPv4 "
+                          "datagram (max %d; %d over IPv6)",
+                          c->name, len, NK_UDP_MAX_V4, NK_UDP_MAX_V6);
     c->fd = nk_socket(ai->ai_family, SOCK_DGRAM, err);
     if (c->fd < 0)
         return -1;
@@ -325,7 +334,7 @@ run_single(const struct nk_ctx *ctx, const struct client_cfg *cfg,
     for (struct addrinfo *a = ai; a != NULL; a = a->ai_next) {
         nk_close(c.fd);
         s.attempts = 0;
-        if (open_conn(a, &c, &s.err) < 0)
+        if (open_conn(a, p.len, &c, &s.err) < 0)
             continue;
         if (exchange(cfg, &c, &p, rbuf, &s) == 0 ||
             s.err.sys_errno != ECONNREFUSED)
@@ -367,6 +376,7 @@ struct ping {
     struct nk_stats rtt;
     uint8_t *sbuf, *rbuf;
     size_t len;
+    size_t reply_len; /* the current probe's reply, when it came */
     uint64_t ok, lost, mismatches, refused, errors;
     struct nk_exit_acc status; /* per probe: the run's exit status */
     struct nk_err err;
@@ -436,6 +446,7 @@ await_probe(struct ping *pg, uint32_t seq, int64_t t0, int64_t *rtt_us)
         }
         /* Ours and current (or unreadable): it must be byte-exact. */
         (void)nk_seqwin_reply(&pg->win, seq, nk_udp_now_us(), rtt_us);
+        pg->reply_len = len;
         if (len == pg->len && memcmp(pg->rbuf, pg->sbuf, len) == 0)
             return P_OK;
         return P_MISMATCH;
@@ -455,8 +466,8 @@ emit_probe(struct ping *pg, uint32_t seq, enum probe_status st, int64_t rtt)
         nk_out_line(o, "no reply from %s: seq=%" PRIu32 " (%.3g s)", to, seq,
                     pg->cfg->timeout_ms / 1000.0);
     else if (st == P_MISMATCH)
-        nk_out_line(o, "mismatch from %s: seq=%" PRIu32 " (%zu bytes)", to,
-                    seq, pg->len);
+        nk_out_line(o, "mismatch from %s: seq=%" PRIu32 " (%zu bytes, %zu sent)",
+                    to, seq, pg->reply_len, pg->len);
     else
         nk_out_line(o, "%s: seq=%" PRIu32 ": %s", to, seq, pg->err.msg);
     if (o->mode != NK_OUT_JSON)
@@ -566,7 +577,7 @@ static int
 ping_open(struct ping *pg, struct addrinfo *ai)
 {
     for (struct addrinfo *a = ai; a != NULL; a = a->ai_next)
-        if (open_conn(a, &pg->c, &pg->err) == 0)
+        if (open_conn(a, pg->len, &pg->c, &pg->err) == 0)
             return 0;
     return -1;
 }

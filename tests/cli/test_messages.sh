@@ -81,16 +81,91 @@ run_nk echo-tcp client 127.0.0.1 --port "$H"
 check_stderr_safe "bad option value: message + hint" 2
 check_contains "bad option value: escaped" "$ERR" "'$H_ESC'"
 
-# ---- item 15: a nonzero duration under 1 ms is refused everywhere ----
-
-# run_nk_bounded ARGS...: run_nk under timeout(1): a value that rounds to
-# 0 ("no limit") would otherwise wait or serve forever.
+# run_nk_bounded ARGS...: run_nk under timeout(1), stdin /dev/null: a
+# wait that never ends is a failed check, not a hung test.
 run_nk_bounded() {
     timeout 10 "$NK" "$@" >"$NK_TMP/out" 2>"$NK_TMP/err" </dev/null
     RC=$?
     OUT=$(cat "$NK_TMP/out")
     ERR=$(cat "$NK_TMP/err")
 }
+
+# ---- item 10: the echo clients' mismatch reports ----
+
+# A TCP peer that answers a read with its first four bytes, the last two
+# changed in case, then stalls: sends nothing more and keeps the
+# connection open, even after the client's half-close.
+cat >"$NK_TMP/wrong_tcp.py" <<'PY'
+import socket, sys, threading, time
+def serve(c):
+    try:
+        d = c.recv(65536)
+        c.sendall(d[:2] + bytes(b ^ 0x20 for b in d[2:4]))
+    except OSError:
+        pass
+    time.sleep(20)  # the stall: nothing more, not even a close
+    c.close()
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print("wrong-tcp listening on 127.0.0.1:%d" % s.getsockname()[1],
+      file=sys.stderr, flush=True)
+s.settimeout(60)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+PY
+# A UDP peer that echoes every datagram cut to half its size.
+cat >"$NK_TMP/half_udp.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print("half-udp listening on 127.0.0.1:%d" % s.getsockname()[1],
+      file=sys.stderr, flush=True)
+s.settimeout(60)
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(d[: len(d) // 2], a)
+PY
+
+if nk_start_server wrong-tcp python3 "$NK_TMP/wrong_tcp.py"; then
+    WPORT=$SERVER_PORT
+    run_nk_bounded echo-tcp client --host 127.0.0.1 --port "$WPORT" --timeout 1 abcdef
+    check_eq "echo-tcp: wrong echo then a stall is a mismatch (76)" "$RC" 76
+    check_contains "echo-tcp: the offset of the first difference" "$ERR" \
+        "echo mismatch at byte 2: sent 0x63 'c', received 0x43 'C', then nothing more came back within 1.000 s"
+    run_nk_bounded --json echo-tcp client --host 127.0.0.1 --port "$WPORT" --timeout 1 abcdef
+    check_eq "echo-tcp --json: 76" "$RC" 76
+    check_eq "echo-tcp --json: match false, first_difference 2" \
+        "$(printf '%s' "$OUT" | jq -c '[.match, .first_difference]')" '[false,2]'
+    run_nk_bounded echo-tcp client --host 127.0.0.1 --port "$WPORT" --timeout 1 --count 2 --size 16
+    check_eq "echo-tcp --count: wrong probe then a stall is a mismatch (76)" "$RC" 76
+    check_contains "echo-tcp --count: the probe and its offset" "$ERR" \
+        "probe 1: echo mismatch at byte 2, then nothing more came back within 1.000 s"
+    nk_stop_server "$SERVER_PID"
+fi
+
+if nk_start_server half-udp python3 "$NK_TMP/half_udp.py"; then
+    run_nk_bounded echo-udp client --host 127.0.0.1 --port "$SERVER_PORT" --timeout 2 --count 1 --size 100
+    check_eq "echo-udp --count: a short reply is a mismatch (76)" "$RC" 76
+    check_contains "echo-udp --count: the reply's size is shown" "$OUT" \
+        "mismatch from 127.0.0.1:$SERVER_PORT: seq=0 (50 bytes, 100 sent)"
+    nk_stop_server "$SERVER_PID"
+fi
+
+for c in "--size 65508" "--size 65508 --count 1"; do
+    read -ra extra <<<"$c"
+    run_nk_bounded echo-udp client --host 127.0.0.1 --port 9 --timeout 1 "${extra[@]}"
+    check_eq "echo-udp $c to IPv4: malformed (65)" "$RC" 65
+    check_contains "echo-udp $c to IPv4: names the IPv4 limit" "$ERR" \
+        "65508 bytes do not fit in one IPv4 datagram (max 65507; 65527 over IPv6)"
+done
+head -c 65508 /dev/zero >"$NK_TMP/big"
+timeout 10 "$NK" echo-udp client --host 127.0.0.1 --port 9 --timeout 1 \
+    <"$NK_TMP/big" >/dev/null 2>"$NK_TMP/err"
+check_eq "echo-udp stdin of 65508 bytes to IPv4: 65" "$?" 65
+check_contains "echo-udp stdin to IPv4: names the IPv4 limit" "$(cat "$NK_TMP/err")" "max 65507"
+
+# ---- item 15: a nonzero duration under 1 ms is refused everywhere ----
 durations=(
     "--timeout|httpget --timeout 0.0005 http://127.0.0.1:9/"
     "--timeout|echo-tcp client --host 127.0.0.1 --port 9 --timeout 0.0005 x"
