@@ -14,8 +14,6 @@ DPEERS=$HERE/dest_peers.py
 
 nk_have "python3 peers" python3 || { nk_done; exit; }
 
-# temps DIR: the hidden unique temporaries and .part files in DIR.
-temps() { ls -A "$1" | grep -c '\.part$'; }
 
 # wait_for CMD...: until CMD succeeds, 15 s at most (event, not timing).
 wait_for() {
@@ -199,7 +197,8 @@ if nk_start_server slow python3 "$DPEERS" http-slow 1000000; then
     check_contains "SIGTERM: said so" "$(cat "$NK_TMP/s1.err")" "interrupted by SIGTERM"
     "$NK" httpget -o "$S/dl" "http://$SERVER_ADDR/" >/dev/null 2>&1 &
     P1=$!
-    wait_for test "$(temps "$S")" -ge 1
+    one() { [ "$(find "$S" -name '*.part' -size +0c | wc -l)" -ge 1 ]; }
+    wait_for one || nk_not_ok "SIGHUP: the transfer started" "$(ls -lA "$S")"
     kill -HUP "$P1"
     wait "$P1"
     check_eq "SIGHUP mid-transfer: exit 129" "$?" 129
