@@ -78,7 +78,7 @@ const char fileshare_get_usage[] =
     "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
     "  -o, --output DEST  file or directory to save to\n"
     "  -f, --force        replace an existing DEST\n"
-    "  -c, --continue     resume from DEST.part (or a killed run's temporary)\n"
+    "  -c, --continue     resume a broken or killed transfer (DEST.part)\n"
     "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
     "  -j, --json         one JSON document\n"
     "  -h, --help         this text\n"
@@ -470,8 +470,7 @@ hash_part(struct get_job *j, struct nk_sha256 *h, uint64_t have)
         ssize_t n = pread(j->d.fd, buf, want, (off_t)off);
         if (n <= 0) {
             free(buf);
-            return file_err(&j->err, n < 0 ? errno : EIO, "read",
-                            j->d.tmp);
+            return file_err(&j->err, n < 0 ? errno : EIO, "read", j->d.tmp);
         }
         nk_sha256_update(h, buf, (size_t)n);
         off += (uint64_t)n;
@@ -978,8 +977,7 @@ put_hash(struct put_job *p, int fd)
  * not the reset, is what to report. 0 when sent, 1 when the server has
  * answered (stop sending, read it), -1 with c->err. */
 static int
-send_watching(struct conn *c, const struct copts *o, const char *buf,
-              size_t n)
+send_watching(struct conn *c, const struct copts *o, const char *buf, size_t n)
 {
     while (n > 0) {
         struct pollfd pf = {.fd = c->fd, .events = POLLIN | POLLOUT};

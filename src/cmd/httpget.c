@@ -99,8 +99,8 @@ struct hg_fetch {
     int64_t body_bytes; /* -1 until the body is read */
     char *body;         /* --json without -o: the body, for the document */
     size_t body_len, body_cap;
-    int body_dropped;   /* larger than JSON_BODY_MAX */
-    const char *output; /* -o FILE, NULL for standard output */
+    int body_dropped;     /* larger than JSON_BODY_MAX */
+    const char *output;   /* -o FILE, NULL for standard output */
     struct nk_dest *dest; /* -o FILE: the temporary, or FILE in place */
     char note[400];
 };
@@ -551,7 +551,8 @@ fetch(struct hg_fetch *f, int json)
     if (buf == NULL)
         return step_err(f, "request", NK_EX_SOFTWARE, 0, "out of memory");
     /* The destination first: a bad -o costs no traffic. */
-    if (open_output(f) == 0 && do_connect(f) == 0 && send_request(f, req, (size_t)n) == 0 &&
+    if (open_output(f) == 0 && do_connect(f) == 0 &&
+        send_request(f, req, (size_t)n) == 0 &&
         recv_head(f, buf, &left) == 0) {
         /* -i without -o: the head exactly as received, even for an error
          * status, since it tells why. */

@@ -26,8 +26,8 @@ static int
 file_err(struct nk_err *err, int e, const char *step, const char *file)
 {
     nk_err_sys(err, e, "%s %s", step, file);
-    err->exit_code = e == EACCES || e == EPERM || e == EROFS ? NK_EX_NOPERM
-                                                            : NK_EX_IOERR;
+    err->exit_code =
+        e == EACCES || e == EPERM || e == EROFS ? NK_EX_NOPERM : NK_EX_IOERR;
     return -1;
 }
 
@@ -79,11 +79,10 @@ make_temp(struct nk_dest *d, struct nk_err *err)
     char dir[NK_DEST_PATH_MAX], base[NK_DEST_PATH_MAX];
 
     if (split(d->path, dir, sizeof dir, base, sizeof base) < 0)
-        return nk_err_set(err, NK_EX_USAGE, "%s: file name too long",
-                          d->path);
+        return nk_err_set(err, NK_EX_USAGE, "%s: file name too long", d->path);
     for (int tries = 0; tries < 100; tries++) {
-        int n = snprintf(d->tmp, sizeof d->tmp, "%s/.%s.XXXXXX.part", dir,
-                         base);
+        int n =
+            snprintf(d->tmp, sizeof d->tmp, "%s/.%s.XXXXXX.part", dir, base);
         if (n < 0 || (size_t)n >= sizeof d->tmp)
             return nk_err_set(err, NK_EX_USAGE, "%s: file name too long",
                               d->path);
@@ -119,7 +118,8 @@ open_in_place(struct nk_dest *d, const struct stat *st, int link,
     }
     /* No O_TRUNC, no O_CREAT; O_NOFOLLOW unless DEST itself is the link
      * that was checked. Blocks on a FIFO until a reader opens it. */
-    d->fd = open(d->path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (link ? 0 : O_NOFOLLOW));
+    d->fd = open(d->path,
+                 O_WRONLY | O_CLOEXEC | O_NOCTTY | (link ? 0 : O_NOFOLLOW));
     if (d->fd < 0)
         return errno == EINTR && nk_dest_signal()
                    ? nk_dest_interrupted(err, nk_dest_signal())
@@ -145,8 +145,7 @@ classify(struct nk_dest *d, int flags, struct nk_err *err)
         return errno == ENOENT ? 0 : file_err(err, errno, "stat", d->path);
     if (S_ISDIR(st.st_mode))
         return nk_err_set(err, NK_EX_USAGE,
-                          "%s is a directory: name a file to write",
-                          d->path);
+                          "%s is a directory: name a file to write", d->path);
     if (S_ISLNK(st.st_mode)) {
         if (stat(d->path, &t) < 0)
             return nk_err_set(err, NK_EX_DATAERR,
@@ -287,8 +286,8 @@ adopt(struct nk_dest *d, int fd, const char *dir, const char *base,
         a.st_dev != b.st_dev)
         return -1;
     for (int tries = 0; tries < 100; tries++) {
-        int k = snprintf(d->tmp, sizeof d->tmp, "%s/.%s.XXXXXX.part", dir,
-                         base);
+        int k =
+            snprintf(d->tmp, sizeof d->tmp, "%s/.%s.XXXXXX.part", dir, base);
         int t;
         if (k < 0 || (size_t)k >= sizeof d->tmp)
             return nk_err_set(err, NK_EX_USAGE, "%s: file name too long",
@@ -313,11 +312,10 @@ adopt(struct nk_dest *d, int fd, const char *dir, const char *base,
 }
 
 int
-nk_dest_resume(struct nk_dest *d, const char *path, int flags,
-               uint64_t *have, struct nk_err *err)
+nk_dest_resume(struct nk_dest *d, const char *path, int flags, uint64_t *have,
+               struct nk_err *err)
 {
-    char dir[NK_DEST_PATH_MAX], base[NK_DEST_PATH_MAX], part[300],
-        name[300];
+    char dir[NK_DEST_PATH_MAX], base[NK_DEST_PATH_MAX], part[300], name[300];
     struct stat st;
     int rc, fd;
 
@@ -328,9 +326,9 @@ nk_dest_resume(struct nk_dest *d, const char *path, int flags,
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     if (split(d->path, dir, sizeof dir, base, sizeof base) < 0)
-        return nk_err_set(err, NK_EX_USAGE, "%s: file name too long",
-                          d->path);
-    snprintf(part, sizeof part, "%s.part", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+        return nk_err_set(err, NK_EX_USAGE, "%s: file name too long", d->path);
+    snprintf(part, sizeof part, "%s.part",
+             strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     fd = find_partial(dir, base, part, name, sizeof name);
     if (fd < 0)
         return make_temp(d, err);
@@ -346,7 +344,8 @@ nk_dest_resume(struct nk_dest *d, const char *path, int flags,
     return 0;
 }
 
-/* --- the end of a transfer ------------------------------------------------ */
+/* --- the end of a transfer ------------------------------------------------
+ */
 
 int
 nk_dest_commit(struct nk_dest *d, int replace, struct nk_err *err)
@@ -420,7 +419,8 @@ nk_dest_keep(struct nk_dest *d)
     d->tmp[0] = '\0';
 }
 
-/* --- signals -------------------------------------------------------------- */
+/* --- signals --------------------------------------------------------------
+ */
 
 static const int caught[] = {SIGINT, SIGTERM, SIGHUP};
 #define NCAUGHT (sizeof caught / sizeof caught[0])
