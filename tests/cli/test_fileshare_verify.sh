@@ -1,10 +1,13 @@
 #!/bin/bash
 # fileshare get checks what arrives: a fake server (python3, speaking the
 # line protocol of docs/fileshare.md) lies in each way a server or the
-# path to it can, and the client must refuse to save the file, say why,
-# and leave nothing behind: the right bytes with a wrong SHA-256, wrong
-# bytes with the right SHA-256, a short body. The honest fake and the real
-# server give a file equal to the source, "verified: yes" / true.
+# path to it can, and the client must refuse to save the file (exit 76),
+# say why, and leave nothing behind: the right bytes with a wrong SHA-256,
+# wrong bytes with the right SHA-256, no SHA-256 at all, and a DEST.part
+# damaged before --continue. A body cut short (closed or stalled) is a
+# broken transfer: no DEST, the bytes kept in DEST.part (docs/fileshare.md)
+# and the cause said. The honest fake gives a file equal to the source,
+# "verified: yes" and, with --json, "verified": true.
 source "$(dirname "$0")/lib.sh" "$@"
 
 if ! command -v python3 >/dev/null; then
@@ -30,7 +33,7 @@ elif mode == "wrong-bytes":
     body = data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1:]
 elif mode in ("short", "stall"):
     body = data[: len(data) - 1000]
-elif mode != "honest":
+elif mode not in ("honest", "no-sha"):
     sys.exit("unknown mode " + mode)
 
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
@@ -53,7 +56,10 @@ for _ in range(100):
     off = int(words[2]) if len(words) > 2 else 0
     print("fake fileshare: %r" % req, file=sys.stderr, flush=True)
     head = ("200 ok\ntype: file\nsize: %d\noffset: %d\nlength: %d\n"
-            "sha256: %s\n\n" % (len(data), off, len(data) - off, sha))
+            % (len(data), off, len(data) - off))
+    if mode != "no-sha":
+        head += "sha256: %s\n" % sha
+    head += "\n"
     c.sendall(head.encode() + body[off:])
     if mode != "stall":  # stall: keep the connection open, send no more
         c.shutdown(socket.SHUT_WR)
@@ -149,6 +155,13 @@ if fake wrong-bytes; then
     refused "wrong bytes" "$NK_TMP/wbytes" "checksum mismatch"
     check_contains "wrong bytes: names the digest the server said" "$ERR" \
         "server said $SRC_SHA"
+    nk_stop_server "$SERVER_PID"
+fi
+
+# --- no digest at all: nothing to verify against, so nothing is saved --
+if fake no-sha; then
+    get "$NK_TMP/nosha"
+    refused "no sha256 header" "$NK_TMP/nosha" "response: inconsistent head"
     nk_stop_server "$SERVER_PID"
 fi
 
