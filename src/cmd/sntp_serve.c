@@ -2,7 +2,8 @@
  * 9) that real NTP clients accept, and that can never be turned against
  * anyone: only mode 3 requests of 48 bytes or more are answered, always
  * with exactly 48 bytes (never more than came in), and a per-address rate
- * limit answers excess with a Kiss-o'-Death RATE from a fixed-size table.
+ * limit answers excess with one Kiss-o'-Death RATE per second and drops
+ * the rest, from fixed-size tables.
  *
  * Speed comes from doing little per packet: requests are read and replies
  * sent in batches (recvmmsg/sendmmsg), the clock is read once per batch
@@ -57,7 +58,8 @@ const char sntp_serve_usage[] =
     "      --refid ID      reference id: up to 4 ASCII characters, or an\n"
     "                      IPv4 address (default LOCL)\n"
     "      --rate-limit N  at most N requests per second per client\n"
-    "                      address; excess gets a Kiss-o'-Death RATE\n"
+    "                      address; the first excess one each second gets\n"
+    "                      a Kiss-o'-Death RATE, the rest are dropped\n"
     "                      (default 0: no limit)\n"
     "      --assume-synced\n"
     "                      announce leap 0 even when the kernel says the\n"
@@ -91,6 +93,7 @@ struct serve_cfg {
 
 struct counts {
     uint64_t answered, kod, short_, mode, version, send_dropped, recv_errors;
+    uint64_t rate_dropped; /* over the limit, the interval's KoD already sent */
 };
 
 struct server {
@@ -102,6 +105,10 @@ struct server {
     int kernel_leap;
     struct nk_sntp_rate rate;
     struct nk_sntp_rate_slot *slots;
+    /* The KoDs themselves, limited to one per source and interval: a
+     * spoofed source must not get one packet back per packet sent. */
+    struct nk_sntp_rate kod_rate;
+    struct nk_sntp_rate_slot *kod_slots;
     struct counts n;
     struct nk_udp_msg in[BATCH], out[BATCH];
     uint8_t inbuf[BATCH][INBUF];
@@ -223,6 +230,10 @@ build_replies(struct server *s, int n, uint64_t recv_ts)
         if (s->cfg->rate_limit) {
             rate_key(&m->addr, key);
             s->is_kod[k] = !nk_sntp_rate_allow(&s->rate, key, ms);
+        }
+        if (s->is_kod[k] && !nk_sntp_rate_allow(&s->kod_rate, key, ms)) {
+            s->n.rate_dropped++;
+            continue;
         }
         if (s->is_kod[k])
             nk_sntp_build_kod(&req, "RATE", s->outbuf[k]);
@@ -359,6 +370,10 @@ setup(struct server *s, const struct serve_cfg *cfg, struct nk_addr *at,
         if (s->slots == NULL)
             return nk_err_sys(err, ENOMEM, "rate table");
         nk_sntp_rate_init(&s->rate, s->slots, RATE_SLOTS, cfg->rate_limit);
+        s->kod_slots = calloc(RATE_SLOTS, sizeof *s->kod_slots);
+        if (s->kod_slots == NULL)
+            return nk_err_sys(err, ENOMEM, "rate table");
+        nk_sntp_rate_init(&s->kod_rate, s->kod_slots, RATE_SLOTS, 1);
     }
     s->fd = open_socket(cfg, at, err);
     return s->fd < 0 ? -1 : 0;
@@ -369,7 +384,8 @@ print_counts(const struct nk_ctx *ctx, const struct server *s,
              const char *where)
 {
     const struct counts *n = &s->n;
-    uint64_t dropped = n->short_ + n->mode + n->version + n->send_dropped;
+    uint64_t dropped =
+        n->short_ + n->mode + n->version + n->send_dropped + n->rate_dropped;
     int sig = nk_stop_requested();
     struct nk_out o;
 
@@ -389,6 +405,7 @@ print_counts(const struct nk_ctx *ctx, const struct server *s,
     nk_out_uint(&o, "dropped_mode", n->mode);
     nk_out_uint(&o, "dropped_version", n->version);
     nk_out_uint(&o, "dropped_send", n->send_dropped);
+    nk_out_uint(&o, "dropped_rate", n->rate_dropped);
     nk_out_uint(&o, "receive_errors", n->recv_errors);
     nk_out_uint(&o, "rate_evicted", s->rate.evicted);
     nk_out_finish(&o);
@@ -438,6 +455,7 @@ out:
     nk_loop_free(loop);
     nk_close(s->fd);
     free(s->slots);
+    free(s->kod_slots);
     free(s);
     return rc;
 }

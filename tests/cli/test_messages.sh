@@ -215,6 +215,56 @@ done
 run_nk_bounded echo-tcp client --host localhost.invalid -4 --port 9 x
 check_eq "a name with -4 that does not resolve is still unknown host (68)" "$RC" 68
 
+# ---- item 17: sntp serve sends one KoD per source and interval ----
+
+# 200 requests from one source as fast as they go, then every answer
+# collected: prints "SECONDS ANSWERED KODS" (SECONDS: how long sending took).
+cat >"$NK_TMP/sntp_flood.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.connect(("127.0.0.1", port))
+req = bytes([0x23]) + bytes(39) + (12345).to_bytes(8, "big")
+t0 = time.monotonic()
+for i in range(200):
+    s.send(req)
+sent_s = time.monotonic() - t0
+answered = kods = 0
+s.settimeout(1.5)
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    try:
+        r = s.recv(512)
+    except socket.timeout:
+        break
+    if len(r) >= 48 and r[1] == 0 and r[12:16] == b"RATE":
+        kods += 1
+    else:
+        answered += 1
+print("%.3f %d %d" % (sent_s, answered, kods))
+PY
+if nk_start_server kod "$NK" sntp serve --port 0 --bind 127.0.0.1 --rate-limit 3 --assume-synced --json; then
+    read -r secs answered kods <<<"$(timeout 20 python3 "$NK_TMP/sntp_flood.py" "$SERVER_PORT")"
+    # Windows touched while sending: at most ceil(secs) + 1.
+    windows=$(python3 -c "import math,sys; print(math.ceil(float(sys.argv[1])) + 1)" "${secs:-0}")
+    if [ -z "$kods" ]; then
+        nk_not_ok "sntp flood ran" "no result"
+    else
+        check_eq "sntp --rate-limit 3: some answers came" "$([ "$answered" -ge 3 ] && echo yes)" yes
+        check_eq "sntp --rate-limit 3: at most 3 answers per window ($answered in $windows)" \
+            "$([ "$answered" -le $((3 * windows)) ] && echo yes)" yes
+        check_eq "sntp --rate-limit 3: a KoD came" "$([ "$kods" -ge 1 ] && echo yes)" yes
+        check_eq "sntp --rate-limit 3: at most one KoD per window ($kods in $windows)" \
+            "$([ "$kods" -le "$windows" ] && echo yes)" yes
+    fi
+    nk_stop_server "$SERVER_PID"
+    check_eq "sntp serve: clean stop" "$STOP_STATUS" 0
+    SUM=$(cat "$NK_TMP/kod.out")
+    check_eq "sntp serve: the rest counted as dropped_rate" \
+        "$(printf '%s' "$SUM" | jq '.dropped_rate > 0 and .dropped_rate + .kod_rate + .answered == 200')" true
+fi
+
 # ---- item 16: a negative number is an operand; 16-bit keys kept ----
 
 for c in byteorder service ipconv; do
