@@ -397,27 +397,64 @@ client_bye(struct room *r, struct client *c)
     client_level(r, c);
 }
 
+/* /who: the names on lines of at most WHO_LINE bytes, WHO_LINES lines
+ * at most; whoever does not fit is counted ("* and N more"), so the
+ * reply is bounded (16 KiB) however big the room, and nobody is left out
+ * silently. Clients that never spoke are counted as listening. */
+#define WHO_LINE 960
+#define WHO_LINES 16
+
+struct who_acc {
+    char line[WHO_LINE + 64];
+    size_t n, lines, more;
+};
+
+static void
+who_add(struct room *r, struct client *to, struct who_acc *w, const char *s)
+{
+    size_t k = strlen(s);
+
+    if (w->n > 0 && w->n + 2 + k > WHO_LINE) {
+        if (w->lines + 1 >= WHO_LINES) {
+            w->more++;
+            return;
+        }
+        tell(r, to, "%s", w->line);
+        w->lines++;
+        w->n = (size_t)snprintf(w->line, sizeof w->line, "*   %s", s);
+        return;
+    }
+    w->n += (size_t)snprintf(w->line + w->n, sizeof w->line - w->n, "%s%s",
+                             w->n == 0 ? "* in the room: " : ", ", s);
+}
+
 static void
 who_list(struct room *r, struct client *to)
 {
-    char line[1024];
-    size_t n = 0, quiet = 0;
+    static struct who_acc w;
+    char op[NK_CHAT_NICK_MAX + 16];
+    char tail[64] = "";
+    size_t quiet = 0;
 
-    n += (size_t)snprintf(line, sizeof line, "* in the room: %s%s", r->nick,
-                          r->console ? "" : " (away)");
+    w.n = w.lines = w.more = 0;
+    snprintf(op, sizeof op, "%s%s", r->nick, r->console ? "" : " (away)");
+    who_add(r, to, &w, op);
     for (struct client *c = r->head; c != NULL; c = c->next) {
         if (c->dead || c->closing)
             continue;
-        if (!c->joined) {
+        if (c->joined)
+            who_add(r, to, &w, c->nick);
+        else
             quiet++;
-            continue;
-        }
-        if (n + strlen(c->nick) + 3 < sizeof line - 32)
-            n += (size_t)snprintf(line + n, sizeof line - n, ", %s", c->nick);
     }
     if (quiet > 0)
-        snprintf(line + n, sizeof line - n, " (and %zu listening)", quiet);
-    tell(r, to, "%s", line);
+        snprintf(tail, sizeof tail, " (and %zu listening)", quiet);
+    if (w.more > 0) {
+        tell(r, to, "%s", w.line);
+        tell(r, to, "* and %zu more%s", w.more, tail);
+    } else {
+        tell(r, to, "%s%s", w.line, tail);
+    }
 }
 
 /* /nick for a client (c) or the operator (c NULL). */

@@ -58,7 +58,8 @@ nk_no_leftovers() {
 # --- the scenes ----------------------------------------------------------
 
 cat >"$SCENES" <<'PY'
-import json, os, re, select, signal, socket, subprocess, sys, time
+import json, os, re, select, signal, socket, subprocess, sys, threading
+import time
 
 NK = sys.argv[1]
 procs = []
@@ -101,6 +102,13 @@ def start_server(*args, console=False, out=False):
             m = re.search(rb"netkit chat: listening on 127\.0\.0\.1:(\d+)", err)
             if m:
                 p.port = int(m.group(1))
+                # The log is read on in a thread: a pipe nobody reads
+                # would fill and stall the room (a big room logs a lot).
+                p.errlog = [err]
+                threading.Thread(target=lambda: [p.errlog.append(c) for c in
+                                 iter(lambda: os.read(p.stderr.fileno(),
+                                                      65536), b"")],
+                                 daemon=True).start()
                 return p
     raise SystemExit("server not ready: %r" % err)
 
@@ -401,7 +409,6 @@ def flood_scene(opts, nlines, stuck_bound):
     10 MB/s and must never be dropped; another never reads and must be
     dropped after stuck_bound seconds. Returns (the flooder's line numbers
     as the reader got them, seconds until it had them all)."""
-    import threading
     srv = start_server("--no-console", *opts)
     stuck = Raw(srv.port, "stuck", rcvbuf=4096)
     fast = Raw(srv.port, "fast")
@@ -463,7 +470,6 @@ def rate_limit():
     """--rate: a sender past its budget is read more slowly (TCP back-
     pressure), its lines all arrive, in order, later; others are not held
     up by it."""
-    import threading
     rate, n = 200000, 600
     srv = start_server("--no-console", "--rate", str(rate))
     rd = Raw(srv.port, "reader")
@@ -499,6 +505,61 @@ def rate_limit():
     assert stop(srv) == 0
     return "600 KB at --rate 200000 took %.1f s, all in order; another " \
            "client was heard after %.1f s" % (dt, t_other)
+
+def who_many():
+    """/who in a big room: every participant is listed or counted in
+    "and N more", never cut off silently."""
+    import resource
+    n = 600                          # more than 16 lines of 31-byte nicks
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 2 * n + 64                # the room and this script, inherited
+    if soft < want:
+        assert hard == resource.RLIM_INFINITY or hard >= want, \
+            "RLIMIT_NOFILE hard limit %d < %d" % (hard, want)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    srv = start_server("--no-console", "--name", "op")
+    nicks = ["w%03d%s" % (i, "x" * 27) for i in range(n)]
+    cs = []
+    for nk in nicks:
+        c = Raw(srv.port)
+        c.send("/nick " + nk)
+        cs.append(c)
+    watch = Raw(srv.port, "watch")
+    cs[-1].expect("* you are now known as " + nicks[-1], timeout=30)
+    quiet = Raw(srv.port)            # connected, never spoke: listening
+    quiet.expect("* welcome")
+    watch.send("/who")
+    watch.send("/whoend")            # the reply to this marks the end
+    watch.expect("* unknown command /whoend", timeout=30)
+    i = next(i for i, l in enumerate(watch.lines)
+             if l.startswith(b"* in the room: "))
+    listed, more, listening, nlines = [], 0, 0, 0
+    for l in watch.lines[i:]:
+        if l.startswith(b"* unknown command /whoend"):
+            break
+        nlines += 1
+        t = l.decode()
+        m = re.search(r" \(and (\d+) listening\)$", t)
+        if m:
+            listening = int(m.group(1))
+            t = t[:m.start()]
+        m = re.match(r"\* and (\d+) more$", t)
+        if m:
+            more = int(m.group(1))
+            continue
+        t = re.sub(r"^\* in the room: |^\*   ", "", t)
+        listed += [x for x in t.split(", ") if x]
+    assert nlines <= 17, "%d lines" % nlines
+    assert more > 0, "the count of the rest was not tested"
+    everyone = ["op (away)", "watch"] + nicks
+    assert len(set(listed)) == len(listed), "listed twice"
+    assert set(listed) <= set(everyone), set(listed) - set(everyone)
+    assert len(listed) + more == len(everyone), \
+        "%d listed + %d more != %d" % (len(listed), more, len(everyone))
+    assert listening == 1, listening
+    assert stop(srv) == 0
+    return "%d listed on %d lines, %d more, 1 listening" % (len(listed),
+                                                           nlines, more)
 
 def long_and_binary():
     srv = start_server("--no-console")
@@ -626,7 +687,7 @@ def client_wait():
 scenes = {f.__name__: f for f in (one_to_one, bye_words, room_of_three,
           nc_client, stuck_client, long_and_binary, killed_mid_line,
           nicks_and_limits, json_transcript, client_wait, flood,
-          rate_limit)}
+          rate_limit, who_many)}
 name = sys.argv[2]
 try:
     print("PASS " + scenes[name]())
@@ -639,7 +700,7 @@ PY
 
 for scene in one_to_one bye_words room_of_three nc_client stuck_client \
     long_and_binary killed_mid_line nicks_and_limits json_transcript \
-    client_wait flood rate_limit; do
+    client_wait flood rate_limit who_many; do
     res=$(timeout -k 5 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
     case "$res" in
     PASS*) nk_ok "$scene: ${res#PASS }" ;;
