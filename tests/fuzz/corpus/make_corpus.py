@@ -60,8 +60,9 @@ SNTP = {
 }
 
 SHA = hashlib.sha256(b"a report\n").hexdigest()
-# fuzz_fileshare: the request parser sees the whole input; the resolver
-# takes four NUL-separated link targets (l1, l2, l3, a/up), then a path.
+# fuzz_fileshare: the request parser (and the reply head reader) see the
+# whole input; the resolver takes four NUL-separated link targets (l1, l2,
+# l3, a/up), then a path.
 FILESHARE = {
     "get": b"GET a/f\n",
     "get-offset": b"GET docs/report.txt 4\n",
@@ -77,6 +78,15 @@ FILESHARE = {
     "resolve-link-up": b"a\0a/../b\0/etc\0..\0a/up/self/self",
     "resolve-link-out": b"../..\0../../x\0/\0../../..\0l2/f",
     "resolve-deep": b"a\0b\0a\0b\0b/self/self/self/./self/../self",
+    # reply heads, as the client reads them
+    "reply-get": b"200 ok\ntype: file\nsize: 9\noffset: 0\nlength: 9\n"
+                 b"sha256: " + SHA.encode() + b"\n\na report\n",
+    "reply-get-crlf": b"200 ok\r\ntype: file\r\nsize: 9\r\noffset: 4\r\n"
+                      b"length: 5\r\nsha256: " + SHA.encode() + b"\r\n\r\nport\n",
+    "reply-list": b"200 ok\ntype: dir\nentries: 1\nlength: 18\n"
+                  b"truncated: no\n\nfile 9 report.txt\n",
+    "reply-404": b"404 not found\n\n",
+    "reply-100": b"100 send the data\n\n",
 }
 
 # fuzz_http: response heads as servers send them (the byte 0 also seeds
