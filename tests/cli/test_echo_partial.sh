@@ -2,10 +2,12 @@
 # echo-tcp serve keeps what the kernel would not take and sends it later
 # (the partial-write path: echo_tcp_models.c, conn_read and conn_flush).
 # That path runs only for a client that reads slower than it sends, so
-# the clients here send several MiB of a pattern that never repeats (an
-# offset error shows as different bytes) and read slowly through a small
-# receive buffer; every byte that comes back is compared. Each serve model,
-# with clients at once, so a connection's kept bytes must stay its own.
+# the clients here send 6 MiB of a pattern that never repeats (an offset
+# error shows as different bytes), stop reading until the server has
+# filled its send buffer and stopped reading them (each client checks that
+# it saw this happen), then read slowly; every byte that comes back is
+# compared. Each serve model, three clients at once, so a connection's
+# kept bytes must stay its own.
 source "$(dirname "$0")/lib.sh" "$@"
 
 if ! command -v python3 >/dev/null; then
