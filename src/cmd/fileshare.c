@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,6 +538,25 @@ hasher_run(void *arg)
     return NULL;
 }
 
+/* The thread starts with SIGINT, SIGTERM and SIGHUP blocked (it inherits
+ * the mask), so they reach the receive loop's thread: a write blocked on
+ * a FIFO nobody reads then ends with EINTR. */
+static int
+hasher_spawn(struct hasher *hz)
+{
+    sigset_t stop, old;
+    int rc;
+
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    rc = pthread_create(&hz->tid, NULL, hasher_run, hz);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 static int
 hasher_start(struct hasher *hz, struct nk_sha256 *hs)
 {
@@ -552,7 +572,7 @@ hasher_start(struct hasher *hz, struct nk_sha256 *hs)
     }
     if (pthread_mutex_init(&hz->mu, NULL) == 0) {
         if (pthread_cond_init(&hz->cv, NULL) == 0) {
-            if (pthread_create(&hz->tid, NULL, hasher_run, hz) == 0) {
+            if (hasher_spawn(hz) == 0) {
                 hz->threaded = 1;
                 return 0;
             }

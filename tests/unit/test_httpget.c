@@ -8,15 +8,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "commands.h"
+#include "netkit/dest.h"
 #include "netkit/exitcodes.h"
 #include "netkit/http.h"
 #include "netkit/net.h"
@@ -544,6 +548,10 @@ test_command_refusals(void **state)
         {{"--host", "127.0.0.1", "--path", "rel"}, NK_EX_DATAERR},
         {{"--host", "[]"}, NK_EX_DATAERR},
         {{"http://nosuch.invalid/"}, NK_EX_NOHOST},
+        /* the destination is checked before the connect (port 9 would
+         * answer 69, refused) */
+        {{"-o", "", "http://127.0.0.1:9/"}, NK_EX_USAGE},
+        {{"-o", "/tmp", "http://127.0.0.1:9/"}, NK_EX_USAGE},
         {{"--lesson", "http://nosuch.invalid/"}, NK_EX_NOHOST},
     };
     (void)state;
@@ -557,6 +565,163 @@ test_command_refusals(void **state)
         nk_test_capture(argv, argc, &rc, &len);
         if (rc != cases[i].rc)
             fail_msg("case %zu: exit %d, want %d", i, rc, cases[i].rc);
+    }
+}
+
+/* ---- the -o destination (src/lib/dest.c, shared with fileshare get) ---- */
+
+static char ddir[] = "/tmp/nk_test_dest_XXXXXX";
+
+static const char *
+dpath(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", ddir, name);
+    return buf;
+}
+
+static void
+put_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void
+test_dest_refusals(void **state)
+{
+    char a[300], b[300];
+    struct nk_dest d;
+    struct nk_err err;
+    struct stat st;
+    (void)state;
+    assert_non_null(mkdtemp(ddir));
+    assert_int_equal(nk_dest_open(&d, "", 0, &err), -1);
+    assert_int_equal(err.exit_code, NK_EX_USAGE);
+    assert_int_equal(nk_dest_open(&d, ddir, 0, &err), -1);
+    assert_int_equal(err.exit_code, NK_EX_USAGE);
+    assert_non_null(strstr(err.msg, "is a directory"));
+    put_file(dpath(a, sizeof a, "target"), "keep");
+    assert_int_equal(symlink(a, dpath(b, sizeof b, "link")), 0);
+    assert_int_equal(nk_dest_open(&d, b, 0, &err), -1);
+    assert_int_equal(err.exit_code, NK_EX_DATAERR);
+    assert_non_null(strstr(err.msg, "is a symbolic link"));
+    assert_int_equal(lstat(b, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(symlink("nowhere", dpath(b, sizeof b, "dangling")), 0);
+    assert_int_equal(nk_dest_open(&d, b, 0, &err), -1);
+    assert_int_equal(err.exit_code, NK_EX_DATAERR);
+    assert_int_equal(nk_dest_open(&d, a, NK_DEST_NOCLOBBER, &err), -1);
+    assert_non_null(strstr(err.msg, "use --force"));
+}
+
+static void
+test_dest_temporary(void **state)
+{
+    char dest[300], planted[300], victim[300], buf[32];
+    struct nk_dest d1, d2;
+    struct nk_err err;
+    struct stat st;
+    mode_t um = umask(022);
+    FILE *fp;
+    (void)state;
+    put_file(dpath(victim, sizeof victim, "victim"), "victim");
+    assert_int_equal(
+        symlink(victim, dpath(planted, sizeof planted, "dl.part")), 0);
+    dpath(dest, sizeof dest, "dl");
+    assert_int_equal(nk_dest_open(&d1, dest, 0, &err), 0);
+    assert_int_equal(nk_dest_open(&d2, dest, 0, &err), 0);
+    assert_false(d1.in_place);
+    assert_string_not_equal(d1.tmp, d2.tmp); /* one temporary per run */
+    assert_non_null(strstr(d1.tmp, "/.dl."));
+    assert_int_equal(fstat(d1.fd, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(write(d1.fd, "one", 3), 3);
+    assert_int_equal(nk_dest_commit(&d1, 1, &err), 0);
+    nk_dest_discard(&d2);
+    assert_int_equal(stat(dest, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    fp = fopen(dest, "r");
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    fclose(fp);
+    assert_string_equal(buf, "one");
+    fp = fopen(victim, "r");
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    fclose(fp);
+    assert_string_equal(buf, "victim");
+    assert_int_equal(lstat(planted, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(access(d2.tmp[0] ? d2.tmp : "/nonexistent", F_OK), -1);
+    umask(um);
+}
+
+static void
+test_dest_keep_and_resume(void **state)
+{
+    char dest[300], part[300], buf[32];
+    struct nk_dest d1, d2;
+    struct nk_err err;
+    uint64_t have = 99;
+    FILE *fp;
+    (void)state;
+    dpath(dest, sizeof dest, "big");
+    dpath(part, sizeof part, "big.part");
+    assert_int_equal(nk_dest_open(&d1, dest, 0, &err), 0);
+    assert_int_equal(write(d1.fd, "12345", 5), 5);
+    /* a live transfer (locked) is never adopted */
+    assert_int_equal(nk_dest_resume(&d2, dest, 0, &have, &err), 0);
+    assert_int_equal(have, 0);
+    nk_dest_discard(&d2);
+    /* kept as big.part, then adopted under a fresh name */
+    nk_dest_keep(&d1);
+    assert_string_equal(d1.kept, part);
+    assert_int_equal(nk_dest_resume(&d2, dest, 0, &have, &err), 0);
+    assert_int_equal(have, 5);
+    assert_int_equal(access(part, F_OK), -1);
+    assert_int_equal(write(d2.fd, "678", 3), 3);
+    /* big.part of the user's own is never replaced by a keep */
+    put_file(part, "mine");
+    nk_dest_keep(&d2);
+    assert_string_not_equal(d2.kept, part);
+    fp = fopen(part, "r");
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    fclose(fp);
+    assert_string_equal(buf, "mine");
+    fp = fopen(d2.kept, "r");
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    fclose(fp);
+    assert_string_equal(buf, "12345678");
+    unlink(d2.kept);
+}
+
+static void
+test_dest_fifo_in_place(void **state)
+{
+    char fifo[300], buf[8] = "";
+    struct nk_dest d;
+    struct nk_err err;
+    struct stat st;
+    int rd;
+    (void)state;
+    assert_int_equal(mkfifo(dpath(fifo, sizeof fifo, "fifo"), 0600), 0);
+    rd = open(fifo, O_RDWR); /* a reader, so the open does not block */
+    assert_true(rd >= 0);
+    assert_int_equal(nk_dest_open(&d, fifo, NK_DEST_NOCLOBBER, &err), 0);
+    assert_true(d.in_place);
+    assert_string_equal(d.tmp, "");
+    assert_int_equal(write(d.fd, "body", 4), 4);
+    assert_int_equal(nk_dest_commit(&d, 1, &err), 0);
+    assert_int_equal(read(rd, buf, 4), 4);
+    assert_memory_equal(buf, "body", 4);
+    close(rd);
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", ddir);
+        assert_int_equal(system(cmd), 0);
     }
 }
 
@@ -576,6 +741,10 @@ main(void)
         cmocka_unit_test(test_command_json_base64),
         cmocka_unit_test(test_command_short_body_file),
         cmocka_unit_test(test_command_refusals),
+        cmocka_unit_test(test_dest_refusals),
+        cmocka_unit_test(test_dest_temporary),
+        cmocka_unit_test(test_dest_keep_and_resume),
+        cmocka_unit_test(test_dest_fifo_in_place),
     };
     nk_net_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
