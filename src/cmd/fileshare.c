@@ -251,7 +251,10 @@ static ssize_t
 sock_recv(struct conn *c, const struct copts *o, char *buf, size_t len)
 {
     for (;;) {
-        ssize_t n = nk_recv_nb(c->fd, buf, len);
+        ssize_t n;
+        if (nk_dest_signal()) /* checked even while data keeps coming */
+            return nk_dest_interrupted(&c->err, nk_dest_signal());
+        n = nk_recv_nb(c->fd, buf, len);
         if (n >= 0)
             return n;
         if (n == -1)

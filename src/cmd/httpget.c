@@ -298,20 +298,32 @@ recv_some(struct hg_fetch *f, void *buf, size_t cap, const char *what)
 {
     struct nk_err e;
     char s[32];
-    ssize_t n;
+    ssize_t n = NK_IO_AGAIN;
 
     /* nk_recv_some would wait through a signal; nk_dest_wait ends at
-     * once when SIGINT, SIGTERM or SIGHUP asks to stop. */
-    while ((n = nk_recv_nb(f->fd, buf, cap)) == NK_IO_AGAIN)
-        if (nk_dest_wait(f->fd, POLLIN, f->opt->timeout_ms, &e) < 0)
+     * once when SIGINT, SIGTERM or SIGHUP asks to stop, and the flag is
+     * checked before each read, even while data keeps coming. */
+    nk_err_clear(&e);
+    while (n == NK_IO_AGAIN) {
+        if (nk_dest_signal()) {
+            nk_dest_interrupted(&e, nk_dest_signal());
             break;
+        }
+        n = nk_recv_nb(f->fd, buf, cap);
+        if (n == NK_IO_AGAIN &&
+            nk_dest_wait(f->fd, POLLIN, f->opt->timeout_ms, &e) < 0)
+            break;
+    }
     if (n >= 0)
         return n;
     if (n == -1)
         return step_err(f, "receive", 0, errno, "receive %s from %s", what,
                         f->addr);
-    if (e.sys_errno != ETIMEDOUT)
+    if (e.exit_code > 128)
         return step_err(f, "signal", e.exit_code, 0, "receive %s from %s: %s",
+                        what, f->addr, e.msg);
+    if (e.sys_errno != ETIMEDOUT)
+        return step_err(f, "receive", e.exit_code, 0, "receive %s from %s: %s",
                         what, f->addr, e.msg);
     step_err(f, "receive", NK_EX_TEMPFAIL, 0,
              "receive %s from %s: no data within %s s", what, f->addr,
