@@ -236,6 +236,12 @@ struct chat_client {
     enum cstate st;
     int64_t deadline; /* C_WAIT and C_LEAVE */
     int rc;
+    /* How the room's end was announced: "* the room is closing", "* NICK
+     * closed the room" (0), "* disconnected: WHY" (dropped, 74), "* the
+     * room is full" (69). A nick cannot start with '*', so no participant
+     * can fake these. */
+    enum { END_NONE, END_CLOSED, END_DROPPED, END_FULL } end;
+    char why[96];
     struct chat_term term;
     struct nk_loop *loop;
     struct nk_chat_asm in;
@@ -323,11 +329,61 @@ on_stdin(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     k->deadline = k->wait_ms < 0 ? 0 : nk_now_ms() + k->wait_ms;
 }
 
+/* Note the room's last words, if s is one of them. */
+static void
+server_end_notice(struct chat_client *k, const char *s, size_t n)
+{
+    static const char closing[] = "* the room is closing";
+    static const char closed[] = " closed the room";
+    static const char dropped[] = "* disconnected: ";
+    static const char full[] = "* the room is full";
+
+    if (n < 2 || s[0] != '*' || s[1] != ' ')
+        return;
+    if ((n >= sizeof closing - 1 &&
+         memcmp(s, closing, sizeof closing - 1) == 0) ||
+        (n >= sizeof closed - 1 &&
+         memcmp(s + n - (sizeof closed - 1), closed, sizeof closed - 1) == 0))
+        k->end = END_CLOSED;
+    else if (n == sizeof full - 1 && memcmp(s, full, n) == 0)
+        k->end = END_FULL;
+    else if (n >= sizeof dropped - 1 &&
+             memcmp(s, dropped, sizeof dropped - 1) == 0) {
+        k->end = END_DROPPED;
+        nk_chat_sanitize(s + sizeof dropped - 1, n - (sizeof dropped - 1) > 40
+                                                    ? 40
+                                                    : n - (sizeof dropped - 1),
+                         k->why, sizeof k->why);
+    }
+}
+
+/* The server ended the stream: a room that said it was closing is a
+ * normal end; being dropped, turned away, or cut off without a word is
+ * not. */
+static void
+server_eof(struct chat_client *k)
+{
+    if (k->st == C_LEAVE || k->end == END_CLOSED)
+        return;
+    if (k->end == END_FULL) {
+        nk_diag(NAME, "the room is full");
+        k->rc = NK_EX_UNAVAILABLE;
+    } else if (k->end == END_DROPPED) {
+        nk_diag(NAME, "dropped by the room: %s", k->why);
+        k->rc = NK_EX_IOERR;
+    } else {
+        nk_diag(NAME, "the server closed the connection");
+        k->rc = NK_EX_IOERR;
+    }
+}
+
 static void
 server_line(struct chat_client *k, const char *s, size_t n)
 {
     static const char renamed[] = "* you are now known as ";
     const char *colon;
+
+    server_end_notice(k, s, n);
 
     if (n > sizeof renamed - 1 &&
         memcmp(s, renamed, sizeof renamed - 1) == 0 &&
@@ -374,11 +430,13 @@ on_server(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     if (n <= 0) {
         if (n == 0 && nk_chat_asm_finish(&k->in, &ln))
             server_line(k, ln.text, ln.len);
-        if (n < 0 && k->st != C_LEAVE) {
+        /* A reset right after the room's last words is their end too:
+         * a server that closes with our input unread resets. */
+        if (n < 0 && k->st != C_LEAVE && k->end == END_NONE) {
             nk_diag(NAME, "receive: %s", nk_strerror(errno, e, sizeof e));
             k->rc = NK_EX_IOERR;
-        } else if (k->st == C_TALK) {
-            nk_diag(NAME, "the server closed the connection");
+        } else {
+            server_eof(k);
         }
         k->st = C_DONE;
         return;

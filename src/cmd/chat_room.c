@@ -3,6 +3,7 @@
  * lines become "NICK: text" to the others, joins, leaves and renames
  * "* ..." notices. Options and the usage text: chat.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -82,6 +83,8 @@ struct room {
     int json;
     struct nk_loop *loop;
     int lfd;
+    int spare;   /* a descriptor held back to accept, and turn away, a
+                  * client when every other one is in use */
     int console; /* stdin is read */
     int closed;  /* the room is closing: no more input */
     int64_t accept_resume_ms;
@@ -821,6 +824,42 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
          r->nick);
 }
 
+/* Tell a newcomer the room is full and close. */
+static void
+turn_away(int cfd, const char *why)
+{
+    static const char full[] = "* the room is full\n";
+    char in[1024];
+
+    (void)nk_send_nb(cfd, full, sizeof full - 1);
+    /* What it already sent (its /nick) is read first: a close with
+     * unread input is a reset, which could beat the notice. */
+    (void)nk_recv_nb(cfd, in, sizeof in);
+    nk_close(cfd);
+    nk_diag(NAME, "a client turned away: %s", why);
+}
+
+/* Out of descriptors: give up the spare one for a moment to accept the
+ * first waiting client and tell it the room is full, rather than leave
+ * it in the backlog with no word (the libev/libuv trick). 1 if one was
+ * turned away. */
+static int
+turn_away_spare(struct room *r)
+{
+    struct nk_addr peer;
+    struct nk_err err;
+    int cfd;
+
+    if (r->spare < 0)
+        return 0;
+    nk_close(r->spare);
+    cfd = nk_accept(r->lfd, &peer, 1, &err);
+    if (cfd >= 0)
+        turn_away(cfd, "out of file descriptors");
+    r->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return cfd >= 0;
+}
+
 static void
 on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 {
@@ -834,6 +873,9 @@ on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
         if (cfd < 0) {
             if (err.sys_errno == EAGAIN || err.sys_errno == EWOULDBLOCK)
                 return;
+            if ((err.sys_errno == EMFILE || err.sys_errno == ENFILE) &&
+                turn_away_spare(r))
+                continue;
             /* Out of descriptors: pause accepting a little, or the
              * listener stays readable and the loop spins. */
             nk_diag(NAME, "%s", err.msg);
@@ -842,10 +884,7 @@ on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
             return;
         }
         if (r->o.max_clients > 0 && r->nclients >= r->o.max_clients) {
-            static const char full[] = "* the room is full\n";
-            (void)nk_send_nb(cfd, full, sizeof full - 1);
-            nk_close(cfd);
-            nk_diag(NAME, "a client turned away: the room is full");
+            turn_away(cfd, "the room is full");
             continue;
         }
         client_open(r, cfd, &peer);
@@ -1037,6 +1076,8 @@ room_free(struct room *r)
     }
     nk_loop_free(r->loop);
     nk_close(r->lfd);
+    if (r->spare >= 0)
+        nk_close(r->spare);
 }
 
 static int
@@ -1096,6 +1137,7 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
     r->o = *o;
     r->json = ctx->json;
     r->lfd = -1;
+    r->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     r->console = !o->no_console;
     snprintf(r->nick, sizeof r->nick, "%s", o->name);
     nk_net_init();

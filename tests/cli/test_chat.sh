@@ -82,14 +82,20 @@ def kill_group(p):
         pass
     p.wait()
 
-def start_server(*args, console=False, out=False):
+def start_server(*args, console=False, out=False, nofile=None):
     """The transcript is read only when asked for (console or out): a
-    stdout pipe nobody reads would fill and stall the room, as any log."""
+    stdout pipe nobody reads would fill and stall the room, as any log.
+    nofile: the room's limit of open files."""
+    import resource
     stdin = subprocess.PIPE if console else subprocess.DEVNULL
     stdout = subprocess.PIPE if console or out else subprocess.DEVNULL
+    def limit():
+        if nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     p = spawn(["timeout", "-k", "5", "120", NK, "chat", "serve",
                "--port", "0", "--bind", "127.0.0.1"] + list(args),
-              stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
+              stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
+              preexec_fn=limit)
     end = time.time() + 10
     err = b""
     while time.time() < end:
@@ -561,6 +567,94 @@ def who_many():
     return "%d listed on %d lines, %d more, 1 listening" % (len(listed),
                                                            nlines, more)
 
+def full_no_fds():
+    """Out of file descriptors, the room still tells a newcomer it is
+    full (a spare descriptor is given up to accept it), rather than
+    leave it waiting in the backlog with no word."""
+    srv = start_server("--no-console", nofile=16)
+    cs, welcomed, full = [], 0, 0
+    for i in range(14):
+        c = socket.create_connection(("127.0.0.1", srv.port))
+        c.settimeout(10)
+        cs.append(c)
+        try:
+            first = c.recv(1000)
+        except socket.timeout:
+            raise AssertionError("client %d: no word from the room in 10 s "
+                                 "(%d welcomed, %d told full)"
+                                 % (i, welcomed, full))
+        if first.startswith(b"* welcome"):
+            welcomed += 1
+        elif first == b"* the room is full\n":
+            full += 1
+            assert c.recv(1000) == b"", "not closed after 'full'"
+        else:
+            raise AssertionError("client %d got %r" % (i, first))
+    assert welcomed >= 3 and full >= 3, (welcomed, full)
+    # Room again once someone leaves.
+    cs[0].close()
+    end = time.time() + 15
+    while time.time() < end:
+        c = socket.create_connection(("127.0.0.1", srv.port))
+        c.settimeout(10)
+        if c.recv(1000).startswith(b"* welcome"):
+            break
+        c.close()
+        time.sleep(0.2)
+    else:
+        raise AssertionError("no room after a client left")
+    assert stop(srv) == 0
+    return "%d welcomed, %d told the room is full (16 fds)" % (welcomed, full)
+
+def dropped_exit():
+    """A client the room drops exits non-zero; a client turned away from a
+    full room too; one whose room closes exits 0."""
+    srv = start_server("--no-console", "--drop-after", "1")
+    # Nobody reads this client's stdout: once the pipe is full it stops
+    # reading the room, as a client stuck on a terminal would.
+    talk = Raw(srv.port, "talker")
+    slow = connect_nk("--port", str(srv.port), nick="slowpoke")
+    talk.expect("* slowpoke joined")
+    body, i, end = "x" * 1000, 0, time.time() + 40
+    while not any(l.startswith(b"* slowpoke left (too slow")
+                  for l in talk.lines):
+        assert time.time() < end, "the stuck client was never dropped"
+        talk.send("%d %s" % (i, body))
+        i += 1
+        talk.pump(0)
+    drain(slow, 15)              # it reads on, to the end of the stream
+    rc = slow.wait(15)
+    err = slow.stderr.read().decode()
+    assert rc == 74, "dropped client exit %d: %s" % (rc, err)
+    assert "dropped by the room" in err or \
+        "the server closed the connection" in err, err
+    assert stop(srv) == 0
+    # A full room: exit 69 with the room's word for it.
+    srv = start_server("--no-console", "--max-clients", "1")
+    first = Raw(srv.port, "first")
+    late = connect_nk("--port", str(srv.port), nick="late")
+    rc = late.wait(15)
+    err = late.stderr.read().decode()
+    assert rc == 69, "turned-away client exit %d: %s" % (rc, err)
+    assert "the room is full" in err, err
+    # The room closing is no failure: exit 0.
+    first.send("/quit")
+    assert first.until_closed()
+    end = time.time() + 15
+    while True:                      # until the room has let first go
+        ok = connect_nk("--port", str(srv.port), nick="stayer")
+        out = read_until(ok, "* ")
+        if "* welcome" in out:
+            break
+        assert ok.wait(15) == 69 and time.time() < end, out
+        time.sleep(0.2)
+    read_until(ok, "* you are now known as stayer")
+    assert stop(srv) == 0
+    rc = ok.wait(15)
+    assert rc == 0, "exit %d after the room closed: %s" % (
+        rc, ok.stderr.read().decode())
+    return "dropped: 74, room full: 69, room closed: 0"
+
 def long_and_binary():
     srv = start_server("--no-console")
     snd = Raw(srv.port, "bin")
@@ -687,7 +781,7 @@ def client_wait():
 scenes = {f.__name__: f for f in (one_to_one, bye_words, room_of_three,
           nc_client, stuck_client, long_and_binary, killed_mid_line,
           nicks_and_limits, json_transcript, client_wait, flood,
-          rate_limit, who_many)}
+          rate_limit, who_many, full_no_fds, dropped_exit)}
 name = sys.argv[2]
 try:
     print("PASS " + scenes[name]())
@@ -700,7 +794,7 @@ PY
 
 for scene in one_to_one bye_words room_of_three nc_client stuck_client \
     long_and_binary killed_mid_line nicks_and_limits json_transcript \
-    client_wait flood rate_limit who_many; do
+    client_wait flood rate_limit who_many full_no_fds dropped_exit; do
     res=$(timeout -k 5 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
     case "$res" in
     PASS*) nk_ok "$scene: ${res#PASS }" ;;
