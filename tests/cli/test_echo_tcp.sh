@@ -297,7 +297,7 @@ for model in fork thread epoll; do
     : >"$NK_TMP/hold.out"
     peers hold 127.0.0.1 "$SERVER_PORT" 3 5 >"$NK_TMP/hold.out" &
     hpid=$!
-    for i in $(seq 100); do grep -q holding "$NK_TMP/hold.out" && break; sleep 0.05; done
+    for i in $(seq 200); do grep -q holding "$NK_TMP/hold.out" && break; sleep 0.05; done
     kill -INT "$SERVER_PID"
     wait "$hpid"
     check_eq "$model: SIGINT closes the open clients" "$(tail -1 "$NK_TMP/hold.out")" "eof=3"
