@@ -327,15 +327,44 @@ nk_out_double(struct nk_out *o, const char *key, double val, int prec)
 void
 nk_out_line(struct nk_out *o, const char *fmt, ...)
 {
+    char small[1024], *line = small;
     va_list ap;
+    int n;
 
     if (o->mode != NK_OUT_TEXT)
         return;
     va_start(ap, fmt);
-    vfprintf(o->fp, fmt, ap);
+    n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof small && (line = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    } else if (line == NULL) {
+        line = small; /* out of memory: the line cut */
+        n = (int)strlen(small);
+    }
+    /* The line may quote user input ("Remote host: X"): escaped like a
+     * value, but a tab stays one (the recipes' own layout). */
+    for (size_t i = 0; i < (size_t)n;) {
+        char piece[8];
+        size_t used, k;
+        if (line[i] == '\t') {
+            fputc('\t', o->fp);
+            i++;
+            continue;
+        }
+        k = escape_step((const unsigned char *)line + i, (size_t)n - i, piece,
+                        &used);
+        fwrite(piece, 1, k, o->fp);
+        i += used;
+    }
     fputc('\n', o->fp);
     o->lines++;
+    if (line != small)
+        free(line);
 }
 
 int

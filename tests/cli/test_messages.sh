@@ -14,8 +14,13 @@ H_ESC='\x1b[31mX\nY\x9b\u009bZ'
 # no C0 control but the line ends, no DEL, no C1 (raw or UTF-8 encoded),
 # nothing that is not valid UTF-8.
 check_stderr_safe() {
+    check_file_safe "$1" "$NK_TMP/err" "$2"
+}
+
+# check_file_safe NAME FILE LINES: the same for any file.
+check_file_safe() {
     local why
-    why=$(python3 - "$NK_TMP/err" "$2" <<'EOF'
+    why=$(python3 - "$2" "$3" <<'EOF'
 import sys
 b = open(sys.argv[1], "rb").read()
 bad = [c for c in b if (c < 0x20 and c != 0x0a) or c == 0x7f]
@@ -57,6 +62,11 @@ check_contains "sockopt hostile mode: named, escaped" "$ERR" "'$H_ESC'"
 run_nk httpget "http://$H.invalid/"
 check_stderr_safe "httpget hostile URL: safe" "$(printf '%s\n' "$ERR" | wc -l)"
 check_contains "httpget hostile URL: escaped" "$ERR" '\x1b[31mX\nY'
+
+# The lessons' free-form lines quote input on stdout: escaped as well.
+run_nk hostinfo --lesson "$H.invalid"
+check_file_safe "hostinfo --lesson hostile: stdout safe" "$NK_TMP/out" 4
+check_contains "hostinfo --lesson hostile: escaped" "$OUT" "Remote host: $H_ESC.invalid"
 
 run_nk byteorder "--$H"
 check_eq "unknown option with ESC: exit 64" "$RC" 64

@@ -284,6 +284,23 @@ test_line_is_text_only(void **state)
     free(c.buf);
 }
 
+/* Free-form lines quote user input too (the lessons' "Remote host: X"):
+ * escaped like values, a tab kept (the recipes' own layout). */
+static void
+test_line_escaped(void **state)
+{
+    struct capture c;
+    struct nk_out o;
+    (void)state;
+    cap_open(&c);
+    nk_out_init(&o, c.fp, NK_OUT_TEXT, 0);
+    nk_out_line(&o, "Remote host: %s\tok", "a\x1b[2J\nb\xc2\x9b\x9b\xc3\xa9");
+    nk_out_finish(&o);
+    assert_string_equal(cap_close(&c), "Remote host: a\\x1b[2J\\nb\\u009b"
+                                       "\\x9b\xc3\xa9\tok\n");
+    free(c.buf);
+}
+
 static void
 test_color_only_in_text(void **state)
 {
@@ -482,6 +499,7 @@ main(void)
         cmocka_unit_test(test_nested_objects_stay_in_record),
         cmocka_unit_test(test_text_values_escaped),
         cmocka_unit_test(test_line_is_text_only),
+        cmocka_unit_test(test_line_escaped),
         cmocka_unit_test(test_color_only_in_text),
         cmocka_unit_test(test_nan_is_null),
         cmocka_unit_test(test_unbalanced_close_reported),
