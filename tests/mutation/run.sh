@@ -202,6 +202,13 @@ else
         tar --null -T - -cf - | tar -xpf - -C "$SRC" || { echo "run.sh: copying the tree failed" >&2; exit 2; }
 fi
 
+# Files mutated by a run that did not finish its final clean build: the
+# copy above gave them their old mtimes back, so touch them, or the build
+# would keep the mutated objects.
+if [ -f "$LOG/mutated" ]; then
+    while IFS= read -r f; do [ -f "$SRC/$f" ] && touch "$SRC/$f"; done <"$LOG/mutated"
+fi
+
 JOBS=${NK_MUT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 TMO=${NK_MUT_TIMEOUT:-600}
 # Warnings do not stop the build (a mutation may well make one); one that
@@ -249,6 +256,7 @@ for ((i = 0; i < nrec; i++)); do
     CUR_FILE=${R_FILE[i]}
     SAVED=$LOG/saved.orig
     cp -p "$SRC/$CUR_FILE" "$SAVED"
+    printf '%s\n' "$CUR_FILE" >>"$LOG/mutated"
     mutate "$SRC/$CUR_FILE" "${R_FIND[i]}" "${R_REPL[i]}"
     t0=$(date +%s)
     if ! cmake --build "$BUILD" -j "$JOBS" >"$LOG/$id.build.log" 2>&1; then
@@ -275,7 +283,8 @@ for ((i = 0; i < nrec; i++)); do
     SAVED=""
 done
 # leave the build matching the clean tree for a reused NK_MUT_DIR
-cmake --build "$BUILD" -j "$JOBS" >"$LOG/final.build.log" 2>&1
+cmake --build "$BUILD" -j "$JOBS" >"$LOG/final.build.log" 2>&1 &&
+    rm -f "$LOG/mutated"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
