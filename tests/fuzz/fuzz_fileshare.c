@@ -1,8 +1,9 @@
-/* Fuzz the fileshare request parser and the path resolver. Invariants:
- * the parser never reads past its input and accepts only well-formed
- * lines; a resolved path never leaves the root (the resolver never asks
- * to go up from the root, and never ends above it), over a small invented
- * tree whose links are themselves taken from the input. */
+/* Fuzz the fileshare request parser, the reply head's end and status
+ * line, and the path resolver. Invariants: the parsers never read past
+ * their input and accept only well-formed lines; a resolved path never
+ * leaves the root (the resolver never asks to go up from the root, and
+ * never ends above it), over a small invented tree whose links are
+ * themselves taken from the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,21 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     struct fz f;
     enum nk_fs_kind kind;
     int depth, code;
-    size_t off = 0;
+    size_t off = 0, head;
 
     /* The parser on the raw bytes. */
     code = nk_fs_parse_request((const char *)d, n, &r, reason);
     if (code == 0 && (r.path_len > NK_FS_PATH_MAX || r.path[r.path_len]))
         abort();
     if (code != 0 && code != 400 && code != 414 && code != 501)
+        abort();
+
+    /* A reply head, LF or CRLF: where it ends, and its status line. */
+    head = nk_fs_head_end((const char *)d, n);
+    if (head > n || (head > 0 && d[head - 1] != '\n'))
+        abort();
+    if (nk_fs_parse_status((const char *)d, n, &code, reason) == 0 &&
+        (code < 100 || code > 999 || strlen(reason) > NK_FS_REASON_MAX))
         abort();
 
     /* The first four NUL-separated pieces are link targets; the rest is
