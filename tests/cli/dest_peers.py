@@ -10,7 +10,8 @@
   fs-put-507       a fileshare PUT answer: "100 send the data", read
                    64 KiB of the upload, answer "507 no space left on
                    device" and close with the rest unread (the kernel
-                   then resets the connection)
+                   then resets the connection); --hold: keep it open
+                   and read no more (a client that only sends waits)
 
 Every server binds 127.0.0.1 on an ephemeral port and prints
 "dest_peers: listening on ADDR" on stderr once bound (lib.sh's
@@ -97,7 +98,10 @@ def fs_put_507(args, conn):
         pass
     log(args, "received %d" % got)
     conn.sendall(b"507 no space left on device\n\n")
-    conn.close()  # the rest unread: the kernel answers it with a reset
+    if args.hold:
+        hold(conn)  # open, and never read again: the client must stop
+    else:
+        conn.close()  # the rest unread: the kernel answers with a reset
 
 
 def main():
