@@ -3,9 +3,11 @@
  * serve: one nk_loop holds the listener, every client and the operator's
  * terminal (stdin, one more participant). Each line a participant sends
  * goes to every other one as "NICK: text"; joins, leaves and renames are
- * "* ..." notices. Output to each client is queued up to OUT_MAX bytes; a
- * client that lets more pile up is dropped with a notice, so a stuck
- * reader never blocks the room (the loop never waits on one socket).
+ * "* ..." notices. Output to each client is queued; while any queue is
+ * above a high-water mark the room reads no sender (back-pressure, no
+ * line dropped), each sender is held to --rate bytes per second, and a
+ * reader whose queue stays high for --drop-after seconds is dropped with
+ * a notice (the loop never waits on one socket).
  *
  * connect: full duplex over one poll-based nk_loop on stdin and the
  * socket (OpenBSD netcat's readwrite() in spirit). On a terminal the

@@ -93,6 +93,7 @@ struct room {
     uint64_t nclients;
     unsigned nhigh;     /* clients above HIGH_WATER: no sender is read */
     int console_paused; /* the console is not read while the room is held */
+    int any_paused;     /* some client may be paused: room_resume looks */
     uint64_t resume_rr; /* where the next resume starts: each gets a turn */
     int64_t wake_ms;    /* the next paused client's budget is back */
     unsigned guest_seq;
@@ -666,6 +667,7 @@ static void
 client_pause(struct room *r, struct client *c)
 {
     c->paused = 1;
+    r->any_paused = 1;
     client_events(r, c);
 }
 
@@ -904,6 +906,7 @@ console_off(struct room *r)
         return;
     nk_loop_del(r->loop, STDIN_FILENO);
     r->console = 0;
+    r->console_paused = 0;
 }
 
 static void
@@ -1004,8 +1007,9 @@ room_resume(struct room *r, int64_t now)
         r->console_paused = 0;
         (void)nk_loop_mod(r->loop, STDIN_FILENO, NK_EV_READ, NULL);
     }
-    if (r->nclients == 0)
-        return;
+    if (!r->any_paused || r->nclients == 0)
+        return; /* the common round: nobody to look at */
+    r->any_paused = 0;
     skip = r->resume_rr % r->nclients;
     for (i = 0; i < skip && c != NULL; i++)
         c = c->next;
@@ -1014,11 +1018,16 @@ room_resume(struct room *r, int64_t now)
             c = r->head;
         if (c->paused && !c->closing && !c->dead) {
             r->resume_rr = skip + i + 1;
-            if (!client_resume(r, c, now) && c->pend_off < c->pend_len)
-                client_pause(r, c);
+            if (!client_resume(r, c, now)) {
+                if (c->pend_off < c->pend_len)
+                    client_pause(r, c);
+                r->any_paused = 1;
+            }
         }
         c = c->next;
     }
+    if (i < r->nclients) /* held again before everyone was seen */
+        r->any_paused = 1;
 }
 
 /* Timers, once a round: accepts paused after EMFILE, leaving clients

@@ -472,11 +472,20 @@ def flood():
     return "3 MB flood: the 10 MB/s reader got all %d lines in order " \
            "(%.1f s), the stuck one dropped" % (n, total)
 
+def flood_default():
+    """The same flood against the default options (--rate 1 MiB/s): the
+    fast reader is never pressed, the stuck one still dropped."""
+    n = 3072
+    got, total = flood_scene(["--drop-after", "3"], n, 3)
+    assert got == list(range(n)), "got %d lines" % len(got)
+    return "3 MB flood at the default rate: all %d lines in order (%.1f s)" \
+        % (n, total)
+
 def rate_limit():
     """--rate: a sender past its budget is read more slowly (TCP back-
     pressure), its lines all arrive, in order, later; others are not held
     up by it."""
-    rate, n = 200000, 600
+    rate, n = 200000, 1000
     srv = start_server("--no-console", "--rate", str(rate))
     rd = Raw(srv.port, "reader")
     fl = Raw(srv.port, "flood")
@@ -484,14 +493,17 @@ def rate_limit():
     rd.expect("* other joined")
     # The flooder and the other client read all they get (in threads): a
     # reader that stops would hold the room, which is another scene.
+    def keep_reading(c, end=time.time() + 60):
+        while time.time() < end and c.pump(1):
+            pass
     for c in (fl, other):
-        threading.Thread(target=lambda c=c: [c.pump(1) for _ in range(600)],
-                         daemon=True).start()
+        threading.Thread(target=keep_reading, args=(c,), daemon=True).start()
     data = b"".join(b"%06d %s\n" % (i, b"f" * 1016) for i in range(n))
     t0 = time.time()
     th = threading.Thread(target=lambda: fl.s.sendall(data), daemon=True)
     th.start()
-    rd.expect("flood: 000300 ", timeout=30)   # halfway: being limited now
+    rd.expect("flood: 000200 ", timeout=30)   # being limited now, with 4 s
+                                              # of flood still to come
     other.send("still talking")
     rd.expect("other: still talking", timeout=10)
     t_other = time.time() - t0
@@ -500,16 +512,16 @@ def rate_limit():
     th.join(10)
     got = [int(l[7:13]) for l in rd.lines if l.startswith(b"flood: ")]
     assert got == list(range(n)), "lines lost or out of order"
-    # 600 KB at 200 KB/s after a 200 KB burst: 2 s at least (a loaded
+    # 1 MB at 200 KB/s after a 200 KB burst: 4 s at least (a loaded
     # machine is only ever slower).
-    assert dt >= 1.8, "600 KB in %.2f s: not limited" % dt
+    assert dt >= 3.8, "1 MB in %.2f s: not limited" % dt
     # The other's line came before the flood was over: a limited sender
     # holds up nobody else.
     assert b"other: still talking" in rd.lines[:rd.lines.index(
         [l for l in rd.lines if l.startswith(b"flood: %06d " % (n - 1))][0])]
     assert not any(l.startswith(b"* ") and b"left" in l for l in rd.lines)
     assert stop(srv) == 0
-    return "600 KB at --rate 200000 took %.1f s, all in order; another " \
+    return "1 MB at --rate 200000 took %.1f s, all in order; another " \
            "client was heard after %.1f s" % (dt, t_other)
 
 def who_many():
@@ -732,7 +744,7 @@ def nicks_and_limits():
     a.expect("* same2 is now known as renamed")
     c = Raw(srv.port, "third")
     d = socket.create_connection(("127.0.0.1", srv.port))
-    d.settimeout(5)
+    d.settimeout(15)
     assert b"room is full" in d.recv(1000)
     assert stop(srv) == 0
     return "clash suffix at join, refusal at rename, room full"
@@ -781,7 +793,7 @@ def client_wait():
 scenes = {f.__name__: f for f in (one_to_one, bye_words, room_of_three,
           nc_client, stuck_client, long_and_binary, killed_mid_line,
           nicks_and_limits, json_transcript, client_wait, flood,
-          rate_limit, who_many, full_no_fds, dropped_exit)}
+          flood_default, rate_limit, who_many, full_no_fds, dropped_exit)}
 name = sys.argv[2]
 try:
     print("PASS " + scenes[name]())
@@ -794,7 +806,8 @@ PY
 
 for scene in one_to_one bye_words room_of_three nc_client stuck_client \
     long_and_binary killed_mid_line nicks_and_limits json_transcript \
-    client_wait flood rate_limit who_many full_no_fds dropped_exit; do
+    client_wait flood flood_default rate_limit who_many full_no_fds \
+    dropped_exit; do
     res=$(timeout -k 5 90 "$PY" "$SCENES" "$NK" "$scene" 2>&1 | tail -n 1)
     case "$res" in
     PASS*) nk_ok "$scene: ${res#PASS }" ;;
