@@ -126,8 +126,8 @@ enum nk_fs_path_err {
     NK_FSP_LOOP,     /* more than NK_FS_LINKS_MAX links */
     NK_FSP_SPECIAL,  /* a device, FIFO or socket */
     NK_FSP_NOT_FOUND,
-    NK_FSP_NOT_DIR, /* a file used as a directory */
-    NK_FSP_IO,      /* the lookup failed (errno in the ops' context) */
+    NK_FSP_NOT_DIR,  /* a file used as a directory */
+    NK_FSP_IO,       /* the lookup failed (errno in the ops' context) */
     NK_FSP_RESERVED, /* a name with NK_FS_RESERVED_PREFIX */
 };
 

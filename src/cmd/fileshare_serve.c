@@ -63,13 +63,13 @@
 #define STOP_GRACE_MS 3000
 #define HASH_BUF (256 * 1024)
 #define PUT_BUF (256 * 1024)
-#define SEND_CHUNK (4u << 20) /* one sendfile call at most */
-#define LIST_MAX_BYTES (8u << 20)  /* one listing's lines */
-#define LIST_BUDGET (16u << 20)    /* every listing held at once */
-#define LIST_BLOCK (64u * 1024)    /* listing lines are stored in these */
-#define HEADER_TIMEOUT_MS 10000    /* default --header-timeout */
-#define DRAIN_MAX (64ull << 20)    /* a refused upload read and discarded */
-#define DRAIN_MS 10000             /* ... for at most this long */
+#define SEND_CHUNK (4u << 20)     /* one sendfile call at most */
+#define LIST_MAX_BYTES (8u << 20) /* one listing's lines */
+#define LIST_BUDGET (16u << 20)   /* every listing held at once */
+#define LIST_BLOCK (64u * 1024)   /* listing lines are stored in these */
+#define HEADER_TIMEOUT_MS 10000   /* default --header-timeout */
+#define DRAIN_MAX (64ull << 20)   /* a refused upload read and discarded */
+#define DRAIN_MS 10000            /* ... for at most this long */
 #define TMP_TRIES 8
 #define CACHE_SLOTS 64
 #define THREAD_STACK (256 * 1024)
@@ -384,9 +384,11 @@ resolve(struct client *c, const struct nk_fs_request *r, struct walk *w,
     if (e == NK_FSP_OK)
         return 0;
     if (e == NK_FSP_IO && (w->sys_errno == EACCES || w->sys_errno == EPERM))
-        return answer(c, o, NK_FS_FORBIDDEN, "permission denied on the server");
+        return answer(c, o, NK_FS_FORBIDDEN,
+                      "permission denied on the server");
     if (e == NK_FSP_IO && busy_errno(w->sys_errno))
-        return answer(c, o, NK_FS_BUSY, "server busy: out of file descriptors");
+        return answer(c, o, NK_FS_BUSY,
+                      "server busy: out of file descriptors");
     return answer(c, o, nk_fs_path_status(e), nk_fs_path_reason(e));
 }
 
@@ -817,7 +819,8 @@ drain(struct client *c, uint64_t size, uint64_t *got)
     if (size < limit)
         limit = size;
     while (buf != NULL && *got < limit && nk_now_ms() < end) {
-        size_t want = limit - *got < PUT_BUF ? (size_t)(limit - *got) : PUT_BUF;
+        size_t want =
+            limit - *got < PUT_BUF ? (size_t)(limit - *got) : PUT_BUF;
         ssize_t n = nk_recv_nb(c->fd, buf, want);
         if (n == NK_IO_AGAIN) {
             if (wait_slice(c, POLLIN, end) <= 0)
@@ -864,8 +867,9 @@ tmp_create(int dir, char *name, size_t size)
                 (unsigned long long)getpid() * 2654435761u ^
                 atomic_fetch_add(&seq, 1) * 0x9e3779b97f4a7c15ull;
         snprintf(name, size, "%s%016llx.part", NK_FS_RESERVED_PREFIX, v);
-        fd = openat(dir, name,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        fd =
+            openat(dir, name,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }
@@ -913,7 +917,8 @@ put_store(struct client *c, const struct nk_fs_request *r, int dir,
         status = errno == EEXIST ? NK_FS_CONFLICT : NK_FS_INTERNAL;
     if (status != 0) {
         unlinkat(dir, tmp, 0);
-        answer(c, o, status, status == NK_FS_CONFLICT ? "already exists" : NULL);
+        answer(c, o, status,
+               status == NK_FS_CONFLICT ? "already exists" : NULL);
         if ((status == NK_FS_NO_SPACE || status == NK_FS_INTERNAL) &&
             *got < r->size)
             drain(c, r->size, got);
@@ -1128,8 +1133,7 @@ on_client(struct nk_loop *loop, int fd, unsigned events, void *arg)
         c->line_len = (size_t)(nl - c->buf);
         start_request(c->s, c);
     } else if (c->have == sizeof c->buf) {
-        idle_drop(c->s, c, NK_FS_TOO_LONG,
-                  nk_fs_status_text(NK_FS_TOO_LONG));
+        idle_drop(c->s, c, NK_FS_TOO_LONG, nk_fs_status_text(NK_FS_TOO_LONG));
     }
 }
 

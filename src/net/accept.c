@@ -82,8 +82,8 @@ note(struct nk_acceptor *a, struct nk_err *err, const char *msg)
     if (!nk_ratelimit_pass(&a->log, nk_now_ms(), &more))
         return;
     if (more > 0)
-        snprintf(err->msg, sizeof err->msg, "%s (%lu more since the last "
-                 "message)", msg, more);
+        snprintf(err->msg, sizeof err->msg,
+                 "%s (%lu more since the last message)", msg, more);
     else
         snprintf(err->msg, sizeof err->msg, "%s", msg);
 }
@@ -120,8 +120,7 @@ shed_one(struct nk_acceptor *a, struct nk_addr *peer, struct nk_err *err)
         return pause_accepts(a, err, "out of file descriptors");
     }
     a->shed++;
-    nk_addr_format((struct sockaddr *)&peer->ss, peer->len, addr,
-                   sizeof addr);
+    nk_addr_format((struct sockaddr *)&peer->ss, peer->len, addr, sizeof addr);
     snprintf(msg, sizeof msg,
              "out of file descriptors: %s answered busy and closed "
              "(%lu so far)",

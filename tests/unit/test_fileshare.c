@@ -214,14 +214,14 @@ test_head_end(void **state)
         const char *buf;
         size_t want;
     } rows[] = {
-        {"200 ok\nsize: 1\n\nX", 16},
-        {"200 ok\r\nsize: 1\r\n\r\nX", 19},
-        {"200 ok\r\n\r\n", 10},
-        {"404 not found\n\n", 15},
-        {"200 ok\r\nsize: 1\r\n", 0},
-        {"200 ok\nsize: 1\n", 0},
-        {"200 ok\r\n\r", 0},
-        {"", 0},
+        {"200 ok\nsize: 1\n\nX", 16},       /* LF */
+        {"200 ok\r\nsize: 1\r\n\r\nX", 19}, /* CRLF */
+        {"200 ok\r\n\r\n", 10},             /* no headers */
+        {"404 not found\n\n", 15},          /* a refusal */
+        {"200 ok\r\nsize: 1\r\n", 0},       /* incomplete */
+        {"200 ok\nsize: 1\n", 0},           /* incomplete */
+        {"200 ok\r\n\r", 0},                /* the last LF missing */
+        {"", 0},                            /* nothing yet */
     };
 
     (void)state;
@@ -283,21 +283,21 @@ struct node {
 };
 
 static const struct node tree[] = {
-    {"", -1, NK_FSK_DIR, NULL},                  /* 0 root */
-    {"a", 0, NK_FSK_DIR, NULL},                  /* 1 */
-    {"f.txt", 1, NK_FSK_FILE, NULL},             /* 2 */
-    {"up", 1, NK_FSK_LINK, "../top.txt"},        /* 3 inside */
-    {"top.txt", 0, NK_FSK_FILE, NULL},           /* 4 */
-    {"out", 1, NK_FSK_LINK, "../../etc/passwd"}, /* 5 leads out */
-    {"abs", 0, NK_FSK_LINK, "/etc/passwd"},      /* 6 */
-    {"self", 0, NK_FSK_LINK, "self"},            /* 7 loop */
-    {"dev", 0, NK_FSK_SPECIAL, NULL},            /* 8 */
-    {"adir", 0, NK_FSK_LINK, "a/"},              /* 9 dir link */
-    {"dot", 0, NK_FSK_LINK, "."},                /* 10 */
-    {"dangling", 0, NK_FSK_LINK, "nothing"},     /* 11 */
-    {"flink", 0, NK_FSK_LINK, "top.txt"},        /* 12 link to a file */
-    {"fslash", 0, NK_FSK_LINK, "top.txt/"},      /* 13 ... used as a dir */
-    {".nkput-x.part", 0, NK_FSK_FILE, NULL},     /* 14 an upload's temp */
+    {"", -1, NK_FSK_DIR, NULL},                   /* 0 root */
+    {"a", 0, NK_FSK_DIR, NULL},                   /* 1 */
+    {"f.txt", 1, NK_FSK_FILE, NULL},              /* 2 */
+    {"up", 1, NK_FSK_LINK, "../top.txt"},         /* 3 inside */
+    {"top.txt", 0, NK_FSK_FILE, NULL},            /* 4 */
+    {"out", 1, NK_FSK_LINK, "../../etc/passwd"},  /* 5 leads out */
+    {"abs", 0, NK_FSK_LINK, "/etc/passwd"},       /* 6 */
+    {"self", 0, NK_FSK_LINK, "self"},             /* 7 loop */
+    {"dev", 0, NK_FSK_SPECIAL, NULL},             /* 8 */
+    {"adir", 0, NK_FSK_LINK, "a/"},               /* 9 dir link */
+    {"dot", 0, NK_FSK_LINK, "."},                 /* 10 */
+    {"dangling", 0, NK_FSK_LINK, "nothing"},      /* 11 */
+    {"flink", 0, NK_FSK_LINK, "top.txt"},         /* 12 link to a file */
+    {"fslash", 0, NK_FSK_LINK, "top.txt/"},       /* 13 ... used as a dir */
+    {".nkput-x.part", 0, NK_FSK_FILE, NULL},      /* 14 an upload's temp */
     {"tmplink", 0, NK_FSK_LINK, ".nkput-x.part"}, /* 15 */
 };
 
