@@ -35,6 +35,29 @@ check_safe(const char *s, size_t n)
     }
 }
 
+/* An accepted nick never reads as a notice and holds no zero-width or
+ * bidi control: U+200B..U+200F (E2 80 8B..8F), U+202A..U+202E (E2 80
+ * AA..AE), U+2066..U+2069 (E2 81 A6..A9), U+FEFF (EF BB BF). */
+static void
+nick_is_visible(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (n > 0 && u[0] == '*')
+        abort();
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (u[i] == 0xe2 && u[i + 1] == 0x80 &&
+            ((u[i + 2] >= 0x8b && u[i + 2] <= 0x8f) ||
+             (u[i + 2] >= 0xaa && u[i + 2] <= 0xae)))
+            abort();
+        if (u[i] == 0xe2 && u[i + 1] == 0x81 && u[i + 2] >= 0xa6 &&
+            u[i + 2] <= 0xa9)
+            abort();
+        if (u[i] == 0xef && u[i + 1] == 0xbb && u[i + 2] == 0xbf)
+            abort();
+    }
+}
+
 static void
 one_line(const struct nk_chat_line *ln, size_t cap)
 {
@@ -63,6 +86,7 @@ one_line(const struct nk_chat_line *ln, size_t cap)
         size_t m = nk_chat_sanitize(ln->text, ln->len, nick, sizeof nick);
         if (m != ln->len || memcmp(nick, ln->text, m) != 0)
             abort();
+        nick_is_visible(ln->text, ln->len);
     }
 }
 
