@@ -1,6 +1,7 @@
 /* The chat command's private interface. chat.c holds the usage texts and
- * the dispatch; chat_room.c the server (chat serve); chat_client.c the
- * client (chat connect) and the terminal line editor both use. */
+ * the dispatch; chat_room.c and chat_flow.c the server (chat serve, with
+ * chat_room.h between them); chat_client.c the client (chat connect) and
+ * the terminal line editor both use. */
 #ifndef NETKIT_CMD_CHAT_INT_H
 #define NETKIT_CMD_CHAT_INT_H
 

@@ -14,95 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chat_int.h"
+#include "chat_room.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
-
-#define OUT_MAX (256 * 1024) /* output queued for one client, at most */
-/* Back-pressure: while any client's queue is above HIGH_WATER the room
- * reads no sender (nobody's line is taken, nobody's is dropped); reading
- * resumes when every queue is at or below LOW_WATER. A client whose queue
- * stays above HIGH_WATER for --drop-after seconds is dropped. */
-#define HIGH_WATER (64 * 1024)
-#define LOW_WATER (16 * 1024)
-#define DROP_AFTER_MS 10000     /* --drop-after's default */
-#define RATE_DEFAULT (1 << 20)  /* --rate's default, bytes per second */
-#define CONSOLE_CHUNK 1024      /* one console read: bounds its fan-out */
-#define SNDBUF                                                                \
-    (64 * 1024)              /* kernel send buffer per client (fixed, so      \
-                              * OUT_MAX is what bounds a stuck client) */
-#define FLUSH_AT (64 * 1024) /* queued past this: sent at once */
-#define ACCEPT_BATCH 64
-#define STOP_FLUSH_MS 2000 /* the room's last words at shutdown */
-#define WIRE_MAX (NK_CHAT_SAFE_MAX + NK_CHAT_NICK_MAX + 128)
-
-/* --- the room ----------------------------------------------------------- */
-
-struct client {
-    int fd;
-    int joined;   /* announced: has spoken or chosen a nick */
-    int closing;  /* told goodbye: flush what is queued, then close */
-    int dead;     /* to be removed by room_reap */
-    char why[96]; /* dead: the reason for the leave notice ("" = none) */
-    int64_t closing_ms;
-    char nick[NK_CHAT_NICK_MAX + 1];
-    char peer[NK_ADDRSTRLEN];
-    struct nk_chat_asm in;
-    char inbuf[NK_CHAT_LINE_MAX];
-    char *out; /* queued output [off, len), at most OUT_MAX */
-    size_t off, len, cap;
-    unsigned ev; /* the events asked of the loop: changed only on change */
-    int mid;     /* the last byte sent was not a newline: mid-line */
-    int high;    /* queue above HIGH_WATER: holds every sender */
-    int64_t high_ms;
-    int paused; /* not read: the room is held, or its budget is spent */
-    struct nk_chat_bucket bucket; /* --rate */
-    char *pend; /* read but not yet taken when it was paused */
-    size_t pend_off, pend_len;
-    struct client *next;
-    int dirty; /* on the room's list of clients to flush */
-    struct client *next_dirty;
-};
-
-struct serve_opts {
-    char port[8];
-    const char *bind;
-    const char *name;
-    uint64_t max_clients;
-    uint64_t rate; /* bytes per second per client, 0: no limit */
-    int drop_after_ms;
-    int no_console;
-};
-
-struct room {
-    struct serve_opts o;
-    int json;
-    struct nk_loop *loop;
-    int lfd;
-    int spare;   /* a descriptor held back to accept, and turn away, a
-                  * client when every other one is in use */
-    int console; /* stdin is read */
-    int closed;  /* the room is closing: no more input */
-    int64_t accept_resume_ms;
-    struct client *head;
-    struct client *dirty; /* queued output not yet tried this round */
-    uint64_t nclients;
-    unsigned nhigh;     /* clients above HIGH_WATER: no sender is read */
-    int console_paused; /* the console is not read while the room is held */
-    int any_paused;     /* some client may be paused: room_resume looks */
-    uint64_t resume_rr; /* where the next resume starts: each gets a turn */
-    int64_t wake_ms;    /* the next paused client's budget is back */
-    unsigned guest_seq;
-    char nick[NK_CHAT_NICK_MAX + 1]; /* the operator's */
-    struct chat_term term;
-    char wire[WIRE_MAX];
-    char safe[NK_CHAT_SAFE_MAX + 1];
-    char buf[READ_CHUNK];
-};
 
 /* Transcript of the room on stdout: the wire line in text mode, or one
  * JSON object (event, nick, and one more field) with --json. */
@@ -125,123 +43,13 @@ transcript(struct room *r, const char *event, const char *nick,
     nk_out_finish(&o);
 }
 
-static void
-client_kill(struct client *c, const char *why)
+void
+chat_client_kill(struct client *c, const char *why)
 {
     if (c->dead)
         return;
     c->dead = 1;
     snprintf(c->why, sizeof c->why, "%s", why);
-}
-
-/* Keep c's high-water state and the room's count of them: above
- * HIGH_WATER it holds every sender, at LOW_WATER it lets go. A client
- * leaving or gone holds nobody. */
-static void
-client_level(struct room *r, struct client *c)
-{
-    size_t q = c->len - c->off;
-
-    if (!c->high && q > HIGH_WATER && !c->closing && !c->dead) {
-        c->high = 1;
-        c->high_ms = nk_now_ms();
-        r->nhigh++;
-    } else if (c->high && (q <= LOW_WATER || c->closing || c->dead)) {
-        c->high = 0;
-        r->nhigh--;
-    }
-}
-
-/* Ask the loop for what c needs: reading unless it is leaving or paused,
- * writing while output is queued. One epoll_ctl per flush would double
- * the syscalls of delivery: only a change is passed on. */
-static void
-client_events(struct room *r, struct client *c)
-{
-    unsigned want = (c->closing || c->paused ? 0 : NK_EV_READ) |
-                    (c->len > c->off ? NK_EV_WRITE : 0);
-
-    if (want != c->ev && nk_loop_mod(r->loop, c->fd, want, NULL) == 0)
-        c->ev = want;
-}
-
-/* Send what is queued, as far as the kernel takes it. */
-static void
-client_flush(struct room *r, struct client *c)
-{
-    while (c->off < c->len) {
-        ssize_t n = nk_send_nb(c->fd, c->out + c->off, c->len - c->off);
-        if (n == NK_IO_AGAIN)
-            break;
-        if (n <= 0) {
-            client_kill(c, "connection lost");
-            return;
-        }
-        c->off += (size_t)n;
-        c->mid = c->out[c->off - 1] != '\n';
-    }
-    if (c->off == c->len) {
-        c->off = c->len = 0;
-        if (c->closing) {
-            client_kill(c, ""); /* said goodbye and has it all */
-            return;
-        }
-    }
-    client_level(r, c);
-    client_events(r, c);
-}
-
-/* Queue one line (newline added) for a client. Back-pressure keeps a
- * queue near HIGH_WATER; OUT_MAX is the memory bound behind it (notices
- * are not held back): past it the client is dropped at once. */
-static void
-client_queue(struct room *r, struct client *c, const char *s, size_t n)
-{
-    size_t need;
-
-    if (c->dead)
-        return;
-    if (c->len - c->off + n + 1 > OUT_MAX) {
-        client_kill(c, "too slow: output backed up, disconnected");
-        return;
-    }
-    need = c->len + n + 1;
-    if (need > c->cap && c->off > 0) {
-        memmove(c->out, c->out + c->off, c->len - c->off);
-        c->len -= c->off;
-        c->off = 0;
-        need = c->len + n + 1;
-    }
-    if (need > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        char *p;
-        while (cap < need)
-            cap *= 2;
-        p = realloc(c->out, cap);
-        if (p == NULL) {
-            client_kill(c, "out of memory");
-            return;
-        }
-        c->out = p;
-        c->cap = cap;
-    }
-    memcpy(c->out + c->len, s, n);
-    c->out[c->len + n] = '\n';
-    c->len += n + 1;
-    client_level(r, c);
-    if (c->len - c->off >= FLUSH_AT) {
-        /* A busy round must not push a reading client past OUT_MAX. */
-        client_flush(r, c);
-        return;
-    }
-    if (!c->dirty) {
-        /* Sent at the end of the loop round (room_tick), so the lines of
-         * every read in the round go out in one send per client, not one
-         * per line. */
-        c->dirty = 1;
-        c->next_dirty = r->dirty;
-        r->dirty = c;
-    }
 }
 
 /* A line to every client but `skip` (the speaker) and the leaving ones. */
@@ -250,7 +58,7 @@ room_send(struct room *r, const struct client *skip, const char *s, size_t n)
 {
     for (struct client *c = r->head; c != NULL; c = c->next)
         if (c != skip && !c->closing)
-            client_queue(r, c, s, n);
+            chat_client_queue(r, c, s, n);
 }
 
 /* A notice: to the clients, and into the transcript. */
@@ -300,7 +108,7 @@ tell(struct room *r, struct client *c, const char *fmt, ...)
     if (c == NULL)
         chat_term_print(&r->term, line, (size_t)n);
     else
-        client_queue(r, c, line, (size_t)n);
+        chat_client_queue(r, c, line, (size_t)n);
 }
 
 static void
@@ -397,8 +205,8 @@ client_bye(struct room *r, struct client *c)
     c->joined = 0;
     c->closing = 1;
     c->closing_ms = nk_now_ms();
-    client_flush(r, c);
-    client_level(r, c);
+    chat_client_flush(r, c);
+    chat_client_level(r, c);
 }
 
 /* /who: the names on lines of at most WHO_LINE bytes, WHO_LINES lines
@@ -516,8 +324,8 @@ say_text(struct room *r, struct client *c, const char *s, size_t n, int cut)
 }
 
 /* One line from a client (c) or from the operator (c NULL). */
-static void
-on_line(struct room *r, struct client *c, const char *s, size_t n, int cut)
+void
+chat_on_line(struct room *r, struct client *c, const char *s, size_t n, int cut)
 {
     struct nk_chat_cmd cmd;
 
@@ -580,29 +388,16 @@ slow_out(struct room *r, struct client *c)
     c->why[0] = '\0';
     c->off = c->len = 0;
     if (c->mid) /* the kernel took half a line: end it first */
-        client_queue(r, c, "", 0);
-    client_queue(r, c, msg, sizeof msg - 1);
+        chat_client_queue(r, c, "", 0);
+    chat_client_queue(r, c, msg, sizeof msg - 1);
     c->closing = 1;
-    client_level(r, c);
+    chat_client_level(r, c);
     c->closing_ms = nk_now_ms();
     if (c->joined)
         room_notice(r, c, "leave", c->nick, "reason", "too slow",
                     "* %s left (too slow: output backed up, disconnected)",
                     c->nick);
     c->joined = 0;
-}
-
-/* Send what this round queued. */
-static void
-room_flush(struct room *r)
-{
-    while (r->dirty != NULL) {
-        struct client *c = r->dirty;
-        r->dirty = c->next_dirty;
-        c->dirty = 0;
-        if (!c->dead)
-            client_flush(r, c);
-    }
 }
 
 /* The end of a round: flush, then remove dead clients; each leave is
@@ -614,7 +409,7 @@ room_reap(struct room *r)
 {
     for (;;) {
         struct client **pp = &r->head, *c;
-        room_flush(r);
+        chat_room_flush(r);
         while (*pp != NULL && !(*pp)->dead)
             pp = &(*pp)->next;
         if (*pp == NULL)
@@ -625,7 +420,7 @@ room_reap(struct room *r)
             continue;
         }
         *pp = c->next;
-        client_level(r, c); /* dead: holds nobody now */
+        chat_client_level(r, c); /* dead: holds nobody now */
         nk_loop_del(r->loop, c->fd);
         nk_close(c->fd);
         r->nclients--;
@@ -640,145 +435,6 @@ room_reap(struct room *r)
         free(c->pend);
         free(c);
     }
-}
-
-struct client_ev {
-    struct room *r;
-    struct client *c;
-};
-
-/* May c's input be taken now? Not while any queue is above HIGH_WATER
- * (back-pressure: the room waits for its readers), nor while c's budget
- * (--rate) is spent. */
-static int
-client_may_take(struct room *r, struct client *c)
-{
-    if (r->nhigh > 0)
-        return 0;
-    if (r->o.rate == 0)
-        return 1;
-    nk_chat_bucket_refill(&c->bucket, nk_now_ms());
-    return nk_chat_bucket_bytes(&c->bucket) > 0;
-}
-
-/* Stop reading c: its socket's buffers fill and TCP slows the sender
- * down; nothing it sent is lost. */
-static void
-client_pause(struct room *r, struct client *c)
-{
-    c->paused = 1;
-    r->any_paused = 1;
-    client_events(r, c);
-}
-
-/* Take the lines of p[0..n) while the room lets c speak; returns the
- * bytes taken (fewer than n when c must wait: the caller keeps the
- * rest). Every byte counts against c's budget, lines or not. */
-static size_t
-client_take(struct room *r, struct client *c, const char *p, size_t n)
-{
-    struct nk_chat_line ln;
-    size_t off = 0;
-    int got;
-
-    while (off < n && !c->closing && !c->dead && !r->closed) {
-        size_t k;
-        if (!client_may_take(r, c))
-            return off;
-        k = nk_chat_asm_feed(&c->in, p + off, n - off, &ln, &got);
-        off += k;
-        nk_chat_bucket_spend(&c->bucket, k);
-        if (got)
-            on_line(r, c, ln.text, ln.len, ln.cut);
-    }
-    return n; /* taken, or dropped: c is leaving */
-}
-
-/* Keep p[0..n), read but not taken, until c may speak again. */
-static void
-client_stash(struct room *r, struct client *c, const char *p, size_t n)
-{
-    if (c->pend == NULL && (c->pend = malloc(READ_CHUNK)) == NULL) {
-        client_kill(c, "out of memory");
-        return;
-    }
-    memcpy(c->pend, p, n);
-    c->pend_off = 0;
-    c->pend_len = n;
-    client_pause(r, c);
-}
-
-/* Take what c had kept; 1 when all of it is gone. */
-static int
-client_take_pend(struct room *r, struct client *c)
-{
-    if (c->pend_len > 0)
-        c->pend_off += client_take(r, c, c->pend + c->pend_off,
-                                   c->pend_len - c->pend_off);
-    if (c->pend_off < c->pend_len)
-        return 0;
-    c->pend_off = c->pend_len = 0;
-    return 1;
-}
-
-/* Read from c and take its lines. */
-static void
-client_read(struct room *r, struct client *c)
-{
-    struct nk_chat_line ln;
-    ssize_t n;
-    size_t k;
-
-    n = nk_recv_nb(c->fd, r->buf, sizeof r->buf);
-    if (n == NK_IO_AGAIN)
-        return;
-    if (n <= 0) {
-        /* End of stream: a last line without its newline still counts
-         * (printf 'hi' | nc); a reset ends it as a lost connection. */
-        if (n == 0 && nk_chat_asm_finish(&c->in, &ln))
-            on_line(r, c, ln.text, ln.len, ln.cut);
-        client_kill(c, n == 0 ? "" : "connection lost");
-        return;
-    }
-    k = client_take(r, c, r->buf, (size_t)n);
-    if (k < (size_t)n)
-        client_stash(r, c, r->buf + k, (size_t)n - k);
-}
-
-static void
-on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
-{
-    struct client_ev *ce = arg;
-    struct room *r = ce->r;
-    struct client *c = ce->c;
-
-    (void)loop;
-    (void)fd;
-    if (c->len > c->off && (ev & (NK_EV_WRITE | NK_EV_ERROR)))
-        client_flush(r, c);
-    /* The dead are removed and the queues flushed once per loop round
-     * (room_tick), after every ready client was read: one send per
-     * client per round however many lines the round brought. */
-    if (c->closing) {
-        if (c->len == c->off || c->dead)
-            client_kill(c, "");
-        return;
-    }
-    if (c->dead || !(ev & (NK_EV_READ | NK_EV_ERROR)))
-        return;
-    if (c->paused || !client_may_take(r, c)) {
-        /* Not its turn. An error or hang-up is reported even to a quiet
-         * fd, every round: a reset client with lines still kept is
-         * dropped rather than spin the loop. */
-        if ((ev & NK_EV_ERROR) && c->pend_len > 0)
-            client_kill(c, "connection lost");
-        else if (ev & NK_EV_ERROR)
-            client_read(r, c);
-        else
-            client_pause(r, c);
-        return;
-    }
-    client_read(r, c);
 }
 
 /* A new connection: queued output, Nagle off (chat lines are small and
@@ -810,7 +466,7 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
                              NULL);
     (void)nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_SNDBUF), SNDBUF,
                              NULL);
-    if (nk_loop_add(r->loop, fd, NK_EV_READ, on_client, ce, NULL) < 0) {
+    if (nk_loop_add(r->loop, fd, NK_EV_READ, chat_on_client, ce, NULL) < 0) {
         nk_close(fd);
         free(c);
         return;
@@ -896,7 +552,7 @@ on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 static void
 operator_line(void *arg, const char *s, size_t n, int cut)
 {
-    on_line(arg, NULL, s, n, cut);
+    chat_on_line(arg, NULL, s, n, cut);
 }
 
 static void
@@ -962,72 +618,9 @@ room_close(struct room *r, const char *why)
         if (!c->closing) {
             c->closing = 1;
             c->closing_ms = nk_now_ms();
-            client_flush(r, c);
+            chat_client_flush(r, c);
         }
     }
-}
-
-/* Give c its turn back if the room and its budget allow: what it had
- * kept is taken first. 0 when c still waits. */
-static int
-client_resume(struct room *r, struct client *c, int64_t now)
-{
-    if (r->o.rate != 0) {
-        /* Wait for a read's worth (or the whole burst, if smaller): a
-         * limited sender is woken once per READ_CHUNK, not per line. */
-        long long ms;
-        nk_chat_bucket_refill(&c->bucket, now);
-        ms = nk_chat_bucket_wait_ms(&c->bucket, READ_CHUNK);
-        if (ms > 0) {
-            if (r->wake_ms == 0 || now + ms < r->wake_ms)
-                r->wake_ms = now + ms;
-            return 0;
-        }
-    }
-    c->paused = 0;
-    if (!client_take_pend(r, c))
-        return 0; /* paused again by client_take's caller below */
-    client_events(r, c);
-    return 1;
-}
-
-/* Paused clients get their turn back once no queue is above HIGH_WATER,
- * starting after the last one served (round robin), so one sender's kept
- * lines cannot take every turn. */
-static void
-room_resume(struct room *r, int64_t now)
-{
-    struct client *c = r->head;
-    uint64_t skip, i;
-
-    r->wake_ms = 0;
-    if (r->nhigh > 0 || r->closed)
-        return;
-    if (r->console_paused) {
-        r->console_paused = 0;
-        (void)nk_loop_mod(r->loop, STDIN_FILENO, NK_EV_READ, NULL);
-    }
-    if (!r->any_paused || r->nclients == 0)
-        return; /* the common round: nobody to look at */
-    r->any_paused = 0;
-    skip = r->resume_rr % r->nclients;
-    for (i = 0; i < skip && c != NULL; i++)
-        c = c->next;
-    for (i = 0; i < r->nclients && r->nhigh == 0; i++) {
-        if (c == NULL)
-            c = r->head;
-        if (c->paused && !c->closing && !c->dead) {
-            r->resume_rr = skip + i + 1;
-            if (!client_resume(r, c, now)) {
-                if (c->pend_off < c->pend_len)
-                    client_pause(r, c);
-                r->any_paused = 1;
-            }
-        }
-        c = c->next;
-    }
-    if (i < r->nclients) /* held again before everyone was seen */
-        r->any_paused = 1;
 }
 
 /* Timers, once a round: accepts paused after EMFILE, leaving clients
@@ -1043,12 +636,12 @@ room_tick(struct room *r, int64_t now)
     for (struct client *c = r->head; c != NULL; c = c->next) {
         if (c->closing &&
             (c->off == c->len || now - c->closing_ms > CLOSE_GRACE_MS))
-            client_kill(c, "");
+            chat_client_kill(c, "");
         else if (c->high && now - c->high_ms >= r->o.drop_after_ms)
-            client_kill(c, "too slow: output backed up, disconnected");
+            chat_client_kill(c, "too slow: output backed up, disconnected");
     }
     room_reap(r);
-    room_resume(r, now);
+    chat_room_resume(r, now);
     room_reap(r); /* what the resumed senders said goes out now */
 }
 

@@ -1,0 +1,128 @@
+/* The room's private interface: chat_room.c is the room (clients coming
+ * and going, nicks, commands, the operator's console, the loop and its
+ * timers); chat_flow.c each client's output queue and the flow control
+ * between them (back-pressure, the rate per sender, who is dropped). */
+#ifndef NETKIT_CMD_CHAT_ROOM_H
+#define NETKIT_CMD_CHAT_ROOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chat_int.h"
+#include "netkit/evloop.h"
+#include "netkit/net.h"
+
+#define OUT_MAX (256 * 1024) /* output queued for one client, at most */
+/* Back-pressure: while any client's queue is above HIGH_WATER the room
+ * reads no sender (nobody's line is taken, nobody's is dropped); reading
+ * resumes when every queue is at or below LOW_WATER. A client whose queue
+ * stays above HIGH_WATER for --drop-after seconds is dropped. */
+#define HIGH_WATER (64 * 1024)
+#define LOW_WATER (16 * 1024)
+#define DROP_AFTER_MS 10000     /* --drop-after's default */
+#define RATE_DEFAULT (1 << 20)  /* --rate's default, bytes per second */
+#define CONSOLE_CHUNK 1024      /* one console read: bounds its fan-out */
+#define SNDBUF                                                                \
+    (64 * 1024)              /* kernel send buffer per client (fixed, so      \
+                              * OUT_MAX is what bounds a stuck client) */
+#define FLUSH_AT (64 * 1024) /* queued past this: sent at once */
+#define ACCEPT_BATCH 64
+#define STOP_FLUSH_MS 2000 /* the room's last words at shutdown */
+#define WIRE_MAX (NK_CHAT_SAFE_MAX + NK_CHAT_NICK_MAX + 128)
+
+/* --- the room ----------------------------------------------------------- */
+
+struct client {
+    int fd;
+    int joined;   /* announced: has spoken or chosen a nick */
+    int closing;  /* told goodbye: flush what is queued, then close */
+    int dead;     /* to be removed by room_reap */
+    char why[96]; /* dead: the reason for the leave notice ("" = none) */
+    int64_t closing_ms;
+    char nick[NK_CHAT_NICK_MAX + 1];
+    char peer[NK_ADDRSTRLEN];
+    struct nk_chat_asm in;
+    char inbuf[NK_CHAT_LINE_MAX];
+    char *out; /* queued output [off, len), at most OUT_MAX */
+    size_t off, len, cap;
+    unsigned ev; /* the events asked of the loop: changed only on change */
+    int mid;     /* the last byte sent was not a newline: mid-line */
+    int high;    /* queue above HIGH_WATER: holds every sender */
+    int64_t high_ms;
+    int paused; /* not read: the room is held, or its budget is spent */
+    struct nk_chat_bucket bucket; /* --rate */
+    char *pend; /* read but not yet taken when it was paused */
+    size_t pend_off, pend_len;
+    struct client *next;
+    int dirty; /* on the room's list of clients to flush */
+    struct client *next_dirty;
+};
+
+struct serve_opts {
+    char port[8];
+    const char *bind;
+    const char *name;
+    uint64_t max_clients;
+    uint64_t rate; /* bytes per second per client, 0: no limit */
+    int drop_after_ms;
+    int no_console;
+};
+
+struct room {
+    struct serve_opts o;
+    int json;
+    struct nk_loop *loop;
+    int lfd;
+    int spare;   /* a descriptor held back to accept, and turn away, a
+                  * client when every other one is in use */
+    int console; /* stdin is read */
+    int closed;  /* the room is closing: no more input */
+    int64_t accept_resume_ms;
+    struct client *head;
+    struct client *dirty; /* queued output not yet tried this round */
+    uint64_t nclients;
+    unsigned nhigh;     /* clients above HIGH_WATER: no sender is read */
+    int console_paused; /* the console is not read while the room is held */
+    int any_paused;     /* some client may be paused: room_resume looks */
+    uint64_t resume_rr; /* where the next resume starts: each gets a turn */
+    int64_t wake_ms;    /* the next paused client's budget is back */
+    unsigned guest_seq;
+    char nick[NK_CHAT_NICK_MAX + 1]; /* the operator's */
+    struct chat_term term;
+    char wire[WIRE_MAX];
+    char safe[NK_CHAT_SAFE_MAX + 1];
+    char buf[READ_CHUNK];
+};
+
+/* The argument of a client's loop callback. */
+struct client_ev {
+    struct room *r;
+    struct client *c;
+};
+
+/* chat_room.c */
+
+/* Mark c to be removed at the end of the round; why ("" for none) is
+ * the reason in its leave notice; "too slow..." drops it with a notice. */
+void chat_client_kill(struct client *c, const char *why);
+/* One line from client c (NULL: the operator); cut: it was too long. */
+void chat_on_line(struct room *r, struct client *c, const char *s, size_t n,
+                  int cut);
+
+/* chat_flow.c */
+
+/* Keep c's high-water state and the room's count of held readers. */
+void chat_client_level(struct room *r, struct client *c);
+/* Send what is queued for c, as far as the kernel takes it. */
+void chat_client_flush(struct room *r, struct client *c);
+/* Queue one line (newline added) for c; past OUT_MAX, c is dropped. */
+void chat_client_queue(struct room *r, struct client *c, const char *s,
+                       size_t n);
+/* Send what this round queued. */
+void chat_room_flush(struct room *r);
+/* The loop callback of a client's socket (arg: its struct client_ev). */
+void chat_on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg);
+/* Give paused senders their turn back when the room allows. */
+void chat_room_resume(struct room *r, int64_t now);
+
+#endif
