@@ -122,6 +122,8 @@ int cmd_httpget(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_httpget_usage[];
 int cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_ipconv_usage[];
+int cmd_ping(int argc, char **argv, struct nk_ctx *ctx);
+extern const char cmd_ping_usage[];
 int cmd_service(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_service_usage[];
 int cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx);
