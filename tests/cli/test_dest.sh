@@ -305,8 +305,11 @@ if nk_start_server fs507 python3 "$DPEERS" --log "$NK_TMP/507.log" fs-put-507; t
     esac
     nk_stop_server "$SERVER_PID"
 fi
+# 64 MiB: more than the socket buffers on both sides can take, so a
+# client that did not watch for the answer would wait with data unsent.
+truncate -s 64M "$NK_TMP/up64.bin"
 if nk_start_server fs507h python3 "$DPEERS" --hold fs-put-507; then
-    timeout 30 "$NK" fileshare put 127.0.0.1 "$NK_TMP/up.bin" --port "$SERVER_PORT" \
+    timeout 30 "$NK" fileshare put 127.0.0.1 "$NK_TMP/up64.bin" --port "$SERVER_PORT" \
         --timeout 20 >/dev/null 2>"$NK_TMP/507h.err"
     check_eq "put, server answers 507 and stops reading: 74 at once" "$?" 74
     check_contains "put, server stops reading: the 507" "$(cat "$NK_TMP/507h.err")" \
