@@ -279,36 +279,30 @@ adopt(struct nk_dest *d, int fd, const char *dir, const char *base,
 {
     char from[NK_DEST_PATH_MAX + 300];
     struct stat a, b;
+    int k, t;
 
     snprintf(from, sizeof from, "%s/%s", dir, name);
     /* The name must still be the file locked (not replaced meanwhile). */
     if (fstat(fd, &a) < 0 || lstat(from, &b) < 0 || a.st_ino != b.st_ino ||
         a.st_dev != b.st_dev)
         return -1;
-    for (int tries = 0; tries < 100; tries++) {
-        int k =
-            snprintf(d->tmp, sizeof d->tmp, "%s/.%s.XXXXXX.part", dir, base);
-        int t;
-        if (k < 0 || (size_t)k >= sizeof d->tmp)
-            return nk_err_set(err, NK_EX_USAGE, "%s: file name too long",
-                              d->path);
-        /* mkstemps only to pick a free unique name: the new empty file
-         * is then replaced by the adopted one, atomically, or removed. */
-        t = mkostemps(d->tmp, 5, O_CLOEXEC);
-        if (t < 0)
-            return file_err(err, errno, "create a temporary file for",
-                            d->path);
-        close(t);
-        if (rename(from, d->tmp) == 0) {
-            d->fd = fd;
-            return 0;
-        }
-        unlink(d->tmp);
-        if (errno != ENOENT)
-            break;
+    k = snprintf(d->tmp, sizeof d->tmp, "%s/.%s.XXXXXX.part", dir, base);
+    if (k < 0 || (size_t)k >= sizeof d->tmp)
+        return nk_err_set(err, NK_EX_USAGE, "%s: file name too long", d->path);
+    /* mkostemps only picks a free unique name: the new empty file is then
+     * replaced by the adopted one, atomically, or removed. */
+    t = mkostemps(d->tmp, 5, O_CLOEXEC);
+    if (t < 0)
+        return file_err(err, errno, "create a temporary file for", d->path);
+    close(t);
+    if (rename(from, d->tmp) == 0) {
+        d->fd = fd;
+        return 0;
     }
+    t = errno;
+    unlink(d->tmp);
     d->tmp[0] = '\0';
-    return file_err(err, errno, "rename", from);
+    return file_err(err, t, "rename", from);
 }
 
 int
@@ -320,6 +314,7 @@ nk_dest_resume(struct nk_dest *d, const char *path, int flags, uint64_t *have,
     int rc, fd;
 
     *have = 0;
+    nk_err_clear(err);
     if (start(d, path, err) < 0)
         return -1;
     rc = classify(d, flags, err);
