@@ -16,12 +16,13 @@ set -eu
 # and file (cpack -G DEB computes the package's library dependencies);
 # dash (the completion files must load in a POSIX sh), netbase
 # (/etc/services, read by the service tests), util-linux (unshare: the
-# hostinfo test's own /etc/hosts in a mount namespace). CI installs all of
+# hostinfo test's own /etc/hosts in a mount namespace), iputils-ping and
+# nftables (the ping test's peer and its packet loss in a namespace). CI installs all of
 # these, so under CI a test that skips for want of one fails (lib.sh).
 PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
 bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
 ntpsec-ntpdig chrony ncat tmux mandoc man-db groff-base bash-completion zsh
-dpkg-dev file dash netbase util-linux"
+dpkg-dev file dash netbase util-linux iputils-ping nftables"
 
 missing=""
 for p in $PKGS; do
