@@ -144,10 +144,7 @@ client_may_take(struct room *r, struct client *c)
 {
     if (r->nhigh > 0)
         return 0;
-    if (r->o.rate == 0)
-        return 1;
-    nk_chat_bucket_refill(&c->bucket, nk_now_ms());
-    return nk_chat_bucket_bytes(&c->bucket) > 0;
+    return r->o.rate == 0 || nk_chat_bucket_bytes(&c->bucket) > 0;
 }
 
 /* Stop reading c: its socket's buffers fill and TCP slows the sender
@@ -255,6 +252,8 @@ chat_on_client(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     }
     if (c->dead || !(ev & (NK_EV_READ | NK_EV_ERROR)))
         return;
+    if (r->o.rate != 0) /* once a read, not once a line */
+        nk_chat_bucket_refill(&c->bucket, nk_now_ms());
     if (c->paused || !client_may_take(r, c)) {
         /* Not its turn. An error or hang-up is reported even to a quiet
          * fd, every round: a reset client with lines still kept is
