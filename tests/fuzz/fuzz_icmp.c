@@ -84,8 +84,7 @@ check_roundtrip(const uint8_t *in, size_t n, int v6)
     stamp = get64(in + 4);
     nonce = get64(in + 12);
     size = NK_PING_STAMP + in[20] % (64 - NK_PING_STAMP + 1);
-    len = nk_icmp_echo_build(req, sizeof req, v6, id, seq, stamp, nonce,
-                             size);
+    len = nk_icmp_echo_build(req, sizeof req, v6, id, seq, stamp, nonce, size);
     CHECK(len == NK_ICMP_HDR + size);
     if (!v6)
         CHECK(nk_icmp_checksum(req, len) == 0);
@@ -102,8 +101,7 @@ check_roundtrip(const uint8_t *in, size_t n, int v6)
     CHECK(m.id == id && m.seq == seq && m.data_len == size);
     CHECK(nk_ping_data_check(m.data, m.data_len, size, nonce, &got) == 0);
     CHECK(got == stamp);
-    CHECK(nk_ping_data_check(m.data, m.data_len, size, nonce ^ 1, &got) ==
-          -1);
+    CHECK(nk_ping_data_check(m.data, m.data_len, size, nonce ^ 1, &got) == -1);
     d = req + NK_ICMP_HDR;
     if (size > NK_PING_STAMP) {
         d[size - 1] ^= 0x01;
