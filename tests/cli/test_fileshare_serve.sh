@@ -62,11 +62,13 @@ R=$NK_TMP/root
 mkdir -p "$R/sub" "$NK_TMP/outside"
 printf 'hello, file\n' >"$R/hello.txt"
 ln -s hello.txt "$R/flink"
-head -c $((8 * 1024 * 1024)) /dev/urandom >"$R/big.bin"
+# Slow readers fetch 64 MiB (sparse): more than the socket buffers hold,
+# so their transfers stay under way until the test lets them go.
+truncate -s 64M "$R/big.bin"
 deep=$R
 for i in $(seq 1 20); do deep=$deep/d$i; done
 mkdir -p "$deep"
-cp "$R/big.bin" "$deep/big.bin"
+truncate -s 64M "$deep/big.bin"
 DEEP_REL=${deep#"$R"/}/big.bin
 
 # --- every request is logged, refusals included (item 8) ----------------
