@@ -4,8 +4,9 @@ responder MODE FAMILY: a raw-socket ICMP echo responder (the namespace's
 kernel is told to ignore echo requests, so this is the only one). MODE:
   dup      every reply sent twice
   late     every reply sent 0.8 s after the request
-  foreign  first a reply with another identifier, then one with another
-           run's nonce, then the real reply
+  foreign  first a reply with another identifier, one with another run's
+           nonce, one whose send time is not the probe's, then the real
+           reply
   corrupt  the reply with its last data byte altered
   ttl      an ICMP time exceeded from 127.0.0.2 quoting the request
 FAMILY 4 or 6. Prints the harness's "listening on" line once ready.
@@ -82,6 +83,9 @@ def responder(mode, fam):
             s.sendto(finish(other, v6), dst)
             other = bytearray(reply)
             other[8 + 8] ^= 1  # another run's nonce
+            s.sendto(finish(other, v6), dst)
+            other = bytearray(reply)
+            other[8 + 7] ^= 1  # not the send time recorded for this seq
             s.sendto(finish(other, v6), dst)
             s.sendto(finish(reply, v6), dst)
         elif mode == "corrupt":
