@@ -317,6 +317,21 @@ fetched() {
 if wait_for 15 fetched; then nk_ok "out of fds: service resumes"
 else nk_not_ok "out of fds: service resumes" "$(tail -n 5 "$NK_TMP/fdx.err")"; fi
 
+# 40 fetches at once with 32 descriptors: each is served (200) or told
+# the server is busy (503), whether accept(2) or the file's open(2) ran
+# out of descriptors; never "500 lookup failed".
+holder fdx2 "$FP" 40 'GET big.bin\n' 1 30
+F2=$HOLDER_PID
+all40() { [ "$(grep -c '^[0-9]' "$NK_TMP/fdx2.hold")" -ge 40 ]; }
+wait_for 20 all40 || nk_not_ok "fdx2: every connection answered" \
+    "$(cat "$NK_TMP/fdx2.hold")"
+got=$(cat "$NK_TMP/fdx2.hold")
+check_eq "40 fetches, 32 fds: none gets 500" \
+    "$(grep -c 'DATA 500' "$NK_TMP/fdx2.hold")" 0
+check_contains "40 fetches, 32 fds: some served" "$got" "DATA 200"
+check_contains "40 fetches, 32 fds: the rest get 503" "$got" "DATA 503"
+unhold "$F2"
+
 nk_stop_server "$SERVER_PID"
 check_eq "fdx: SIGTERM exit 0" "$STOP_STATUS" 0
 nk_done
