@@ -11,6 +11,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/trace.h"
 
 #ifndef NETKIT_VERSION
 #define NETKIT_VERSION "0.0.0"
@@ -113,8 +114,9 @@ list_commands(FILE *fp)
     size_t n;
     const struct nk_cmd *t = nk_cmd_table(&n);
 
-    fprintf(fp, "usage: netkit [-V|--version] [-h|--help] [--json] COMMAND "
-                "[ARGS]\n\ncommands:\n");
+    fprintf(fp, "usage: netkit [-V|--version] [-h|--help] [--json] "
+                "[--trace[=json|all]] [--hexdump[=all]] COMMAND [ARGS]\n\n"
+                "commands:\n");
     for (size_t i = 0; i < n; i++)
         fprintf(fp, "  %-12s %s\n", t[i].name, t[i].summary);
     fprintf(fp, "\n'netkit help COMMAND' or 'netkit COMMAND --help' shows a "
@@ -157,13 +159,41 @@ check_stdout(int rc)
     return rc == NK_EX_OK ? NK_EX_IOERR : rc;
 }
 
+/* --trace and --hexdump may also follow the command name, as --json may:
+ * they are taken out of the command's arguments (up to a "--") before it
+ * parses them. Returns the new argc, or -1 after a bad value. */
+static int
+trailing_trace_flags(int argc, char **argv)
+{
+    int n = 1;
+
+    for (int k = 1; k < argc; k++) {
+        int t = strcmp(argv[k], "--") == 0 ? 0 : nk_trace_flag(argv[k]);
+        if (t < 0) {
+            nk_usage_error(NULL, "bad value: %s (--trace[=json|all], "
+                                 "--hexdump[=all])", argv[k]);
+            return -1;
+        }
+        if (t == 0 && strcmp(argv[k], "--") == 0) {
+            while (k < argc)
+                argv[n++] = argv[k++];
+            break;
+        }
+        if (t == 0)
+            argv[n++] = argv[k];
+    }
+    if (n < argc)
+        argv[n] = NULL;
+    return n;
+}
+
 /* Leading global options. Returns -1 to go on with the command at
  * argv[*first], or an exit status to return at once (--help, --version,
  * a bad option). */
 static int
 global_options(int argc, char **argv, struct nk_ctx *ctx, int *first)
 {
-    int i;
+    int i, t;
 
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -175,6 +205,10 @@ global_options(int argc, char **argv, struct nk_ctx *ctx, int *first)
             return NK_EX_OK;
         } else if (strcmp(a, "--json") == 0) {
             ctx->json = 1;
+        } else if ((t = nk_trace_flag(a)) != 0) {
+            if (t < 0)
+                return nk_usage_error(NULL, "bad value: %s (--trace[=json|all]"
+                                            ", --hexdump[=all])", a);
         } else {
             return nk_usage_error(NULL, "unknown option: %s", a);
         }
@@ -191,6 +225,7 @@ nk_main(int argc, char **argv)
     int i = argc, rc;
 
     nk_net_init();
+    nk_trace_flag_reset();
     ctx.color = nk_color_wanted(STDOUT_FILENO);
     rc = global_options(argc, argv, &ctx, &i);
     if (rc >= 0)
@@ -204,6 +239,13 @@ nk_main(int argc, char **argv)
         return unknown_command(argv[i]);
     ctx.cmd = cmd;
     nk_getopt_reset();
-    rc = cmd->fn(argc - i, argv + i, &ctx);
+    argc = trailing_trace_flags(argc - i, argv + i);
+    if (argc < 0) {
+        nk_trace_flag_reset();
+        return NK_EX_USAGE;
+    }
+    nk_trace_apply();
+    rc = cmd->fn(argc, argv + i, &ctx);
+    nk_trace_set(NK_TRACE_OFF, 0, NK_HEXDUMP_OFF);
     return check_stdout(rc);
 }

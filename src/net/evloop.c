@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "netkit/exitcodes.h"
+#include "netkit/trace.h"
 
 #ifdef __linux__
 #include <sys/epoll.h>
@@ -205,6 +206,9 @@ run_epoll(struct nk_loop *l, int timeout_ms, struct nk_err *err)
     struct epoll_event evs[BATCH];
     int n = epoll_wait(l->epfd, evs, BATCH, timeout_ms), calls = 0;
 
+    if (nk_tracing())
+        nk_trace_wait("epoll_wait", l->count, timeout_ms, n, errno);
+
     if (n < 0)
         return errno == EINTR ? 0 : nk_err_sys(err, errno, "epoll_wait");
     for (int i = 0; i < n; i++) {
@@ -255,6 +259,8 @@ run_poll(struct nk_loop *l, int timeout_ms, struct nk_err *err)
     if (l->dirty && rebuild_pollfds(l, err) < 0)
         return -1;
     n = poll(l->pfd, (nfds_t)l->npfd, timeout_ms);
+    if (nk_tracing())
+        nk_trace_wait("poll", l->npfd, timeout_ms, n, errno);
     if (n < 0)
         return errno == EINTR ? 0 : nk_err_sys(err, errno, "poll");
     /* Handlers may change the table (and so l->pfd) while we walk it:

@@ -13,6 +13,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/host.h"
 #include "netkit/net.h"
+#include "netkit/trace.h"
 
 static int
 no_memory(struct nk_err *err, const char *step)
@@ -260,6 +261,8 @@ nk_host_reverse(const struct sockaddr *sa, socklen_t len, char *buf,
     /* NI_NAMEREQD: without it getnameinfo hands back the numeric form,
      * which would look like a PTR answer. */
     rc = getnameinfo(sa, len, buf, (socklen_t)size, NULL, 0, NI_NAMEREQD);
+    if (nk_tracing())
+        nk_trace_getnameinfo(sa, len, buf, rc);
     if (rc == 0)
         return 0;
     if (size > 0)

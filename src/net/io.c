@@ -10,6 +10,7 @@
 
 #include "netkit/net.h"
 #include "netkit/parse.h"
+#include "netkit/trace.h"
 
 static int
 remaining_ms(int64_t deadline)
@@ -28,7 +29,9 @@ nk_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms, struct nk_err *err)
     int64_t deadline = timeout_ms < 0 ? -1 : nk_now_ms() + timeout_ms;
 
     for (;;) {
-        int rc = poll(fds, nfds, remaining_ms(deadline));
+        int ms = remaining_ms(deadline), rc = poll(fds, nfds, ms);
+        if (nk_tracing())
+            nk_trace_wait("poll", (int)nfds, ms, rc, errno);
         if (rc >= 0)
             return rc;
         /* A signal must not restart the full timeout: wait only what is
@@ -85,15 +88,24 @@ send_step(int fd, void *buf, size_t len)
 {
     ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
-    if (n < 0 && errno == ENOTSOCK)
+    if (nk_tracing())
+        nk_trace_io("send", "sendall()", fd, len, n, errno, buf, 1, NULL, 0);
+    if (n < 0 && errno == ENOTSOCK) {
         n = write(fd, buf, len); /* a pipe or file given as the stream */
+        if (nk_tracing())
+            nk_trace_io("write", NULL, fd, len, n, errno, buf, 1, NULL, 0);
+    }
     return n;
 }
 
 static ssize_t
 recv_step(int fd, void *buf, size_t len)
 {
-    return read(fd, buf, len);
+    ssize_t n = read(fd, buf, len);
+
+    if (nk_tracing())
+        nk_trace_io("read", NULL, fd, len, n, errno, buf, 0, NULL, 0);
+    return n;
 }
 
 ssize_t
@@ -109,6 +121,8 @@ nk_recv_some(int fd, void *buf, size_t len, int timeout_ms, struct nk_err *err)
         if (rc == 0)
             return nk_err_sys(err, ETIMEDOUT, "receive");
         n = read(fd, buf, len);
+        if (nk_tracing())
+            nk_trace_io("read", NULL, fd, len, n, errno, buf, 0, NULL, 0);
         if (n >= 0)
             return n;
         /* EAGAIN after a "ready": another reader took it; wait again. */
@@ -122,6 +136,8 @@ nk_send_nb(int fd, const void *buf, size_t len)
 {
     for (;;) {
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (nk_tracing())
+            nk_trace_io("send", NULL, fd, len, n, errno, buf, 1, NULL, 0);
         if (n >= 0)
             return n;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -136,6 +152,8 @@ nk_recv_nb(int fd, void *buf, size_t len)
 {
     for (;;) {
         ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+        if (nk_tracing())
+            nk_trace_io("recv", NULL, fd, len, n, errno, buf, 0, NULL, 0);
         if (n >= 0)
             return n;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -151,13 +169,20 @@ nk_sendfile(int sock, int file_fd, off_t *off, size_t len)
     for (;;) {
 #ifdef __linux__
         ssize_t n = sendfile(sock, file_fd, off, len);
+        if (nk_tracing())
+            nk_trace_io("sendfile", NULL, sock, len, n, errno, NULL, 1, NULL,
+                        0);
 #else
         /* No portable zero-copy call: read and send one chunk. */
         char buf[65536];
         ssize_t n =
             pread(file_fd, buf, len < sizeof buf ? len : sizeof buf, *off);
         if (n > 0) {
-            n = send(sock, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            size_t want = (size_t)n;
+            n = send(sock, buf, want, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (nk_tracing())
+                nk_trace_io("send", "sendfile()", sock, want, n, errno, buf,
+                            1, NULL, 0);
             if (n > 0)
                 *off += n;
         }
@@ -174,7 +199,11 @@ nk_sendfile(int sock, int file_fd, off_t *off, size_t len)
 int
 nk_shutdown_write(int fd, struct nk_err *err)
 {
-    if (shutdown(fd, SHUT_WR) < 0)
+    int rc = shutdown(fd, SHUT_WR);
+
+    if (nk_tracing())
+        nk_trace_shutdown(fd, SHUT_WR, rc, errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "shutdown");
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
+#include "netkit/trace.h"
 
 /* True for an all-digit port above 65535. glibc's getaddrinfo reads such a
  * port with strtoul and keeps only the low 16 bits, so "99999" would quietly
@@ -71,8 +72,12 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
     }
     if (host != NULL && in_invalid_domain(host))
         rc = EAI_NONAME; /* answered here: no query leaves the machine */
-    else
+    else {
         rc = getaddrinfo(host, port, &hints, &ai);
+        if (nk_tracing())
+            nk_trace_resolve(host, port, family, socktype, hints.ai_flags,
+                             rc, rc == 0 ? ai : NULL);
+    }
     if (rc != 0 && nk_resolve_wrong_family(host, family, &why) < 0) {
         nk_err_set(err, why.exit_code, "resolve %s%s%s: %s", host,
                    port ? " port " : "", port ? port : "", why.msg);

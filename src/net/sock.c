@@ -10,6 +10,7 @@
 
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
+#include "netkit/trace.h"
 
 void
 nk_net_init(void)
@@ -25,8 +26,11 @@ nk_close(int fd)
 {
     /* On Linux the fd is released even when close() reports EINTR, so a
      * retry could close an fd another thread just opened. */
-    if (fd >= 0)
-        (void)close(fd);
+    if (fd >= 0) {
+        int rc = close(fd);
+        if (nk_tracing())
+            nk_trace_close(fd, rc, errno);
+    }
 }
 
 int
@@ -34,12 +38,17 @@ nk_socket(int family, int socktype, struct nk_err *err)
 {
     int fd = socket(family, socktype | SOCK_CLOEXEC, 0);
 
+    if (nk_tracing())
+        nk_trace_socket(family, socktype | SOCK_CLOEXEC, 0, fd, errno);
     if (fd < 0)
         return nk_err_sys(err, errno, "socket");
 #ifdef SO_NOSIGPIPE
     {
         int one = 1;
-        (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+        int rc = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+        if (nk_tracing())
+            nk_trace_sockopt("setsockopt", fd, SOL_SOCKET, SO_NOSIGPIPE,
+                             "SO_NOSIGPIPE", 1, 0, rc, errno);
     }
 #endif
     return fd;
@@ -50,8 +59,12 @@ nk_sockopt_get_int(int fd, int level, int opt, const char *name, int *val,
                    struct nk_err *err)
 {
     socklen_t len = sizeof *val;
+    int rc = getsockopt(fd, level, opt, val, &len);
 
-    if (getsockopt(fd, level, opt, val, &len) < 0)
+    if (nk_tracing())
+        nk_trace_sockopt("getsockopt", fd, level, opt, name, *val, 0, rc,
+                         errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "getsockopt %s", name);
     return 0;
 }
@@ -60,7 +73,12 @@ int
 nk_sockopt_set_int(int fd, int level, int opt, const char *name, int val,
                    struct nk_err *err)
 {
-    if (setsockopt(fd, level, opt, &val, sizeof val) < 0)
+    int rc = setsockopt(fd, level, opt, &val, sizeof val);
+
+    if (nk_tracing())
+        nk_trace_sockopt("setsockopt", fd, level, opt, name, val, 0, rc,
+                         errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "setsockopt %s", name);
     return 0;
 }
@@ -78,12 +96,15 @@ nk_get_nonblock(int fd, struct nk_err *err)
 int
 nk_set_nonblock(int fd, int on, struct nk_err *err)
 {
-    int fl = fcntl(fd, F_GETFL);
+    int fl = fcntl(fd, F_GETFL), rc;
 
     if (fl < 0)
         return nk_err_sys(err, errno, "fcntl F_GETFL");
     fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
-    if (fcntl(fd, F_SETFL, fl) < 0)
+    rc = fcntl(fd, F_SETFL, fl);
+    if (nk_tracing())
+        nk_trace_fcntl(fd, fl, rc, errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "fcntl F_SETFL");
     return 0;
 }
@@ -93,7 +114,12 @@ nk_local_addr(int fd, struct nk_addr *out, struct nk_err *err)
 {
     memset(out, 0, sizeof *out);
     out->len = sizeof out->ss;
-    if (getsockname(fd, (struct sockaddr *)&out->ss, &out->len) < 0)
+    int rc = getsockname(fd, (struct sockaddr *)&out->ss, &out->len);
+
+    if (nk_tracing())
+        nk_trace_addr("getsockname", fd, (struct sockaddr *)&out->ss,
+                      out->len, rc, errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "getsockname");
     return 0;
 }
@@ -103,7 +129,12 @@ nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err)
 {
     memset(out, 0, sizeof *out);
     out->len = sizeof out->ss;
-    if (getpeername(fd, (struct sockaddr *)&out->ss, &out->len) < 0)
+    int rc = getpeername(fd, (struct sockaddr *)&out->ss, &out->len);
+
+    if (nk_tracing())
+        nk_trace_addr("getpeername", fd, (struct sockaddr *)&out->ss,
+                      out->len, rc, errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "getpeername");
     return 0;
 }
@@ -114,8 +145,13 @@ nk_sockopt_get_timeout(int fd, int opt, const char *name, int *ms,
 {
     struct timeval tv;
     socklen_t len = sizeof tv;
+    int rc = getsockopt(fd, SOL_SOCKET, opt, &tv, &len);
 
-    if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
+    if (nk_tracing())
+        nk_trace_sockopt("getsockopt", fd, SOL_SOCKET, opt, name,
+                         rc < 0 ? 0 : tv.tv_sec * 1000 + tv.tv_usec / 1000,
+                         1, rc, errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "getsockopt %s", name);
     *ms = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
     return 0;
@@ -126,14 +162,29 @@ nk_sockopt_set_timeout(int fd, int opt, const char *name, int ms,
                        struct nk_err *err)
 {
     struct timeval tv;
+    int rc;
 
     if (ms < 0)
         return nk_err_sys(err, EINVAL, "setsockopt %s", name);
     tv.tv_sec = ms / 1000;
     tv.tv_usec = (ms % 1000) * 1000;
-    if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv) < 0)
+    rc = setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
+    if (nk_tracing())
+        nk_trace_sockopt("setsockopt", fd, SOL_SOCKET, opt, name, ms, 1, rc,
+                         errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "setsockopt %s", name);
     return 0;
+}
+
+static int
+do_listen(int fd, int backlog)
+{
+    int rc = listen(fd, backlog);
+
+    if (nk_tracing())
+        nk_trace_listen(fd, backlog, rc, errno);
+    return rc;
 }
 
 /* Socket, options, bind and (for TCP) listen on one address. */
@@ -142,7 +193,7 @@ listen_one(const struct addrinfo *ai, int v6only,
            const struct nk_listen_opts *o, struct nk_err *err)
 {
     char where[NK_ADDRSTRLEN];
-    int fd;
+    int fd, rc;
 
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
     fd = nk_socket(ai->ai_family, ai->ai_socktype, err);
@@ -168,13 +219,16 @@ listen_one(const struct addrinfo *ai, int v6only,
     if (ai->ai_family == AF_INET6 && v6only >= 0)
         (void)nk_sockopt_set_int(fd, NK_SOCKOPT(IPPROTO_IPV6, IPV6_V6ONLY),
                                  v6only, NULL);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+    rc = bind(fd, ai->ai_addr, ai->ai_addrlen);
+    if (nk_tracing())
+        nk_trace_addr("bind", fd, ai->ai_addr, ai->ai_addrlen, rc, errno);
+    if (rc < 0) {
         nk_err_sys(err, errno, "bind %s", where);
         goto fail;
     }
     if (o->bind_only)
         return fd;
-    if (ai->ai_socktype == SOCK_STREAM && listen(fd, o->backlog) < 0) {
+    if (ai->ai_socktype == SOCK_STREAM && do_listen(fd, o->backlog) < 0) {
         nk_err_sys(err, errno, "listen %s", where);
         goto fail;
     }
@@ -271,6 +325,8 @@ nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
     if (was_nb < 0 || nk_set_nonblock(fd, 1, err) < 0)
         return -1;
     rc = connect(fd, sa, len);
+    if (nk_tracing())
+        nk_trace_addr("connect", fd, sa, len, rc, errno);
     if (rc < 0 && (errno == EINPROGRESS || errno == EINTR))
         rc = finish_connect(fd, timeout_ms, err);
     if (rc < 0) {
@@ -326,8 +382,15 @@ nk_accept(int lfd, struct nk_addr *peer, int nonblock, struct nk_err *err)
          * leak into a forked child without CLOEXEC. */
         fd = accept4(lfd, (struct sockaddr *)&a->ss, &a->len,
                      SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0));
+        if (nk_tracing())
+            nk_trace_accept("accept4", lfd,
+                            SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0),
+                            (struct sockaddr *)&a->ss, a->len, fd, errno);
 #else
         fd = accept(lfd, (struct sockaddr *)&a->ss, &a->len);
+        if (nk_tracing())
+            nk_trace_accept("accept", lfd, 0, (struct sockaddr *)&a->ss,
+                            a->len, fd, errno);
         if (fd >= 0) {
             (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
             if (nk_set_nonblock(fd, nonblock, err) < 0) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "netkit/exitcodes.h"
+#include "netkit/trace.h"
 
 #if defined(__linux__) && defined(MSG_WAITFORONE)
 #define NK_HAVE_MMSG 1
@@ -186,6 +187,9 @@ recv_loop(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
 
         prepare_recv(&h, &iov, &ctl, &m[i]);
         r = recvmsg(fd, &h, RECV_FLAGS);
+        if (nk_tracing())
+            nk_trace_io("recvmsg", NULL, fd, iov.iov_len, r, errno,
+                        iov.iov_base, 0, h.msg_name, h.msg_namelen);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -206,8 +210,14 @@ send_loop(int fd, const struct nk_udp_msg *m, int n, struct nk_err *err)
         struct iovec iov;
         union ctlbuf ctl;
 
+        ssize_t r;
+
         prepare_send(&h, &iov, &ctl, &m[i]);
-        if (sendmsg(fd, &h, SEND_FLAGS) >= 0) {
+        r = sendmsg(fd, &h, SEND_FLAGS);
+        if (nk_tracing())
+            nk_trace_io("sendmsg", NULL, fd, iov.iov_len, r, errno,
+                        iov.iov_base, 1, h.msg_name, h.msg_namelen);
+        if (r >= 0) {
             i++;
             continue;
         }
@@ -219,6 +229,21 @@ send_loop(int fd, const struct nk_udp_msg *m, int n, struct nk_err *err)
 }
 
 #ifdef NK_HAVE_MMSG
+/* One line per batch, then each datagram's bytes for --hexdump. */
+static void
+trace_mmsg(const char *call, int fd, struct mmsghdr *h, int n, int r, int e,
+           int out)
+{
+    nk_trace_batch(call, fd, n, r, e);
+    for (int i = 0; i < r; i++) {
+        struct msghdr *m = &h[i].msg_hdr;
+        size_t len = out ? m->msg_iov[0].iov_len : h[i].msg_len;
+        nk_trace_batch_bytes(fd, m->msg_iov[0].iov_base, len, out,
+                             m->msg_name, m->msg_namelen);
+    }
+    errno = e;
+}
+
 static int
 recv_mmsg(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
 {
@@ -233,6 +258,8 @@ recv_mmsg(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
     }
     do {
         r = recvmmsg(fd, h, (unsigned)n, RECV_FLAGS, NULL);
+        if (nk_tracing())
+            trace_mmsg("recvmmsg", fd, h, n, r, errno, 0);
     } while (r < 0 && errno == EINTR);
     if (r < 0)
         return recv_error(err, errno);
@@ -258,6 +285,8 @@ send_mmsg(int fd, const struct nk_udp_msg *m, int n, struct nk_err *err)
      * which surfaces the error on the next call. */
     do {
         r = sendmmsg(fd, h, (unsigned)n, SEND_FLAGS);
+        if (nk_tracing())
+            trace_mmsg("sendmmsg", fd, h, n, r, errno, 1);
     } while (r < 0 && errno == EINTR);
     if (r < 0)
         return send_error(err, errno);
