@@ -536,6 +536,8 @@ chat_connect_run(struct nk_ctx *ctx, const char *host, const char *port,
 int
 chat_connect(int argc, char **argv, struct nk_ctx *ctx)
 {
+    if (chat_lesson_wanted(argc, argv))
+        return chat_lesson(argc, argv, ctx, 0);
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"name", required_argument, NULL, 'n'},

@@ -21,6 +21,11 @@
 int chat_serve(int argc, char **argv, struct nk_ctx *ctx);
 int chat_connect(int argc, char **argv, struct nk_ctx *ctx);
 extern const char chat_serve_usage[];
+
+/* --lesson (chat_lesson.c): the lesson's one-to-one chat. wanted: 1 when
+ * argv holds --lesson; chat_lesson runs it (server: serve, else connect). */
+int chat_lesson_wanted(int argc, char **argv);
+int chat_lesson(int argc, char **argv, struct nk_ctx *ctx, int server);
 extern const char chat_connect_usage[];
 
 /* The terminal: one input line owned by us, redrawn under output (on a

@@ -808,6 +808,8 @@ serve_opt(struct nk_ctx *ctx, int c, struct serve_opts *o, int *have_port)
 int
 chat_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
+    if (chat_lesson_wanted(argc, argv))
+        return chat_lesson(argc, argv, ctx, 1);
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"bind", required_argument, NULL, 'b'},

@@ -326,6 +326,7 @@ def lesson_room():
             got = srv.wait_for(r"^\S+: how are you$", timeout=5)
             check("room: the student client's unterminated reply reaches "
                   "the room", got is not None, srv.text() + cl.text())
+            srv.send("go on\n")
             rc = cl.finish()
             check("room: the student client ends on its own bye word",
                   rc == 0 and srv.wait_for(r"left", timeout=5) is not None,
