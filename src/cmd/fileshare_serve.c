@@ -106,7 +106,7 @@ client_thread(void *arg)
     struct srv *s = c->s;
 
     fss_serve(c);
-    nk_close(c->fd);
+    nk_answer_close(c->fd, NULL); /* what the client sent early: no RST */
     free(c);
     atomic_fetch_sub(&s->active, 1);
     return NULL;
