@@ -226,6 +226,7 @@ client_read(struct room *r, struct client *c)
         chat_client_kill(c, n == 0 ? "" : "connection lost");
         return;
     }
+    c->rx_ms = nk_now_ms(); /* a partial line's pause starts here */
     k = client_take(r, c, r->buf, (size_t)n);
     if (k < (size_t)n)
         client_stash(r, c, r->buf + k, (size_t)n - k);

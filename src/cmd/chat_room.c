@@ -623,6 +623,49 @@ room_close(struct room *r, const char *why)
     }
 }
 
+/* A client that never ends its lines (the lesson's chat client sends
+ * each message bare): a partial line is due once PARTIAL_MS passed with
+ * no more bytes, unless bytes it sent are still unread (paused) or the
+ * room is held. */
+static int
+partial_pending(const struct client *c)
+{
+    return !c->in.pending && (c->in.len > 0 || c->in.cut);
+}
+
+static int
+partial_due(const struct room *r, const struct client *c, int64_t now)
+{
+    return partial_pending(c) && !c->dead && !c->closing && !c->paused &&
+           c->pend_off == c->pend_len && r->nhigh == 0 &&
+           now - c->rx_ms >= PARTIAL_MS;
+}
+
+static void
+partial_deliver(struct room *r, struct client *c)
+{
+    struct nk_chat_line ln;
+
+    if (nk_chat_asm_finish(&c->in, &ln))
+        chat_on_line(r, c, ln.text, ln.len, ln.cut);
+}
+
+/* The loop's wait, shortened to the next partial line's due time. */
+static int
+partial_wait_ms(const struct room *r, int ms)
+{
+    int64_t now = nk_now_ms();
+
+    for (const struct client *c = r->head; c != NULL; c = c->next) {
+        if (partial_pending(c) && !c->dead) {
+            int64_t d = c->rx_ms + PARTIAL_MS - now;
+            if (d < ms)
+                ms = d < 1 ? 1 : (int)d;
+        }
+    }
+    return ms;
+}
+
 /* Timers, once a round: accepts paused after EMFILE, leaving clients
  * that do not take their last lines, readers that hold the room too
  * long, paused senders whose turn has come. */
@@ -639,6 +682,8 @@ room_tick(struct room *r, int64_t now)
             chat_client_kill(c, "");
         else if (c->high && now - c->high_ms >= r->o.drop_after_ms)
             chat_client_kill(c, "too slow: output backed up, disconnected");
+        else if (partial_due(r, c, now))
+            partial_deliver(r, c);
     }
     room_reap(r);
     chat_room_resume(r, now);
@@ -703,6 +748,7 @@ room_run(struct room *r)
             int64_t d = r->wake_ms - nk_now_ms();
             ms = d < 1 ? 1 : d < TICK_MS ? (int)d : TICK_MS;
         }
+        ms = partial_wait_ms(r, ms);
         if (nk_loop_run_once(r->loop, ms, &err) < 0) {
             nk_diag(NAME, "%s", err.msg);
             return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;

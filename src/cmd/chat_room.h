@@ -28,6 +28,9 @@
 #define FLUSH_AT (64 * 1024) /* queued past this: sent at once */
 #define ACCEPT_BATCH 64
 #define STOP_FLUSH_MS 2000 /* the room's last words at shutdown */
+/* A line left unterminated this long after its last byte is delivered
+ * as it is: the lesson's chat client sends messages without a newline. */
+#define PARTIAL_MS 300
 #define WIRE_MAX (NK_CHAT_SAFE_MAX + NK_CHAT_NICK_MAX + 128)
 
 /* --- the room ----------------------------------------------------------- */
@@ -49,6 +52,7 @@ struct client {
     int mid;     /* the last byte sent was not a newline: mid-line */
     int high;    /* queue above HIGH_WATER: holds every sender */
     int64_t high_ms;
+    int64_t rx_ms; /* when bytes last came from it (PARTIAL_MS) */
     int paused; /* not read: the room is held, or its budget is spent */
     struct nk_chat_bucket bucket; /* --rate */
     char *pend; /* read but not yet taken when it was paused */
