@@ -20,8 +20,9 @@ const char cmd_ping_usage[] =
     "                   [--deadline S] [--size B] [--ttl N] [-4|-6]\n"
     "                   [--socket KIND] [--json|--json-lines] [--quiet]\n"
     "                   [--lesson]\n"
-    "       netkit ping HOST --tcp PORT [--count N] [--interval S]\n"
-    "                   [--timeout S] [--deadline S] [-4|-6] [--json]\n"
+    "       netkit ping HOST --tcp PORT|--udp PORT [--count N]\n"
+    "                   [--interval S] [--timeout S] [--deadline S] [-4|-6]\n"
+    "                   [--json|--json-lines] [--quiet]\n"
     "\n"
     "Send ICMP echo requests to HOST (resolved once, before the first\n"
     "probe) and print one line per reply: bytes, address, icmp_seq, ttl\n"
@@ -34,7 +35,9 @@ const char cmd_ping_usage[] =
     "No root needed where net.ipv4.ping_group_range includes your group\n"
     "(ICMP datagram socket); as root a raw socket. With --tcp PORT it\n"
     "times TCP connects instead (SYN to SYN-ACK), for hosts that drop\n"
-    "ICMP; a reset is 'port closed, host up', not a loss.\n"
+    "ICMP; a reset is 'port closed, host up', not a loss. --udp PORT sends\n"
+    "a datagram: any datagram back is 'open', ICMP port unreachable is\n"
+    "'port closed, host up', silence a loss (open and silent, or filtered).\n"
     "\n"
     "options:\n"
     "  -c, --count N       stop after N probes (default: until Ctrl-C)\n"
@@ -48,6 +51,7 @@ const char cmd_ping_usage[] =
     "      --socket KIND   auto, dgram or raw (default auto: raw as root,\n"
     "                      else dgram, else raw)\n"
     "      --tcp PORT      TCP connect ping to PORT\n"
+    "      --udp PORT      UDP ping to PORT\n"
     "  -j, --json          one JSON document at the end\n"
     "      --json-lines    one JSON object per line as events come\n"
     "  -q, --quiet         only the first line and the summary\n"
@@ -63,13 +67,14 @@ const char cmd_ping_usage[] =
     "  netkit ping --count 3 127.0.0.1\n"
     "  netkit ping -6 --count 5 --interval 0.2 ::1\n"
     "  netkit ping --tcp 443 --count 3 example.com\n"
+    "  netkit ping --udp 53 --count 3 127.0.0.1\n"
     "  netkit ping --lesson 8.8.8.8\n";
 
 #define MAX_COUNT 1000000
 #define MAX_SIZE 65507
 #define RING 65536
 
-enum { OPT_TTL = 256, OPT_JSONL, OPT_TCP, OPT_SOCKET, OPT_LESSON };
+enum { OPT_TTL = 256, OPT_JSONL, OPT_TCP, OPT_UDP, OPT_SOCKET, OPT_LESSON };
 
 int64_t
 ping_now_us(void)
@@ -153,12 +158,12 @@ check_cfg(const struct nk_ctx *ctx, struct ping_cfg *cfg, int size_set,
 {
     if (ctx->json && cfg->jsonl)
         return nk_usage_error(ctx, "--json or --json-lines, not both");
-    if (cfg->lesson && (ctx->json || cfg->jsonl || cfg->tcp_port))
+    if (cfg->lesson && (ctx->json || cfg->jsonl || cfg->port))
         return nk_usage_error(ctx, "--lesson is text output of ICMP echo "
                                    "only");
-    if (cfg->tcp_port && icmp_only)
+    if (cfg->port && icmp_only)
         return nk_usage_error(ctx, "--size, --ttl and --socket are for ICMP, "
-                                   "not --tcp");
+                                   "not --tcp or --udp");
     if ((int64_t)cfg->timeout_ms / cfg->interval_ms >= RING / 2)
         return nk_usage_error(ctx,
                               "--timeout over --interval would keep more "
@@ -184,6 +189,7 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
         {"ttl", required_argument, NULL, OPT_TTL},
         {"socket", required_argument, NULL, OPT_SOCKET},
         {"tcp", required_argument, NULL, OPT_TCP},
+        {"udp", required_argument, NULL, OPT_UDP},
         {"json", no_argument, NULL, 'j'},
         {"json-lines", no_argument, NULL, OPT_JSONL},
         {"quiet", no_argument, NULL, 'q'},
@@ -191,7 +197,7 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c, size_set = 0, count_set = 0, icmp_only = 0;
+    int c, size_set = 0, count_set = 0, icmp_only = 0, tcp = 0;
     long v = 0;
 
     while ((c = getopt_long(argc, argv, ":c:i:t:w:s:46jqh", longopts, NULL)) !=
@@ -230,7 +236,11 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
             icmp_only = 1;
             break;
         case OPT_TCP:
-            bad = nk_opt_port(ctx, "--tcp", optarg, 0, &cfg->tcp_port);
+        case OPT_UDP:
+            bad = nk_opt_port(ctx, c == OPT_TCP ? "--tcp" : "--udp", optarg, 0,
+                              &cfg->port);
+            tcp |= c == OPT_TCP;
+            cfg->udp |= c == OPT_UDP;
             break;
         case '4':
             cfg->family = AF_INET;
@@ -259,6 +269,8 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
         if (bad)
             return NK_EX_USAGE;
     }
+    if (tcp && cfg->udp)
+        return nk_usage_error(ctx, "--tcp or --udp, not both");
     if (argc - optind != 1)
         return nk_usage_error(ctx, "give one HOST");
     cfg->host = argv[optind];
@@ -274,9 +286,9 @@ resolve(struct ping_run *r)
     const struct ping_cfg *c = r->cfg;
     char port[8];
 
-    snprintf(port, sizeof port, "%u", c->tcp_port);
-    if (nk_resolve(c->host, c->tcp_port ? port : NULL, c->family,
-                   c->tcp_port ? SOCK_STREAM : SOCK_DGRAM, 0, &ai,
+    snprintf(port, sizeof port, "%u", c->port);
+    if (nk_resolve(c->host, c->port ? port : NULL, c->family,
+                   c->port && !c->udp ? SOCK_STREAM : SOCK_DGRAM, 0, &ai,
                    &r->err) < 0)
         return -1;
     nk_addr_set(&r->to, ai->ai_addr, ai->ai_addrlen);
@@ -293,7 +305,10 @@ run(struct ping_run *r)
     nk_stats_init(&r->rtt, 0);
     if (nk_stop_install(&r->err) < 0)
         return NK_EX_SOFTWARE;
-    rc = r->cfg->tcp_port ? ping_tcp_run(r) : ping_icmp_run(r);
+    if (r->cfg->port == 0)
+        rc = ping_icmp_run(r);
+    else
+        rc = r->cfg->udp ? ping_udp_run(r) : ping_tcp_run(r);
     nk_stop_uninstall();
     if (rc < 0) {
         nk_diag(r->ctx->cmd->name, "%s", r->err.msg);
@@ -335,6 +350,6 @@ cmd_ping(int argc, char **argv, struct nk_ctx *ctx)
     }
     nk_out_init(&r.o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT,
                 ctx->color);
-    r.mode = cfg.tcp_port ? "tcp" : "icmp";
+    r.mode = cfg.port ? (cfg.udp ? "udp" : "tcp") : "icmp";
     return run(&r);
 }

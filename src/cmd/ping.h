@@ -24,7 +24,8 @@ struct ping_cfg {
     int quiet;
     int jsonl;
     int lesson;
-    uint16_t tcp_port; /* 0: ICMP */
+    uint16_t port; /* 0: ICMP; else --tcp or --udp PORT */
+    int udp;       /* with port: UDP probes, not TCP connects */
     enum nk_icmp_mode sockmode;
 };
 
@@ -36,8 +37,9 @@ enum ping_kind {
     PK_TIMEOUT,
     PK_ERROR,   /* an ICMP error about the probe, or a send failure */
     PK_CORRUPT, /* our reply with altered or cut data */
-    PK_OPEN,    /* TCP: connected (SYN-ACK) */
-    PK_CLOSED   /* TCP: refused (RST): port closed, host up */
+    PK_OPEN,    /* TCP: connected (SYN-ACK); UDP: a datagram came back */
+    PK_CLOSED   /* TCP: refused (RST); UDP: ICMP port unreachable: the
+                 * port is closed, the host up */
 };
 
 struct ping_event {
@@ -79,5 +81,6 @@ int ping_ms_until(int64_t t_us, int64_t now_us, int cap);
  * r->err (no socket). */
 int ping_icmp_run(struct ping_run *r);
 int ping_tcp_run(struct ping_run *r);
+int ping_udp_run(struct ping_run *r);
 
 #endif

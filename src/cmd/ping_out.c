@@ -74,24 +74,25 @@ text_line(struct ping_run *r, const struct ping_event *ev)
         break;
     case PK_TIMEOUT:
         nk_out_line(&r->o, "no reply for %s=%" PRIu32 " within %.3f s",
-                    r->cfg->tcp_port ? "seq" : "icmp_seq", ev->seq,
+                    r->cfg->port ? "seq" : "icmp_seq", ev->seq,
                     r->cfg->timeout_ms / 1000.0);
         break;
     case PK_ERROR:
         nk_out_line(&r->o, "From %s %s=%" PRIu32 " %s", from,
-                    r->cfg->tcp_port ? "seq" : "icmp_seq", ev->seq, ev->what);
+                    r->cfg->port ? "seq" : "icmp_seq", ev->seq, ev->what);
         break;
     case PK_OPEN:
         nk_out_line(&r->o,
-                    "connected to %s port %u: seq=%" PRIu32
-                    " time=%.3f ms (port open)",
-                    from, r->cfg->tcp_port, ev->seq, t);
+                    "%s %s port %u: seq=%" PRIu32 " time=%.3f ms (port open)",
+                    r->cfg->udp ? "reply from" : "connected to", from,
+                    r->cfg->port, ev->seq, t);
         break;
     case PK_CLOSED:
         nk_out_line(&r->o,
-                    "reset from %s port %u: seq=%" PRIu32
+                    "%s %s port %u: seq=%" PRIu32
                     " time=%.3f ms (port closed, host up)",
-                    from, r->cfg->tcp_port, ev->seq, t);
+                    r->cfg->udp ? "port unreachable from" : "reset from", from,
+                    r->cfg->port, ev->seq, t);
         break;
     }
 }
@@ -184,7 +185,7 @@ summary_members(struct ping_run *r, struct nk_out *o)
     nk_out_uint(o, "late", r->late);
     nk_out_uint(o, "errors", r->errors);
     nk_out_uint(o, "corrupted", r->corrupt);
-    if (r->cfg->tcp_port) {
+    if (r->cfg->port) {
         nk_out_uint(o, "open", r->open);
         nk_out_uint(o, "closed", r->closed);
     }
@@ -250,9 +251,9 @@ text_summary(struct ping_run *r)
                 " received%s, %g%% packet loss, time %" PRId64 "ms",
                 r->sent, r->received, extra, loss_pct(r),
                 (r->end_us - r->start_us) / 1000);
-    if (r->cfg->tcp_port)
+    if (r->cfg->port)
         nk_out_line(&r->o, "port %u: %" PRIu64 " open, %" PRIu64 " closed",
-                    r->cfg->tcp_port, r->open, r->closed);
+                    r->cfg->port, r->open, r->closed);
     if (r->received > 0)
         nk_out_line(&r->o, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms",
                     nk_stats_min(&r->rtt), nk_stats_mean(&r->rtt),
@@ -288,8 +289,8 @@ ping_header(struct ping_run *r)
         nk_out_str(&r->o, "host", c->host);
         nk_out_str(&r->o, "address", r->addr);
         nk_out_str(&r->o, "mode", r->mode);
-        if (c->tcp_port)
-            nk_out_uint(&r->o, "port", c->tcp_port);
+        if (c->port)
+            nk_out_uint(&r->o, "port", c->port);
         else
             nk_out_uint(&r->o, "data_bytes", (uint64_t)c->size);
         nk_out_arr(&r->o, "replies");
@@ -303,9 +304,9 @@ ping_header(struct ping_run *r)
     else if (c->lesson)
         nk_out_line(&r->o, "Pinging %s [%s] with %ld bytes of data:", c->host,
                     r->addr, c->size);
-    else if (c->tcp_port)
-        nk_out_line(&r->o, "TCP PING %s (%s) port %u.", c->host, r->addr,
-                    c->tcp_port);
+    else if (c->port)
+        nk_out_line(&r->o, "%s PING %s (%s) port %u.", c->udp ? "UDP" : "TCP",
+                    c->host, r->addr, c->port);
     else
         nk_out_line(&r->o, "PING %s (%s) %ld(%ld) bytes of data.", c->host,
                     r->addr, c->size, c->size + NK_ICMP_HDR + ip);

@@ -4,8 +4,8 @@
 # 127.0.0.1 and ::1 with a raw socket (root) and a datagram socket
 # (nobody, ping_group_range including it), the clear 77 when the range
 # excludes it, loss made by an nftables rule compared with iputils ping in
-# the same namespace, rtt compared with iputils, --tcp against an open, a
-# closed and a silent port, a fake responder (tests/cli/ping_peers.py) for
+# the same namespace, rtt compared with iputils, --tcp and --udp against an
+# open, a closed and a silent port, a fake responder (tests/cli/ping_peers.py) for
 # duplicates, late replies, foreign replies, corrupted data and ICMP
 # errors, unknown host, usage, --json, --json-lines, --lesson, Ctrl-C.
 . "$(dirname "$0")/lib.sh" "$@"
@@ -240,6 +240,32 @@ run_in "$NS" --tcp 9 --count 1 --timeout 0.3 127.0.0.1
 check_eq "--tcp to a silent port: none answered, 75" "$RC" 75
 check_contains "--tcp silent: a timeout line" "$OUT" "no reply for seq=1 within 0.300 s"
 in_ns "$NS" nft delete table inet nkpingtcp
+
+# --- UDP ping: an echo service, a closed port, a silent one
+
+if nk_start_server echo-udp ip netns exec "$NS" "$BIN" echo-udp serve --bind 127.0.0.1 --port 0 --quiet; then
+    run_in "$NS" --udp "$SERVER_PORT" --count 2 --interval 0.05 --json 127.0.0.1
+    check_eq "--udp to an echo service: exit 0" "$RC" 0
+    check_eq "--udp open: a datagram back" \
+        "$(printf '%s' "$OUT" | jq -c '[.mode, .replies[].type, .open, .closed]')" '["udp","open","open",2,0]'
+    nk_stop_server "$SERVER_PID"
+fi
+run_in "$NS" --udp 9 --count 2 --interval 0.05 127.0.0.1
+check_eq "--udp to a closed port: the host answered, exit 0" "$RC" 0
+check_eq "--udp closed: ICMP port unreachable, as closed" \
+    "$(lines_with "$OUT" '^port unreachable from 127.0.0.1 port 9: seq=[12] time=.* ms (port closed, host up)$')" 2
+in_ns "$NS" nft -f - <<'EOF'
+table inet nkpingudp {
+    chain in {
+        type filter hook input priority 0;
+        udp dport 9 drop
+    }
+}
+EOF
+run_in "$NS" --udp 9 --count 1 --timeout 0.3 ::1
+check_eq "--udp to a silent port: none answered, 75" "$RC" 75
+check_contains "--udp silent: a timeout line" "$OUT" "no reply for seq=1 within 0.300 s"
+in_ns "$NS" nft delete table inet nkpingudp
 
 # --- a fake responder: duplicates, late, foreign, corrupted, errors
 

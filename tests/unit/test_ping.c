@@ -371,6 +371,8 @@ test_cmd_usage(void **state)
         {"netkit", "ping", "--ttl", "0", "127.0.0.1", NULL},
         {"netkit", "ping", "--interval", "0", "127.0.0.1", NULL},
         {"netkit", "ping", "--tcp", "0", "127.0.0.1", NULL},
+        {"netkit", "ping", "--tcp", "80", "--udp", "53", "127.0.0.1", NULL},
+        {"netkit", "ping", "--udp", "53", "--size", "100", "127.0.0.1", NULL},
         {"netkit", "ping", "--socket", "tcp", "127.0.0.1", NULL},
         {"netkit", "ping", "--nosuch", "127.0.0.1", NULL},
         {"netkit", "ping", "--json", "--json-lines", "127.0.0.1", NULL},
@@ -382,10 +384,14 @@ test_cmd_usage(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[8]; /* nk_main may rearrange its argv: a copy */
         int argc = 0;
-        while (bad[i][argc] != NULL)
+        while (bad[i][argc] != NULL) {
+            argv[argc] = (char *)bad[i][argc];
             argc++;
-        nk_test_capture((char **)bad[i], argc, &rc, NULL);
+        }
+        argv[argc] = NULL;
+        nk_test_capture(argv, argc, &rc, NULL);
         if (rc != NK_EX_USAGE)
             fail_msg("case %zu (%s): status %d", i, bad[i][2], rc);
         assert_non_null(strstr(nk_test_captured_err(), "netkit ping:"));
