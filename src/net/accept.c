@@ -91,7 +91,7 @@ note(struct nk_acceptor *a, struct nk_err *err, const char *msg)
 static int
 pause_accepts(struct nk_acceptor *a, struct nk_err *err, const char *why)
 {
-    char msg[200];
+    char msg[NK_ERR_MSG + 48]; /* why is at most an error message */
 
     a->resume_ms = nk_now_ms() + NK_ACCEPT_BACKOFF_MS;
     snprintf(msg, sizeof msg, "%s: accepts paused for %d ms", why,
