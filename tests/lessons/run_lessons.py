@@ -370,10 +370,110 @@ def lesson_room():
         srv.stop()
 
 
+def lesson_fileshare_server():
+    with tempfile.TemporaryDirectory() as root:
+        share = os.path.join(root, "share")
+        os.mkdir(share)
+        body = b"shared by a student\n" + bytes(range(256)) * 100
+        with open(os.path.join(share, "one.jpg"), "wb") as f:
+            f.write(body)
+        srv = student("fileshare_server.py", "--port", "0", "--root", share)
+        try:
+            port = student_port(srv)
+            if server_up("fileshare: student server", srv, port):
+                dest = os.path.join(root, "got.jpg")
+                cl = netkit("fileshare", "get", "127.0.0.1", "one.jpg",
+                            "--port", port, "-o", dest)
+                rc = cl.finish()
+                same = os.path.exists(dest) and open(dest, "rb").read() == body
+                check("fileshare: netkit fileshare get fetches (and "
+                      "verifies) a file from the student server",
+                      rc == 0 and same, cl.text() + srv.text())
+                cl = netkit("fileshare", "get", "127.0.0.1", "nope.jpg",
+                            "--port", port, "-o", os.path.join(root, "n"))
+                rc = cl.finish()
+                check("fileshare: netkit fileshare get reports the student "
+                      "server's 'does not exist' (exit 69)",
+                      rc == 69 and cl.wait_for("does not exist", "err", 0)
+                      is not None, cl.text() + srv.text())
+        finally:
+            srv.stop()
+
+
+def lesson_chat_edges():
+    import socket
+    # A client that answers the greeting and then closes while netkit's
+    # server is waiting for its own input: netkit ends at once, 0.
+    srv = netkit("chat", "serve", "--lesson", "--bind", "127.0.0.1",
+                 "--port", "0", keep_stdin=True)
+    try:
+        port = netkit_port(srv)
+        if server_up("chat: netkit chat serve --lesson (peer closes)", srv,
+                     port):
+            sock = socket.create_connection(("127.0.0.1", int(port)), 5)
+            greeting = sock.recv(1024)
+            sock.sendall(b"Thankyou")
+            srv.wait_for("Client : Thankyou", timeout=5)
+            # A second client is refused: one client, as in the lesson.
+            try:
+                other = socket.create_connection(("127.0.0.1", int(port)), 5)
+                other.settimeout(2)
+                try:  # accepted: it must be closed at once, not greeted
+                    refused = other.recv(64) == b""
+                except OSError:  # a timeout: held in the backlog
+                    refused = False
+                other.close()
+            except ConnectionRefusedError:
+                refused = True
+            check("chat: --lesson serves one client (a second is refused)",
+                  refused, srv.text())
+            sock.close()
+            rc = srv.finish(10)
+            check("chat: --lesson server ends 0 when the client closes "
+                  "during its turn", greeting ==
+                  b"Hey You are connected....Welcome" and rc == 0 and
+                  srv.wait_for("Client closed the connection", timeout=0)
+                  is not None, srv.text())
+    finally:
+        try:
+            srv.p.stdin.close()
+        except BrokenPipeError:
+            pass
+        srv.stop()
+    # netkit both ways: a whole conversation, and the options --lesson
+    # refuses.
+    srv = netkit("chat", "serve", "--lesson", "--bind", "127.0.0.1",
+                 "--port", "0", stdin_data="one\ntwo\nbubye\n")
+    try:
+        port = netkit_port(srv)
+        if server_up("chat: netkit --lesson pair", srv, port):
+            cl = netkit("chat", "connect", "--lesson", "127.0.0.1", "--port",
+                        port, stdin_data="\nuno\ndos\n")
+            rc, src = cl.finish(), srv.finish()
+            want = ["Server ---> one", "Client ---> uno", "Server ---> two",
+                    "Client ---> dos", "Server ---> bubye",
+                    "Server doesn't want to talk to you anymore"]
+            check("chat: netkit --lesson server and client take turns (an "
+                  "empty line is not sent)", rc == 0 and src == 0 and
+                  [l.rstrip("\n") for l in cl.out[1:]] == want and
+                  [l.rstrip("\n") for l in srv.out] ==
+                  ["Client : Thankyou"] + want, cl.text() + srv.text())
+    finally:
+        srv.stop()
+    cl = netkit("chat", "serve", "--lesson", "--port", "0", "--rate", "5")
+    rc = cl.finish()
+    check("chat: --lesson refuses the room's options (exit 64)",
+          rc == 64 and cl.wait_for("not an option of --lesson", "err", 0)
+          is not None, cl.text())
+
+
 def main():
     lessons = [("echo", lesson_echo), ("udp", lesson_udp),
                ("sntp", lesson_sntp), ("fileshare", lesson_fileshare)]
-    lessons += [("chat-lesson", lesson_chat), ("chat-room", lesson_room)]
+    lessons += [("fileshare-server", lesson_fileshare_server),
+                ("chat-lesson", lesson_chat),
+                ("chat-lesson-edges", lesson_chat_edges),
+                ("chat-room", lesson_room)]
     for name, fn in lessons:
         if FILTER in name:
             fn()
