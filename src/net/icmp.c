@@ -23,6 +23,7 @@
 #include <linux/errqueue.h>
 
 #include "netkit/exitcodes.h"
+#include "netkit/trace.h"
 
 static int
 open_kind(int family, int raw, struct nk_err *err)
@@ -32,6 +33,11 @@ open_kind(int family, int raw, struct nk_err *err)
         family, (raw ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK,
         proto);
 
+    if (nk_tracing())
+        nk_trace_socket(family,
+                        (raw ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC |
+                            SOCK_NONBLOCK,
+                        proto, fd, errno);
     if (fd < 0)
         return nk_err_sys(err, errno, "%s %s socket", raw ? "raw" : "datagram",
                           family == AF_INET6 ? "icmpv6" : "icmp");
@@ -47,12 +53,16 @@ dgram_ident(int fd, int family, uint16_t *id, struct nk_err *err)
 {
     struct sockaddr_storage ss;
     struct nk_addr a;
+    socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                       : sizeof(struct sockaddr_in);
+    int rc;
 
     memset(&ss, 0, sizeof ss);
     ss.ss_family = (sa_family_t)family;
-    if (bind(fd, (struct sockaddr *)&ss,
-             family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                : sizeof(struct sockaddr_in)) < 0)
+    rc = bind(fd, (struct sockaddr *)&ss, len);
+    if (nk_tracing())
+        nk_trace_addr("bind", fd, (struct sockaddr *)&ss, len, rc, errno);
+    if (rc < 0)
         return nk_err_sys(err, errno, "bind icmp datagram socket");
     if (nk_local_addr(fd, &a, err) < 0)
         return -1;
@@ -166,6 +176,9 @@ nk_icmp_send(const struct nk_icmp_sock *s, const void *buf, size_t len,
     for (;;) {
         ssize_t n =
             sendto(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, tolen);
+        if (nk_tracing())
+            nk_trace_io("sendto", NULL, s->fd, len, n, errno, buf, 1, to,
+                        tolen);
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -240,6 +253,10 @@ recv_one(const struct nk_icmp_sock *s, void *buf, size_t cap, int flags,
     h.msg_controllen = sizeof ctl.b;
     do {
         n = recvmsg(s->fd, &h, flags | MSG_DONTWAIT);
+        if (nk_tracing())
+            nk_trace_io(flags ? "recvmsg(MSG_ERRQUEUE)" : "recvmsg", NULL,
+                        s->fd, iov.iov_len, n, errno, iov.iov_base, 0,
+                        h.msg_name, h.msg_namelen);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -271,6 +288,8 @@ nk_icmp_wait(int fd, short events, int timeout_ms, struct nk_err *err)
     struct pollfd p = {.fd = fd, .events = events, .revents = 0};
     int rc = poll(&p, 1, timeout_ms);
 
+    if (nk_tracing())
+        nk_trace_wait("poll", 1, timeout_ms, rc, errno);
     /* No retry on EINTR: a Ctrl-C must end the wait at once. */
     if (rc < 0 && errno == EINTR)
         return 0;
@@ -296,7 +315,7 @@ int
 nk_tcp_probe_start(const struct sockaddr *sa, socklen_t len, int *state,
                    struct nk_err *err)
 {
-    int fd = nk_socket(sa->sa_family, SOCK_STREAM, err);
+    int fd = nk_socket(sa->sa_family, SOCK_STREAM, err), rc;
     char where[NK_ADDRSTRLEN];
 
     if (fd < 0)
@@ -305,7 +324,10 @@ nk_tcp_probe_start(const struct sockaddr *sa, socklen_t len, int *state,
         nk_close(fd);
         return -1;
     }
-    if (connect(fd, sa, len) == 0) {
+    rc = connect(fd, sa, len);
+    if (nk_tracing())
+        nk_trace_addr("connect", fd, sa, len, rc, errno);
+    if (rc == 0) {
         *state = 1;
         return fd;
     }
