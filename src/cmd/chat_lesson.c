@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -94,8 +95,11 @@ wait_ready(struct lesson *l, int stdin_too)
         struct pollfd p[2] = {{.fd = l->fd, .events = POLLIN},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
         int n;
-        if (nk_stop_requested())
+        if (nk_stop_requested()) {
+            nk_diag(NAME, "%s: closing the connection",
+                    nk_stop_requested() == SIGINT ? "SIGINT" : "SIGTERM");
             return -1;
+        }
         n = nk_poll(p, stdin_too ? 2 : 1, TICK_MS, &err);
         if (n < 0) {
             nk_diag(NAME, "%s", err.msg);
