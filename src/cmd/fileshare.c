@@ -271,10 +271,11 @@ sock_recv(struct conn *c, const struct copts *o, char *buf, size_t len)
 static int
 read_head(struct conn *c, const struct copts *o, struct head *h)
 {
-    char *end = NULL, *p, *nl;
+    char *end, *p, *nl;
+    size_t head;
 
     memset(h, 0, sizeof *h);
-    while ((end = memmem(c->buf, c->have, "\n\n", 2)) == NULL) {
+    while ((head = nk_fs_head_end(c->buf, c->have)) == 0) {
         ssize_t n;
         if (c->have == sizeof c->buf)
             return nk_err_set(&c->err, NK_EX_PROTOCOL,
@@ -288,6 +289,9 @@ read_head(struct conn *c, const struct copts *o, struct head *h)
                               "complete status");
         c->have += (size_t)n;
     }
+    /* end: the '\n' of the last header line (a CRLF blank line is two
+     * bytes before the body, an LF one one byte) */
+    end = c->buf + head - (c->buf[head - 2] == '\r' ? 3 : 2);
     nl = memchr(c->buf, '\n', (size_t)(end - c->buf) + 1);
     if (nk_fs_parse_status(c->buf, (size_t)(nl - c->buf), &h->code, h->text))
         return nk_err_set(&c->err, NK_EX_PROTOCOL,
@@ -329,9 +333,8 @@ read_head(struct conn *c, const struct copts *o, struct head *h)
         if (nl == end)
             break;
     }
-    end += 2;
-    c->have -= (size_t)(end - c->buf);
-    memmove(c->buf, end, c->have);
+    c->have -= head;
+    memmove(c->buf, c->buf + head, c->have);
     return 0;
 }
 

@@ -33,7 +33,7 @@ elif mode == "wrong-bytes":
     body = data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1:]
 elif mode in ("short", "stall"):
     body = data[: len(data) - 1000]
-elif mode not in ("honest", "no-sha"):
+elif mode not in ("honest", "no-sha", "crlf"):
     sys.exit("unknown mode " + mode)
 
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
@@ -60,6 +60,8 @@ for _ in range(100):
     if mode != "no-sha":
         head += "sha256: %s\n" % sha
     head += "\n"
+    if mode == "crlf":  # another implementation's line ends
+        head = head.replace("\n", "\r\n")
     c.sendall(head.encode() + body[off:])
     if mode != "stall":  # stall: keep the connection open, send no more
         c.shutdown(socket.SHUT_WR)
@@ -106,6 +108,21 @@ refused() {
         nk_ok "$1: no file at DEST"; fi
     check_eq "$1: no temporary file left" "$(ls -A "$2")" ""
 }
+
+# --- crlf: a head whose lines end in CRLF, as another implementation
+# may send it, is read like one ending in LF -----------------------------
+if fake crlf; then
+    get "$NK_TMP/crlf"
+    check_eq "crlf head: exit 0" "$RC" 0
+    check_eq "crlf head: verified: yes" \
+        "$(printf '%s\n' "$OUT" | awk '/^verified:/{print $2}')" yes
+    if cmp -s "$SRC" "$NK_TMP/crlf/file.bin"; then
+        nk_ok "crlf head: file equals the source"
+    else
+        nk_not_ok "crlf head: file equals the source" "$ERR"
+    fi
+    nk_stop_server "$SERVER_PID"
+fi
 
 # --- honest: the bytes and the digest of the file ----------------------
 if fake honest; then
