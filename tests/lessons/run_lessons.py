@@ -108,8 +108,13 @@ def student(script, *args, **kw):
     return Proc([PY, os.path.join(HERE, script)] + list(args), **kw)
 
 
+NETKIT_RUNS = []
+
+
 def netkit(*args, **kw):
-    return Proc([NETKIT] + list(args), **kw)
+    p = Proc([NETKIT] + list(args), **kw)
+    NETKIT_RUNS.append(p)
+    return p
 
 
 def student_port(p):
@@ -477,6 +482,11 @@ def main():
     for name, fn in lessons:
         if FILTER in name:
             fn()
+    reports = [p.text() for p in NETKIT_RUNS
+               if "Sanitizer" in "".join(p.err) or "runtime error" in
+               "".join(p.err)]
+    check("no sanitizer report from any netkit run (%d runs)"
+          % len(NETKIT_RUNS), not reports, "\n".join(reports))
     print("%d passed, %d failed" % tuple(results), flush=True)
     return 1 if results[1] else 0
 
