@@ -9,6 +9,7 @@ kernel is told to ignore echo requests, so this is the only one). MODE:
            reply
   corrupt  the reply with its last data byte altered
   ttl      an ICMP time exceeded from 127.0.0.2 quoting the request
+  ttl7     a reply only to requests whose IPv4 TTL is 7 (checks --ttl)
 FAMILY 4 or 6. Prints the harness's "listening on" line once ready.
 
 listen: a TCP listener on 127.0.0.1, port 0, never accepting (the kernel
@@ -91,6 +92,9 @@ def responder(mode, fam):
         elif mode == "corrupt":
             reply[-1] ^= 0xFF
             s.sendto(finish(reply, v6), dst)
+        elif mode == "ttl7":
+            if ip[8] == 7:
+                s.sendto(finish(reply, v6), dst)
         elif mode == "ttl":
             quoted = ip + bytes(data)
             e = bytearray([11, 0, 0, 0, 0, 0, 0, 0]) + quoted

@@ -163,6 +163,23 @@ check_contains "77 says what would allow it" "$ERR" \
 check_eq "77: nothing on stdout" "$OUT" ""
 in_ns "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
+# --- two raw sockets at once: each sees the other's replies too, and
+# counts only its own (and iputils beside them)
+
+pids=()
+for i in 1 2; do
+    in_ns "$NS" "$BIN" ping --json --count 30 --interval 0.01 127.0.0.1 >"$NK_TMP/two$i.out" 2>&1 &
+    pids+=($!)
+done
+in_ns "$NS" ping -n -q -c 30 -i 0.01 127.0.0.1 >/dev/null 2>&1 &
+pids+=($!)
+wait "${pids[@]}"
+for i in 1 2; do
+    check_eq "concurrent ping $i: only its own replies" \
+        "$(jq -c '[.mode, .received, .duplicates, (.replies|length)]' "$NK_TMP/two$i.out" 2>&1)" \
+        '["icmp-raw",30,0,30]'
+done
+
 # --- rtt against iputils in the same namespace, no loss
 
 run_in "$NS" --count 20 --interval 0.01 -q 127.0.0.1
@@ -317,6 +334,15 @@ if fake foreign 4; then
     run_nobody "$FAKE" --count 2 --interval 0.1 --json 127.0.0.1
     check_eq "foreign replies ignored (datagram socket)" \
         "$(printf '%s' "$OUT" | jq -c '[.received, .duplicates, (.replies|length)]')" '[2,0,2]'
+    nk_stop_server "$SERVER_PID"
+fi
+if fake ttl7 4; then
+    run_in "$FAKE" --count 1 --timeout 0.3 127.0.0.1
+    check_eq "--ttl: a request with the default TTL is not 7 (75)" "$RC" 75
+    run_in "$FAKE" --count 2 --interval 0.05 --ttl 7 127.0.0.1
+    check_eq "--ttl 7 sets the requests' TTL (raw)" "$RC" 0
+    run_nobody "$FAKE" --count 2 --interval 0.05 --ttl 7 127.0.0.1
+    check_eq "--ttl 7 sets the requests' TTL (datagram)" "$RC" 0
     nk_stop_server "$SERVER_PID"
 fi
 if fake corrupt 4; then
