@@ -44,6 +44,7 @@ struct lesson {
     int fd;
     const char *me, *peer; /* "Server"/"Client" */
     int tty;               /* stdin is a terminal: prompt for each turn */
+    int prompted;          /* the prompt is on screen, the line not typed */
     struct nk_chat_asm as; /* typed lines */
     char asbuf[NK_CHAT_LINE_MAX];
     char in[1024]; /* stdin read ahead, [in_off, in_len) not yet taken */
@@ -52,6 +53,24 @@ struct lesson {
     char msg[LESSON_MSG_MAX];
     char safe[4 * LESSON_MSG_MAX + 1];
 };
+
+static void
+prompt(struct lesson *l)
+{
+    nk_out_raw(l->me, strlen(l->me));
+    nk_out_raw(" ---> ", 6);
+    chat_out_flush();
+    l->prompted = 1;
+}
+
+/* Out of turn: what arrives goes below the prompt (shown again after). */
+static void
+below_prompt(struct lesson *l)
+{
+    if (l->prompted)
+        nk_out_raw("\n", 1);
+    l->prompted = 0;
+}
 
 static void
 say(const char *who, const char *sep, const char *s, size_t n)
@@ -75,6 +94,7 @@ show(struct lesson *l, const char *sep, size_t n)
     if (n > 0 && l->msg[n - 1] == '\r')
         n--;
     k = nk_chat_sanitize(l->msg, n, l->safe, sizeof l->safe);
+    below_prompt(l);
     say(l->peer, sep, l->safe, k);
 }
 
@@ -124,6 +144,7 @@ take_message(struct lesson *l, const char *sep, int greeting)
     if (n <= 0) {
         if (n < 0)
             nk_diag(NAME, "receive: %s", strerror(errno));
+        below_prompt(l);
         say(l->peer, " closed the connection", "", 0);
         return L_END;
     }
@@ -179,11 +200,8 @@ my_turn(struct lesson *l)
 {
     struct nk_chat_line ln;
 
-    if (l->tty) { /* the prompt; the terminal echoes what is typed */
-        nk_out_raw(l->me, strlen(l->me));
-        nk_out_raw(" ---> ", 6);
-        chat_out_flush();
-    }
+    if (l->tty) /* the prompt; the terminal echoes what is typed */
+        prompt(l);
     for (;;) {
         int fd;
         ssize_t n;
@@ -205,6 +223,8 @@ my_turn(struct lesson *l)
         if (fd == l->fd) { /* out of turn, or the peer closed */
             if (take_message(l, " ---> ", 0) != L_GO)
                 return L_END;
+            if (l->tty && !l->prompted)
+                prompt(l);
             continue;
         }
         n = read(STDIN_FILENO, l->in, sizeof l->in);
@@ -212,6 +232,7 @@ my_turn(struct lesson *l)
         l->in_len = n > 0 ? (size_t)n : 0;
         l->in_eof = n <= 0;
     }
+    l->prompted = 0;
     if (!l->tty) {
         size_t k = nk_chat_sanitize(ln.text, ln.len, l->safe, sizeof l->safe);
         say(l->me, " ---> ", l->safe, k);
