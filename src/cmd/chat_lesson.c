@@ -363,8 +363,8 @@ lesson_connect(const char *host, const char *port)
     nk_net_init();
     nk_stop_reset();
     if (nk_stop_install(&err) < 0 ||
-        (fd = nk_connect(host, port, AF_UNSPEC, SOCK_STREAM,
-                         LESSON_CONNECT_MS, &peer, &err)) < 0) {
+        (fd = nk_connect(host, port, AF_UNSPEC, SOCK_STREAM, LESSON_CONNECT_MS,
+                         &peer, &err)) < 0) {
         nk_diag(NAME, "%s", err.msg);
         nk_stop_uninstall();
         return err.exit_code ? err.exit_code : NK_EX_UNAVAILABLE;
@@ -418,8 +418,9 @@ chat_lesson(int argc, char **argv, struct nk_ctx *ctx, int server)
         else if (c == 'b' && server)
             bind = optarg;
         else if (c != 'L')
-            return nk_usage_error(ctx, "%s: not an option of --lesson "
-                                       "(it takes %s)",
+            return nk_usage_error(ctx,
+                                  "%s: not an option of --lesson "
+                                  "(it takes %s)",
                                   argv[optind - 1],
                                   server ? "--port and --bind"
                                          : "HOST and --port");
