@@ -436,6 +436,8 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
 
     if (lesson == NULL)
         lesson = lesson_of(call);
+    if (lesson != NULL && lesson[0] == '\0')
+        lesson = NULL;
     if (rc < 0 && en == NULL) {
         snprintf(enum_, sizeof enum_, "E%d", err);
         en = enum_;
@@ -782,11 +784,22 @@ nk_trace_batch_bytes(int fd, const void *buf, size_t len, int out,
     char a[PEERLEN];
     int e = errno;
 
+    a[0] = '\0';
+    if (peer != NULL && plen > 0)
+        nk_trace_sockaddr(peer, plen, a, sizeof a);
     if (g_hex && !g_json) {
-        a[0] = '\0';
-        if (peer != NULL && plen > 0)
-            nk_trace_sockaddr(peer, plen, a, sizeof a);
         dump(fd, buf, len, out, a[0] ? a : NULL);
+    } else if (g_hex && g_level != NK_TRACE_OFF) {
+        /* JSON: one "message" event per datagram of the batch above it */
+        static _Thread_local char hb[2 * NK_HEXDUMP_BOUND + 1];
+        struct ev ev;
+        EV_INIT(ev);
+        jnum(&ev, "fd", fd);
+        jstr(&ev, "dir", out ? "out" : "in");
+        if (a[0])
+            jstr(&ev, out ? "to" : "from", a);
+        emit(&ev, "message", "", (long)len, 0,
+             hexdata(fd, buf, len, out, hb, sizeof hb));
     }
     errno = e;
 }

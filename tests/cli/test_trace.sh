@@ -179,6 +179,15 @@ if traced_server "sntp-hex" sntp serve --port 0 --bind 127.0.0.1; then
         "$got" "$want"
     check_contains "--hexdump: the reply is dumped with its peer" "$ERR" \
         "< fd"
+    run_nk --trace=json --hexdump sntp --raw --port "$SERVER_PORT" 127.0.0.1
+    got=$(printf '%s\n' "$ERR" | grep '^{' |
+        jq -r 'select(.data != null and .result == 48) | .data' | head -n 1)
+    check_eq "--trace=json --hexdump: the request's bytes as hex in its event" \
+        "$got" "1b$(printf '0%.0s' $(seq 1 94))"
+    n=$(printf '%s\n' "$ERR" | grep '^{' | jq -r 'select(.data != null) | .call' |
+        wc -l)
+    check_eq "--trace=json --hexdump: the request and the reply carry data" \
+        "$n" 2
     stop_traced_server "sntp-hex"
 fi
 
