@@ -37,6 +37,12 @@ nk_not_ok() {
     shift
     local line
     for line in "$@"; do echo "    $line"; done
+    # The mutation runner only needs to know that a check failed: stop at
+    # the first one (the EXIT trap still stops every server).
+    if [ -n "${NK_FAIL_FAST:-}" ]; then
+        echo "# NK_FAIL_FAST: stopping at the first failed check"
+        exit 1
+    fi
 }
 
 # A skipped check is printed as TAP's "ok - NAME # SKIP why", never as a

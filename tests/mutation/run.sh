@@ -21,6 +21,9 @@
 #   NK_MUT_TIMEOUT  seconds for one mutation's ctest run (default 600); a
 #                   run cut short counts as caught (a hang is a failure)
 #   NK_MUT_JOBS     ctest -j (default: nproc)
+# A mutated tree's tests run with NK_FAIL_FAST=1: a CLI script (lib.sh) or
+# the lessons runner stops at its first failed check, which is all a
+# mutation needs to be caught; the clean tree's run checks everything.
 #
 # Prints one line per mutation, "ok - ID: caught (...)" or "not ok - ID:
 # NOT CAUGHT / ERROR ...", then "N passed, N failed" (passed = caught).
@@ -263,7 +266,7 @@ for ((i = 0; i < nrec; i++)); do
         report_fail "$id: ERROR the mutated tree does not build (${R_WHERE[i]})" \
             "$(grep -m 3 -E 'error' "$LOG/$id.build.log")"
     else
-        run_tests "${R_TESTS[i]}" "$LOG/$id.test.log"
+        NK_FAIL_FAST=1 run_tests "${R_TESTS[i]}" "$LOG/$id.test.log"
         rc=$?
         secs=$(($(date +%s) - t0))
         if [ "$rc" -eq 0 ]; then
