@@ -426,7 +426,7 @@ static void
 emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
      const char *jdata)
 {
-    char line[4096], ebuf[128];
+    char line[1024 + 2 * NK_HEXDUMP_BOUND + 4096], ebuf[128];
     size_t l = 0;
     long tid;
     int th = thread_no(&tid);

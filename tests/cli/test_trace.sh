@@ -203,6 +203,15 @@ if nk_start_server echo-bound "$NK" echo-tcp serve --port 0 \
         "$lines" 512
     check_contains "--hexdump: the bound is said" "$ERR" "--hexdump=all"
     run_nk echo-tcp client --host 127.0.0.1 --port "$SERVER_PORT" \
+        --trace=json --hexdump "$(cat "$NK_TMP/big")"
+    bad=$(printf '%s\n' "$ERR" | grep '^{' | jq -c . 2>&1 >/dev/null | head -3)
+    len=$(printf '%s\n' "$ERR" | grep '^{' |
+        jq -r 'select(.call == "send") | .data' | head -n 1 | tr -d '\n' |
+        wc -c)
+    check_eq "--trace=json --hexdump: a big send's event is valid JSON" "$bad" ""
+    check_eq "--trace=json --hexdump: its data bounded at 4096 bytes" "$len" \
+        8192
+    run_nk echo-tcp client --host 127.0.0.1 --port "$SERVER_PORT" \
         --hexdump=all "$(cat "$NK_TMP/big")"
     lines=$(printf '%s\n' "$ERR" | grep -c '^[0-9a-f]\{8\}  ')
     check_eq "--hexdump=all: every byte (626 lines each way)" "$lines" 1252
