@@ -141,6 +141,16 @@ Ping statistics for 127.0.0.1:
 Approximate round trip times in milli-seconds:
     Minimum = 0ms, Maximum = 0ms, Average = 0ms"
 
+start=$(date +%s%N)
+run_in "$NS" --deadline 0.5 --interval 0.1 --json 127.0.0.1
+took=$((($(date +%s%N) - start) / 1000000))
+check_eq "--deadline without --count: exit 0" "$RC" 0
+check_eq "--deadline: stops sending at the deadline" \
+    "$(printf '%s' "$OUT" | jq -c '[(.transmitted >= 4 and .transmitted <= 6), .received == .transmitted, .elapsed_ms < 1000]')" \
+    '[true,true,true]'
+if [ "$took" -lt 5000 ]; then nk_ok "--deadline 0.5 ends the run (${took} ms)"; else
+    nk_not_ok "--deadline 0.5 ends the run" "took $took ms"; fi
+
 # --- without root: the datagram socket, and the clear refusal
 
 in_ns "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
