@@ -35,6 +35,19 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 
+# bash reads a script as it runs: run from a private copy, so an edit of
+# this file during a long run cannot change the lines still to come.
+if [ -z "${NK_MUT_SELF:-}" ]; then
+    self=$(mktemp "${TMPDIR:-/tmp}/nk_mut_run.XXXXXX") || exit 2
+    cp "$0" "$self" || exit 2
+    NK_MUT_SELF=$self NK_MUT_ROOT=$ROOT bash "$self" "$@"
+    rc=$?
+    rm -f "$self"
+    exit $rc
+fi
+ROOT=${NK_MUT_ROOT:-$ROOT}
+cd "$ROOT" || exit 2
+
 check_only=0
 head=0
 only=""
