@@ -20,6 +20,7 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/server.h"
 #include "netkit/signals.h"
 
 /* Transcript of the room on stdout: the wire line in text mode, or one
@@ -482,41 +483,9 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
          r->nick);
 }
 
-/* Tell a newcomer the room is full and close. */
-static void
-turn_away(int cfd, const char *why)
-{
-    static const char full[] = "* the room is full\n";
-    char in[1024];
-
-    (void)nk_send_nb(cfd, full, sizeof full - 1);
-    /* What it already sent (its /nick) is read first: a close with
-     * unread input is a reset, which could beat the notice. */
-    (void)nk_recv_nb(cfd, in, sizeof in);
-    nk_close(cfd);
-    nk_diag(NAME, "a client turned away: %s", why);
-}
-
-/* Out of descriptors: give up the spare one for a moment to accept the
- * first waiting client and tell it the room is full, rather than leave
- * it in the backlog with no word (the libev/libuv trick). 1 if one was
- * turned away. */
-static int
-turn_away_spare(struct room *r)
-{
-    struct nk_addr peer;
-    struct nk_err err;
-    int cfd;
-
-    if (r->spare < 0)
-        return 0;
-    nk_close(r->spare);
-    cfd = nk_accept(r->lfd, &peer, 1, &err);
-    if (cfd >= 0)
-        turn_away(cfd, "out of file descriptors");
-    r->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    return cfd >= 0;
-}
+/* What a newcomer the room cannot take is told: when --max-clients are
+ * in, and out of descriptors (the acceptor's spare, accept.h). */
+static const char room_full[] = "* the room is full\n";
 
 static void
 on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
@@ -527,22 +496,19 @@ on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 
     (void)ev;
     for (int i = 0; i < ACCEPT_BATCH && !r->closed; i++) {
-        int cfd = nk_accept(fd, &peer, 1, &err);
-        if (cfd < 0) {
-            if (err.sys_errno == EAGAIN || err.sys_errno == EWOULDBLOCK)
-                return;
-            if ((err.sys_errno == EMFILE || err.sys_errno == ENFILE) &&
-                turn_away_spare(r))
-                continue;
-            /* Out of descriptors: pause accepting a little, or the
-             * listener stays readable and the loop spins. */
-            nk_diag(NAME, "%s", err.msg);
+        int cfd = nk_acceptor_next(&r->acc, &peer, &err);
+        nk_server_accept_note(NAME, &err); /* rate-limited */
+        if (cfd == NK_ACC_PAUSE) /* or the listener spins the loop */
             (void)nk_loop_mod(loop, fd, 0, NULL);
-            r->accept_resume_ms = nk_now_ms() + 100;
+        if (cfd == NK_ACC_NONE || cfd == NK_ACC_PAUSE)
             return;
-        }
+        if (cfd < 0) /* one client shed or failed: go on */
+            continue;
         if (r->o.max_clients > 0 && r->nclients >= r->o.max_clients) {
-            turn_away(cfd, "the room is full");
+            /* Its /nick is read first (nk_answer_close): a close with
+             * unread input is a reset, which could beat the notice. */
+            nk_answer_close(cfd, room_full);
+            nk_diag(NAME, "a client turned away: the room is full");
             continue;
         }
         client_open(r, cfd, &peer);
@@ -672,10 +638,8 @@ partial_wait_ms(const struct room *r, int ms)
 static void
 room_tick(struct room *r, int64_t now)
 {
-    if (r->accept_resume_ms != 0 && now >= r->accept_resume_ms && !r->closed) {
-        r->accept_resume_ms = 0;
+    if (nk_acceptor_resume(&r->acc, now) && !r->closed)
         (void)nk_loop_mod(r->loop, r->lfd, NK_EV_READ, NULL);
-    }
     for (struct client *c = r->head; c != NULL; c = c->next) {
         if (c->closing &&
             (c->off == c->len || now - c->closing_ms > CLOSE_GRACE_MS))
@@ -723,8 +687,7 @@ room_free(struct room *r)
     }
     nk_loop_free(r->loop);
     nk_close(r->lfd);
-    if (r->spare >= 0)
-        nk_close(r->spare);
+    nk_acceptor_free(&r->acc);
 }
 
 static int
@@ -754,8 +717,7 @@ room_run(struct room *r)
             return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
         }
         if (nk_stop_requested() && !r->closed) {
-            room_close(r,
-                       nk_stop_requested() == SIGINT ? "SIGINT" : "SIGTERM");
+            room_close(r, nk_server_stop_name());
         }
         if (r->closed && until == 0)
             until = nk_now_ms() + STOP_FLUSH_MS;
@@ -777,7 +739,6 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
     static struct room room;
     struct room *r = &room;
     struct nk_err err;
-    struct nk_addr a;
     char addr[NK_ADDRSTRLEN];
     int rc;
 
@@ -785,22 +746,20 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
     r->o = *o;
     r->json = ctx->json;
     r->lfd = -1;
-    r->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    r->acc.spare = -1;
     r->console = !o->no_console;
     snprintf(r->nick, sizeof r->nick, "%s", o->name);
     nk_net_init();
-    nk_stop_reset();
-    if (nk_stop_install(&err) < 0 || (r->lfd = nk_listen_ex(&lo, &err)) < 0 ||
-        nk_set_nonblock(r->lfd, 1, &err) < 0 || room_loop(r, &err) < 0) {
+    if (nk_server_stop_install(&err) < 0 ||
+        (r->lfd = nk_listen_ex(&lo, &err)) < 0 ||
+        nk_set_nonblock(r->lfd, 1, &err) < 0 ||
+        nk_acceptor_init(&r->acc, r->lfd, room_full, &err) < 0 ||
+        room_loop(r, &err) < 0) {
         nk_diag(NAME, "%s", err.msg);
         room_free(r);
         return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
     }
-    if (nk_local_addr(r->lfd, &a, NULL) < 0)
-        snprintf(addr, sizeof addr, "?");
-    else
-        nk_addr_format((struct sockaddr *)&a.ss, a.len, addr, sizeof addr);
-    nk_diag(NAME, "listening on %s", addr);
+    nk_server_announce_fd(NAME, r->lfd, addr, sizeof addr);
     if (r->console)
         chat_term_open(&r->term, r->nick, r->json);
     else /* no line editing: not reading */
@@ -808,7 +767,7 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
     r->term.hold = 1;
     rc = room_run(r);
     chat_term_close(&r->term);
-    nk_diag(NAME, "room closed");
+    nk_server_stopped(NAME, NULL);
     room_free(r);
     nk_stop_uninstall();
     return rc;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "chat_int.h"
+#include "netkit/accept.h"
 #include "netkit/evloop.h"
 #include "netkit/net.h"
 
@@ -77,11 +78,10 @@ struct room {
     int json;
     struct nk_loop *loop;
     int lfd;
-    int spare;   /* a descriptor held back to accept, and turn away, a
-                  * client when every other one is in use */
+    struct nk_acceptor acc; /* out of descriptors: "the room is full" on
+                             * the spare, then a pause (accept.h) */
     int console; /* stdin is read */
     int closed;  /* the room is closing: no more input */
-    int64_t accept_resume_ms;
     struct client *head;
     struct client *dirty; /* queued output not yet tried this round */
     uint64_t nclients;

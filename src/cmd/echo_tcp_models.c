@@ -471,10 +471,8 @@ front_accept(struct front *f)
 
         if (fd == ACC_NONE)
             return;
-        if (fd == ACC_PAUSE) {
-            ets_acceptor_pause(&f->acc);
+        if (fd == ACC_PAUSE)
             return;
-        }
         if (fd >= 0)
             front_client(f, fd, peer);
     }
@@ -485,13 +483,13 @@ static int
 front_wait(struct front *f)
 {
     int64_t now = nk_now_ms();
-    struct pollfd p[2] = {{f->acc.paused ? -1 : f->acc.lfd, POLLIN, 0},
+    struct pollfd p[2] = {{ets_paused(&f->acc) ? -1 : f->acc.lfd, POLLIN, 0},
                           {f->s->stop_rd, POLLIN, 0}};
     int timeout = f->nkids > 0 ? REAP_TICK_MS : -1;
     struct nk_err err;
 
-    if (f->acc.paused)
-        timeout = (int)(f->acc.resume_ms > now ? f->acc.resume_ms - now : 0);
+    if (ets_paused(&f->acc))
+        timeout = nk_acceptor_wait_ms(&f->acc, now);
     if (nk_poll(p, 2, timeout, &err) < 0) {
         ets_srv_fatal(f->s, &err);
         return 1;
@@ -499,7 +497,7 @@ front_wait(struct front *f)
     if (p[1].revents != 0)
         return 1;
     kids_reap(f);
-    (void)ets_acceptor_resume(&f->acc, nk_now_ms());
+    (void)nk_acceptor_resume(&f->acc, nk_now_ms());
     return 0;
 }
 
@@ -509,7 +507,7 @@ ets_front_main(void *arg)
     struct front *f = arg;
 
     while (!f->stopping && front_wait(f) == 0)
-        if (!f->acc.paused)
+        if (!ets_paused(&f->acc))
             front_accept(f);
     if (f->model == M_FORK)
         kids_stop(f);
@@ -649,7 +647,6 @@ worker_accept(struct worker *w)
         if (fd == ACC_NONE)
             return;
         if (fd == ACC_PAUSE) {
-            ets_acceptor_pause(&w->acc);
             worker_listen(w, 0);
             return;
         }
@@ -685,8 +682,8 @@ worker_timeout(const struct worker *w, int64_t now)
 {
     int t = -1;
 
-    if (w->acc.paused)
-        t = (int)(w->acc.resume_ms > now ? w->acc.resume_ms - now : 0);
+    if (ets_paused(&w->acc))
+        t = nk_acceptor_wait_ms(&w->acc, now);
     if (w->s->o.idle_ms && w->head != NULL) {
         int left = idle_left(w->s, w->head->last_ms, now);
         if (t < 0 || left < t)
@@ -700,7 +697,7 @@ worker_timeout(const struct worker *w, int64_t now)
 static void
 worker_timers(struct worker *w, int64_t now)
 {
-    if (ets_acceptor_resume(&w->acc, now))
+    if (nk_acceptor_resume(&w->acc, now))
         worker_listen(w, 1);
     while (w->s->o.idle_ms && w->head != NULL &&
            idle_left(w->s, w->head->last_ms, now) == 0) {
@@ -734,7 +731,7 @@ select_sets(struct worker *w, fd_set *rd, fd_set *wr)
     FD_ZERO(rd);
     FD_ZERO(wr);
     FD_SET(w->s->stop_rd, rd);
-    if (!w->acc.paused) {
+    if (!ets_paused(&w->acc)) {
         FD_SET(w->acc.lfd, rd);
         maxfd = w->acc.lfd > maxfd ? w->acc.lfd : maxfd;
     }
@@ -770,7 +767,7 @@ select_dispatch(struct worker *w, fd_set *rd, fd_set *wr)
         c->round = w->round;
         worker_step(w, c, ev);
     }
-    if (!w->acc.paused && FD_ISSET(w->acc.lfd, rd))
+    if (!ets_paused(&w->acc) && FD_ISSET(w->acc.lfd, rd))
         worker_accept(w);
 }
 

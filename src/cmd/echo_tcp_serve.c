@@ -45,9 +45,9 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/server.h"
 #include "netkit/signals.h"
 
-#define BACKOFF_MS 100 /* accepts paused after an accept failure */
 #define BACKLOG 4096   /* the kernel caps it at somaxconn */
 
 const char echo_tcp_serve_usage[] =
@@ -96,21 +96,8 @@ static const char *const model_names[] = {"iterative", "fork", "thread",
 
 /* --- logging ----------------------------------------------------------- */
 
-static void vsay(const struct srv *s, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-/* One whole line per call: threads share stderr, so the line is formatted
- * first and written under the stream's lock. */
-static void
-vsay(const struct srv *s, const char *fmt, va_list ap)
-{
-    char msg[512];
-
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    flockfile(stderr);
-    nk_diag(s->name, "%s", msg);
-    funlockfile(stderr);
-}
+/* One whole line per call, safe from any thread: nk_server_vlog. */
+#define vsay(s, fmt, ap) nk_server_vlog((s)->name, fmt, ap)
 
 /* Always printed: start, stop, failures of the server itself. */
 void
@@ -159,111 +146,49 @@ peer_text(const struct nk_addr *a, char *buf, size_t size)
  */
 
 /* A condition of the server's, not of one client (out of descriptors):
- * shown even with --quiet, at most once a second while it lasts. */
+ * shown even with --quiet, at most once a second while it lasts (the
+ * acceptor's rate limit). */
 void
-ets_warn(const struct srv *s, struct acceptor *a, const char *fmt, ...)
+ets_warn(const struct srv *s, struct nk_acceptor *a, const char *fmt, ...)
 {
-    int64_t now = nk_now_ms();
+    unsigned long more;
     va_list ap;
 
-    if (a->warned_ms != 0 && now - a->warned_ms < 1000)
+    if (!nk_ratelimit_pass(&a->log, nk_now_ms(), &more))
         return;
-    a->warned_ms = now;
     va_start(ap, fmt);
     vsay(s, fmt, ap);
     va_end(ap);
 }
 
-static int
-spare_open(void)
-{
-    return open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
-/* Out of descriptors (EMFILE/ENFILE): a pending connection would make the
- * listener readable forever, a busy loop. The classic trick: give up the
- * spare descriptor, accept the client on it and close it at once, take
- * the spare back. The others keep being served. */
-static int
-shed_one(struct srv *s, struct acceptor *a)
-{
-    struct nk_addr addr;
-    struct nk_err err;
-    char peer[NK_ADDRSTRLEN];
-    int fd;
-
-    nk_close(a->spare);
-    fd = nk_accept(a->lfd, &addr, 0, &err);
-    if (fd >= 0) {
-        peer_text(&addr, peer, sizeof peer);
-        nk_close(fd);
-    }
-    a->spare = spare_open(); /* after the close: that is the free slot */
-    if (fd < 0)
-        return err.sys_errno == EAGAIN ? ACC_NONE : ACC_PAUSE;
-    atomic_fetch_add(&s->t->rejected, 1);
-    ets_note(s,
-             "%s dropped: out of file descriptors (accepted on the spare "
-             "descriptor and closed)",
-             peer);
-    ets_warn(s, a,
-             "out of file descriptors: new clients are closed at once "
-             "until some leave");
-    return ACC_SHED;
-}
-
-/* Errors that belong to one new connection, not to the listener (Linux
- * accept(2) passes them on): skip that client, keep accepting. */
-static int
-client_error(int e)
-{
-    return e == ENETDOWN || e == EPROTO || e == ENOPROTOOPT ||
-           e == EHOSTDOWN || e == EHOSTUNREACH || e == EOPNOTSUPP ||
-           e == ENETUNREACH || e == ECONNRESET;
-}
-
 /* Accept one client as a non-blocking fd (>= 0) and its address text, or
- * say why not: ACC_NONE nothing pending, ACC_SHED one client dropped,
- * ACC_PAUSE stop accepting for BACKOFF_MS (out of descriptors with no
- * spare left, out of memory). */
+ * say why not: ACC_NONE nothing pending, ACC_SHED one client dropped (out
+ * of descriptors, the acceptor closed it on its spare) or failed,
+ * ACC_PAUSE accepts paused for NK_ACCEPT_BACKOFF_MS. The policy is the
+ * shared acceptor's (netkit/accept.h); what it reports is logged even
+ * with --quiet, rate-limited. */
 int
-ets_accept_next(struct srv *s, struct acceptor *a, char *peer, size_t size)
+ets_accept_next(struct srv *s, struct nk_acceptor *a, char *peer, size_t size)
 {
     struct nk_addr addr;
     struct nk_err err;
-    int fd = nk_accept(a->lfd, &addr, 1, &err);
+    int fd = nk_acceptor_next(a, &addr, &err);
 
     if (fd >= 0) {
         peer_text(&addr, peer, size);
         return fd;
     }
-    if (err.sys_errno == EAGAIN)
+    nk_server_accept_note(s->name, &err);
+    if (fd == NK_ACC_NONE)
         return ACC_NONE;
-    if (client_error(err.sys_errno))
-        return ACC_SHED;
-    if ((err.sys_errno == EMFILE || err.sys_errno == ENFILE) && a->spare >= 0)
-        return shed_one(s, a);
-    ets_warn(s, a, "%s: accepts paused for %d ms", err.msg, BACKOFF_MS);
-    return ACC_PAUSE;
-}
-
-void
-ets_acceptor_pause(struct acceptor *a)
-{
-    a->paused = 1;
-    a->resume_ms = nk_now_ms() + BACKOFF_MS;
-}
-
-/* 1 when a pause is over (the spare is taken back if it was lost). */
-int
-ets_acceptor_resume(struct acceptor *a, int64_t now)
-{
-    if (!a->paused || now < a->resume_ms)
-        return 0;
-    a->paused = 0;
-    if (a->spare < 0)
-        a->spare = spare_open();
-    return 1;
+    if (fd == NK_ACC_PAUSE)
+        return ACC_PAUSE;
+    if (fd == NK_ACC_SHED) {
+        atomic_fetch_add(&s->t->rejected, 1);
+        peer_text(&addr, peer, size);
+        ets_note(s, "%s dropped: out of file descriptors", peer);
+    }
+    return ACC_SHED;
 }
 
 /* Count the client in, or refuse it when --max-conns are open. */
@@ -349,8 +274,8 @@ static int
 worker_init(struct srv *s, struct worker *w, int i, struct nk_err *err)
 {
     w->s = s;
-    w->acc.lfd = s->lfd[i % s->nlfd];
-    w->acc.spare = spare_open();
+    if (nk_acceptor_init(&w->acc, s->lfd[i % s->nlfd], "", err) < 0)
+        return -1;
     w->buf = malloc(BUF_SIZE);
     if (w->buf == NULL)
         return nk_err_sys(err, ENOMEM, "buffer");
@@ -376,7 +301,7 @@ worker_free(struct worker *w)
 {
     nk_loop_free(w->loop);
     free(w->buf);
-    nk_close(w->acc.spare);
+    nk_acceptor_free(&w->acc);
 }
 
 /* Start the design's threads: N workers, or one acceptor. */
@@ -389,8 +314,8 @@ run_start(struct srv *s, struct run *r, struct nk_err *err)
         struct front *f = &r->front;
         f->s = s;
         f->model = s->o.model;
-        f->acc.lfd = s->lfd[0];
-        f->acc.spare = spare_open();
+        if (nk_acceptor_init(&f->acc, s->lfd[0], "", err) < 0)
+            return -1;
         f->buf = malloc(BUF_SIZE);
         if (f->buf == NULL)
             return nk_err_sys(err, ENOMEM, "buffer");
@@ -427,7 +352,7 @@ run_stop(struct srv *s, struct run *r, int started)
             pthread_join(r->front.th, NULL);
         free(r->front.buf);
         free(r->front.kids);
-        nk_close(r->front.acc.spare);
+        nk_acceptor_free(&r->front.acc);
         return;
     }
     for (int i = 0; i < r->nworkers; i++)
@@ -446,8 +371,7 @@ signals_block(sigset_t *old, struct nk_err *err)
     sigset_t set;
     int rc;
 
-    nk_stop_reset();
-    if (nk_stop_install(err) < 0)
+    if (nk_server_stop_install(err) < 0)
         return -1;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -492,20 +416,13 @@ report(const struct srv *s, const struct nk_ctx *ctx, const char *addr,
 static void
 announce(const struct srv *s, char *addr, size_t size)
 {
-    struct nk_addr a;
-
-    if (nk_local_addr(s->lfd[0], &a, NULL) < 0)
-        snprintf(addr, size, "?");
-    else
-        nk_addr_format((struct sockaddr *)&a.ss, a.len, addr, size);
     if (s->o.model >= M_SELECT)
         ets_say(s, "model %s, %d worker%s%s", model_names[s->o.model],
                 s->o.workers, s->o.workers == 1 ? "" : "s",
                 s->nlfd > 1 ? ", one SO_REUSEPORT listener each" : "");
     else
         ets_say(s, "model %s", model_names[s->o.model]);
-    /* Last on the line: the test harness reads the address from here. */
-    ets_say(s, "listening on %s", addr);
+    nk_server_announce_fd(s->name, s->lfd[0], addr, size);
 }
 
 /* The shared pieces: totals mapping, stop pipe, listeners. */
@@ -585,13 +502,14 @@ serve(struct nk_ctx *ctx, const struct opts *o)
             rc =
                 s.fatal_err.exit_code ? s.fatal_err.exit_code : NK_EX_SOFTWARE;
         } else {
-            ets_say(&s, "stopping on %s",
-                    nk_stop_requested() == SIGINT ? "SIGINT" : "SIGTERM");
+            ets_say(&s, "stopping on %s", nk_server_stop_name());
         }
     }
     run_stop(&s, &r, started);
-    if (started)
+    if (started) {
         report(&s, ctx, addr, nk_now_ms() - start);
+        nk_server_stopped(s.name, NULL);
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     srv_close(&s);
     return rc;

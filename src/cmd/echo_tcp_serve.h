@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "netkit/accept.h"
 #include "netkit/err.h"
 #include "netkit/evloop.h"
 
@@ -55,20 +56,15 @@ struct srv {
 
 enum { ACC_NONE = -1, ACC_SHED = -2, ACC_PAUSE = -3 };
 
-/* One listener and its reserved descriptor for EMFILE. */
-struct acceptor {
-    int lfd;
-    int spare;  /* an open /dev/null, given up to accept-and-close */
-    int paused; /* accepts paused until resume_ms */
-    int64_t resume_ms;
-    int64_t warned_ms; /* last ets_warn() line */
-};
+/* Each listener's acceptor is the shared one (netkit/accept.h): a spare
+ * descriptor for EMFILE, a pause, rate-limited messages. */
+#define ets_paused(a) ((a)->resume_ms != 0)
 
 /* The acceptor of the iterative, fork and thread designs. */
 struct front {
     struct srv *s;
     enum model model;
-    struct acceptor acc;
+    struct nk_acceptor acc;
     char *buf;
     int stopping;
     pid_t *kids; /* fork: children still running */
@@ -81,7 +77,7 @@ struct conn; /* private to echo_tcp_models.c */
 /* An event-loop worker of the select, poll and epoll designs. */
 struct worker {
     struct srv *s;
-    struct acceptor acc;
+    struct nk_acceptor acc;
     struct nk_loop *loop; /* poll/epoll; NULL: the select design */
     char *buf;            /* one read, shared by this worker's clients */
     struct conn *head, *tail;
@@ -101,20 +97,17 @@ void ets_note(const struct srv *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A condition of the server's (out of descriptors): shown even with
  * --quiet, at most once a second per acceptor. */
-void ets_warn(const struct srv *s, struct acceptor *a, const char *fmt, ...)
+void ets_warn(const struct srv *s, struct nk_acceptor *a, const char *fmt,
+              ...)
     __attribute__((format(printf, 3, 4)));
 
 /* --- echo_tcp_serve.c: accepting ---------------------------------------- */
 
 /* Accept one client as a non-blocking fd (>= 0) with its address text in
  * peer, or ACC_NONE (nothing pending), ACC_SHED (one client dropped) or
- * ACC_PAUSE (call ets_acceptor_pause; accepting fails for now). */
-int ets_accept_next(struct srv *s, struct acceptor *a, char *peer,
+ * ACC_PAUSE (accepts are paused: see ets_paused, nk_acceptor_resume). */
+int ets_accept_next(struct srv *s, struct nk_acceptor *a, char *peer,
                     size_t size);
-/* Pause accepts on a for BACKOFF_MS (after ACC_PAUSE). */
-void ets_acceptor_pause(struct acceptor *a);
-/* 1 when a's pause is over at now (accepting may resume), else 0. */
-int ets_acceptor_resume(struct acceptor *a, int64_t now);
 /* Count the client in (1), or refuse it and close fd when --max-conns
  * are open (0). */
 int ets_admit(struct srv *s, int fd, const char *peer);

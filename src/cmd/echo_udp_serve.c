@@ -25,6 +25,7 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/server.h"
 #include "netkit/signals.h"
 #include "netkit/udp.h"
 
@@ -533,16 +534,12 @@ print_totals(const struct nk_ctx *ctx, const struct serve_cfg *cfg,
              const char *where, const struct totals *t)
 {
     struct nk_out o;
-    int sig = nk_stop_requested();
 
     if (!cfg->quiet)
-        nk_diag(ctx->cmd->name,
-                "stopped%s: %" PRIu64 " datagrams, %" PRIu64 " bytes, %" PRIu64
-                " dropped, %" PRIu64 " peers",
-                sig == SIGINT    ? " by SIGINT"
-                : sig == SIGTERM ? " by SIGTERM"
-                                 : "",
-                t->datagrams, t->bytes, t->dropped, t->peers);
+        nk_server_stopped(ctx->cmd->name,
+                          "%" PRIu64 " datagrams, %" PRIu64 " bytes, %" PRIu64
+                          " dropped, %" PRIu64 " peers",
+                          t->datagrams, t->bytes, t->dropped, t->peers);
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
     nk_out_str(&o, "address", where);
     nk_out_int(&o, "workers", cfg->workers);
@@ -572,16 +569,14 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
         return NK_EX_SOFTWARE;
     }
     nk_net_init();
-    nk_stop_reset();
     atomic_store(&abort_all, 0);
     if (init_workers(ws, cfg, cmd, &err) < 0 ||
-        open_all(ws, cfg, &at, &err) < 0 || nk_stop_install(&err) < 0) {
+        open_all(ws, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0) {
         nk_diag(cmd, "%s", err.msg);
         free_workers(ws, cfg->workers);
         return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
     }
-    nk_addr_format((struct sockaddr *)&at.ss, at.len, where, sizeof where);
-    nk_diag(cmd, "listening on %s", where);
+    nk_server_announce(cmd, &at, where, sizeof where);
     if (start_threads(ws, cfg->workers, &err) < 0) {
         nk_diag(cmd, "%s", err.msg);
         atomic_store(&abort_all, 1);

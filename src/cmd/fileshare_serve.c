@@ -41,6 +41,7 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/server.h"
 #include "netkit/signals.h"
 
 #define STOP_GRACE_MS 3000
@@ -282,8 +283,8 @@ on_listener(struct nk_loop *loop, int lfd, unsigned events, void *arg)
             admit(s, fd, &peer);
             continue;
         }
-        if (err.msg[0] != '\0') /* rate-limited; not a request: not --quiet */
-            nk_diag("fileshare", "%s", err.msg);
+        /* rate-limited; not a request: not --quiet */
+        nk_server_accept_note("fileshare", &err);
         if (fd == NK_ACC_PAUSE)
             (void)nk_loop_mod(loop, lfd, 0, NULL);
         if (fd == NK_ACC_NONE || fd == NK_ACC_PAUSE)
@@ -473,7 +474,7 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
     nk_net_init();
     lfd = nk_listen(s->o.bind, s->o.port, AF_UNSPEC, SOCK_STREAM, 128, &err);
     if (lfd < 0 || nk_set_nonblock(lfd, 1, &err) < 0 ||
-        nk_local_addr(lfd, &a, &err) < 0 || nk_stop_install(&err) < 0) {
+        nk_local_addr(lfd, &a, &err) < 0 || nk_server_stop_install(&err) < 0) {
         nk_diag("fileshare", "%s", err.msg);
         nk_close(lfd);
         close(s->root_fd);
@@ -481,12 +482,11 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
         return err.exit_code;
     }
     pthread_mutex_init(&s->mu, NULL);
-    nk_diag(
-        "fileshare", "listening on %s",
-        nk_addr_format((struct sockaddr *)&a.ss, a.len, addr, sizeof addr));
+    nk_server_announce("fileshare", &a, addr, sizeof addr);
     s->lfd = lfd;
     rc = run(s);
     nk_close(lfd);
+    nk_server_stopped("fileshare", NULL);
     nk_stop_uninstall();
     nk_stop_reset();
     /* A client thread still running after the grace period keeps s. */
@@ -495,6 +495,5 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
         pthread_mutex_destroy(&s->mu);
         free(s);
     }
-    nk_diag("fileshare", "stopped");
     return rc;
 }

@@ -30,6 +30,7 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/server.h"
 #include "netkit/signals.h"
 #include "netkit/sntp.h"
 #include "netkit/udp.h"
@@ -386,16 +387,12 @@ print_counts(const struct nk_ctx *ctx, const struct server *s,
     const struct counts *n = &s->n;
     uint64_t dropped =
         n->short_ + n->mode + n->version + n->send_dropped + n->rate_dropped;
-    int sig = nk_stop_requested();
     struct nk_out o;
 
-    nk_diag(ctx->cmd->name,
-            "stopped%s: %" PRIu64 " answered, %" PRIu64
-            " rate-limited (KoD RATE), %" PRIu64 " dropped",
-            sig == SIGINT    ? " by SIGINT"
-            : sig == SIGTERM ? " by SIGTERM"
-                             : "",
-            n->answered, n->kod, dropped);
+    nk_server_stopped(ctx->cmd->name,
+                      "%" PRIu64 " answered, %" PRIu64
+                      " rate-limited (KoD RATE), %" PRIu64 " dropped",
+                      n->answered, n->kod, dropped);
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
     nk_out_str(&o, "address", where);
     nk_out_uint(&o, "answered", n->answered);
@@ -429,16 +426,14 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
     s->cfg = cfg;
     s->cmd = ctx->cmd->name;
     nk_net_init();
-    nk_stop_reset();
-    if (setup(s, cfg, &at, &err) < 0 || nk_stop_install(&err) < 0 ||
+    if (setup(s, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0 ||
         (loop = nk_loop_new(NK_LOOP_DEFAULT, &err)) == NULL ||
         nk_loop_add(loop, s->fd, NK_EV_READ, on_readable, s, &err) < 0) {
         nk_diag(ctx->cmd->name, "%s", err.msg);
         rc = err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
         goto out;
     }
-    nk_addr_format((struct sockaddr *)&at.ss, at.len, where, sizeof where);
-    nk_diag(ctx->cmd->name, "listening on %s", where);
+    nk_server_announce(ctx->cmd->name, &at, where, sizeof where);
     if (s->pkt.leap == NK_SNTP_LEAP_UNSYNC)
         nk_diag(ctx->cmd->name, "the kernel says the clock is not "
                                 "synchronised: answering with leap 3 "

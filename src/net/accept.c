@@ -122,8 +122,8 @@ shed_one(struct nk_acceptor *a, struct nk_addr *peer, struct nk_err *err)
     a->shed++;
     nk_addr_format((struct sockaddr *)&peer->ss, peer->len, addr, sizeof addr);
     snprintf(msg, sizeof msg,
-             "out of file descriptors: %s answered busy and closed "
-             "(%lu so far)",
+             "out of file descriptors: new clients are closed at once "
+             "until some leave (%s turned away, %lu so far)",
              addr, a->shed);
     note(a, err, msg);
     return NK_ACC_SHED;
