@@ -31,6 +31,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/server.h"
 #include "netkit/signals.h"
 
 #define LESSON_GREETING "Hey You are connected....Welcome"
@@ -322,7 +323,6 @@ lesson_serve(const char *bind, const char *port)
                                 .reuseaddr = 1};
     static struct lesson les;
     struct nk_err err;
-    struct nk_addr a;
     char addr[NK_ADDRSTRLEN] = "?";
     int lfd, fd, st;
 
@@ -333,9 +333,7 @@ lesson_serve(const char *bind, const char *port)
         nk_stop_uninstall();
         return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
     }
-    if (nk_local_addr(lfd, &a, NULL) == 0)
-        nk_addr_format((struct sockaddr *)&a.ss, a.len, addr, sizeof addr);
-    nk_diag(NAME, "listening on %s", addr);
+    nk_server_announce_fd(NAME, lfd, addr, sizeof addr);
     fd = accept_one(lfd);
     nk_close(lfd); /* one client: the next one is refused */
     if (fd < 0) {

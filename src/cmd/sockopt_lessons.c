@@ -12,6 +12,7 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/server.h"
 #include "sockopt_int.h"
 
 /* ---- reuse: the address-reuse lesson, run for real ---- */
@@ -354,7 +355,7 @@ sockopt_run_listen(struct nk_out *o, const struct nk_ctx *ctx,
     nk_out_int(o, "count", opt->count);
     nk_out_arr(o, "events");
     fflush(o->fp);
-    nk_diag(ctx->cmd->name, "listening on %s", where);
+    nk_server_announce(ctx->cmd->name, &a, where, sizeof where);
     rc = serve(o, lfd, opt, &t, &err);
     nk_close(lfd);
     sigaction(SIGINT, &old_int, NULL);

@@ -29,14 +29,21 @@ nk_server_stop_name(void)
     }
 }
 
+/* The one place the line is printed. Last on the line: the harness
+ * (tests/cli/lib.sh) takes what follows "listening on " as the address. */
+static const char *
+announce(const char *cmd, const char *addr)
+{
+    nk_diag(cmd, "listening on %s", addr);
+    return addr;
+}
+
 const char *
 nk_server_announce(const char *cmd, const struct nk_addr *a, char *buf,
                    size_t size)
 {
     nk_addr_format((const struct sockaddr *)&a->ss, a->len, buf, size);
-    /* Last on the line: the harness takes what follows "listening on ". */
-    nk_diag(cmd, "listening on %s", buf);
-    return buf;
+    return announce(cmd, buf);
 }
 
 const char *
@@ -46,8 +53,7 @@ nk_server_announce_fd(const char *cmd, int fd, char *buf, size_t size)
 
     if (nk_local_addr(fd, &a, NULL) < 0) {
         snprintf(buf, size, "?");
-        nk_diag(cmd, "listening on %s", buf);
-        return buf;
+        return announce(cmd, buf);
     }
     return nk_server_announce(cmd, &a, buf, size);
 }
