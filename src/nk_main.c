@@ -159,6 +159,17 @@ check_stdout(int rc)
     return rc == NK_EX_OK ? NK_EX_IOERR : rc;
 }
 
+/* Keep argv[k] as the next argument. Written only once something has
+ * been taken out: until then it is already in place, and the arguments
+ * may be read-only (the unit tests run commands from static tables). */
+static void
+keep(char **argv, int *n, int k)
+{
+    if (*n != k)
+        argv[*n] = argv[k];
+    (*n)++;
+}
+
 /* --trace and --hexdump may also follow the command name, as --json may:
  * they are taken out of the command's arguments (up to a "--") before it
  * parses them. Returns the new argc, or -1 after a bad value. */
@@ -176,11 +187,11 @@ trailing_trace_flags(int argc, char **argv)
         }
         if (t == 0 && strcmp(argv[k], "--") == 0) {
             while (k < argc)
-                argv[n++] = argv[k++];
+                keep(argv, &n, k++);
             break;
         }
         if (t == 0)
-            argv[n++] = argv[k];
+            keep(argv, &n, k);
     }
     if (n < argc)
         argv[n] = NULL;
