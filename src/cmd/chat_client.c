@@ -13,6 +13,7 @@
 #include "chat_int.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -260,8 +261,7 @@ client_send_line(struct chat_client *k, const char *s, size_t n)
     memcpy(line, s, n);
     line[n] = '\n';
     if (nk_send_all(k->fd, line, n + 1, SEND_MS, &err) < 0) {
-        nk_diag(NAME, "%s", err.msg);
-        k->rc = err.exit_code ? err.exit_code : NK_EX_IOERR;
+        k->rc = nk_fail_or(NAME, NULL, &err, NK_EX_IOERR);
         k->st = C_DONE;
     }
 }
@@ -504,20 +504,17 @@ chat_connect_run(struct nk_ctx *ctx, const char *host, const char *port,
     nk_stop_reset();
     k->fd =
         nk_connect(host, port, AF_UNSPEC, SOCK_STREAM, CONNECT_MS, NULL, &err);
-    if (k->fd < 0) {
-        nk_diag(NAME, "%s", err.msg);
-        return err.exit_code ? err.exit_code : NK_EX_UNAVAILABLE;
-    }
+    if (k->fd < 0)
+        return nk_fail_or(NAME, NULL, &err, NK_EX_UNAVAILABLE);
     k->loop = nk_loop_new(NK_LOOP_POLL, &err);
     if (k->loop == NULL || nk_set_nonblock(k->fd, 1, &err) < 0 ||
         nk_stop_install(&err) < 0 ||
         nk_loop_add(k->loop, k->fd, NK_EV_READ, on_server, k, &err) < 0 ||
         nk_loop_add(k->loop, STDIN_FILENO, NK_EV_READ, on_stdin, k, &err) <
             0) {
-        nk_diag(NAME, "%s", err.msg);
         nk_loop_free(k->loop);
         nk_close(k->fd);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(NAME, NULL, &err);
     }
     chat_term_open(&k->term, nick ? nick : "", k->json);
     if (nick != NULL) {

@@ -29,6 +29,7 @@
 
 #include "chat_int.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/server.h"
@@ -329,9 +330,8 @@ lesson_serve(const char *bind, const char *port)
     nk_net_init();
     nk_stop_reset();
     if (nk_stop_install(&err) < 0 || (lfd = nk_listen_ex(&lo, &err)) < 0) {
-        nk_diag(NAME, "%s", err.msg);
         nk_stop_uninstall();
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(NAME, NULL, &err);
     }
     nk_server_announce_fd(NAME, lfd, addr, sizeof addr);
     fd = accept_one(lfd);
@@ -363,9 +363,8 @@ lesson_connect(const char *host, const char *port)
     if (nk_stop_install(&err) < 0 ||
         (fd = nk_connect(host, port, AF_UNSPEC, SOCK_STREAM, LESSON_CONNECT_MS,
                          &peer, &err)) < 0) {
-        nk_diag(NAME, "%s", err.msg);
         nk_stop_uninstall();
-        return err.exit_code ? err.exit_code : NK_EX_UNAVAILABLE;
+        return nk_fail_or(NAME, NULL, &err, NK_EX_UNAVAILABLE);
     }
     nk_addr_format((struct sockaddr *)&peer.ss, peer.len, addr, sizeof addr);
     nk_diag(NAME, "connected to %s", addr);

@@ -17,6 +17,7 @@
 #include "chat_room.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -713,8 +714,7 @@ room_run(struct room *r)
         }
         ms = partial_wait_ms(r, ms);
         if (nk_loop_run_once(r->loop, ms, &err) < 0) {
-            nk_diag(NAME, "%s", err.msg);
-            return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+            return nk_fail(NAME, NULL, &err);
         }
         if (nk_stop_requested() && !r->closed) {
             room_close(r, nk_server_stop_name());
@@ -755,9 +755,8 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
         nk_set_nonblock(r->lfd, 1, &err) < 0 ||
         nk_acceptor_init(&r->acc, r->lfd, room_full, &err) < 0 ||
         room_loop(r, &err) < 0) {
-        nk_diag(NAME, "%s", err.msg);
         room_free(r);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(NAME, NULL, &err);
     }
     nk_server_announce_fd(NAME, r->lfd, addr, sizeof addr);
     if (r->console)

@@ -30,6 +30,7 @@
 #include "netkit/err.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -737,7 +738,7 @@ exit_status(const struct run *r, const struct totals *t, uint64_t conns)
     if (t->mismatches)
         return NK_EX_PROTOCOL;
     if (r->connected == 0)
-        return r->conn_err.exit_code ? r->conn_err.exit_code : NK_EX_IOERR;
+        return nk_err_exit(&r->conn_err, NK_EX_IOERR);
     if (t->errors >= conns)
         return NK_EX_IOERR;
     if (t->errors)
@@ -758,10 +759,10 @@ run_bench(const struct nk_ctx *ctx, const struct bench_opts *opt)
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, 0);
     if (setup(&r, opt, &err) < 0 || connect_all(&r, opt, &err) < 0) {
         teardown(&r);
-        nk_diag(ctx->cmd->name, "%s", err.msg);
+        rc = nk_fail(ctx->cmd->name, NULL, &err);
         nk_out_str(&o, "error", err.msg);
         nk_out_finish(&o);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return rc;
     }
     if (r.conn_failed)
         nk_diag(ctx->cmd->name, "%llu of %llu connections failed: %s",

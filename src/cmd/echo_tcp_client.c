@@ -25,6 +25,7 @@
 #include "echo.h"
 #include "netkit/err.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -368,11 +369,12 @@ static int
 fail(const struct nk_ctx *ctx, struct nk_out *o, int record,
      const struct nk_err *err)
 {
-    nk_diag(ctx->cmd->name, "%s", err->msg);
+    int rc = nk_fail_or(ctx->cmd->name, NULL, err, NK_EX_IOERR);
+
     if (record)
         nk_out_str(o, "error", err->msg);
     nk_out_finish(o);
-    return err->exit_code ? err->exit_code : NK_EX_IOERR;
+    return rc;
 }
 
 /* ---- message or stream mode ---- */

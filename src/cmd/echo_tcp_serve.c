@@ -42,6 +42,7 @@
 #include "echo_tcp_serve.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -486,21 +487,17 @@ serve(struct nk_ctx *ctx, const struct opts *o)
     pthread_cond_init(&s.cv, NULL);
     nk_net_init();
     if (srv_open(&s, &err) < 0 || signals_block(&old, &err) < 0) {
-        nk_diag(s.name, "%s", err.msg);
         srv_close(&s);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(s.name, NULL, &err);
     }
     if (run_start(&s, &r, &err) < 0) {
-        nk_diag(s.name, "%s", err.msg);
-        rc = err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        rc = nk_fail(s.name, NULL, &err);
     } else {
         started = 1;
         announce(&s, addr, sizeof addr);
         wait_stop(&s, &old);
         if (atomic_load(&s.fatal)) {
-            ets_say(&s, "%s", s.fatal_err.msg);
-            rc =
-                s.fatal_err.exit_code ? s.fatal_err.exit_code : NK_EX_SOFTWARE;
+            rc = nk_fail(s.name, NULL, &s.fatal_err);
         } else {
             ets_say(&s, "stopping on %s", nk_server_stop_name());
         }

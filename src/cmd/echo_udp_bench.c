@@ -20,6 +20,7 @@
 #include "echo.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -503,16 +504,14 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
     rc = bench_init(&b, cfg, ai, &err);
     nk_resolve_free(ai);
     if (rc < 0 || nk_stop_install(&err) < 0) {
-        nk_diag(ctx->cmd->name, "%s", err.msg);
         bench_free(&b);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(ctx->cmd->name, NULL, &err);
     }
     sent_for = run(&b, &err);
     nk_stop_uninstall();
     if (sent_for < 0) {
-        nk_diag(ctx->cmd->name, "%s", err.msg);
         bench_free(&b);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(ctx->cmd->name, NULL, &err);
     }
     sum(&b, &s);
     report(ctx, &b, sent_for, &s);

@@ -19,6 +19,7 @@
 
 #include "echo.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -348,7 +349,7 @@ run_single(const struct nk_ctx *ctx, const struct client_cfg *cfg,
                    "echo %s: the reply differs from what was sent", c.name);
         s.rc = NK_EX_PROTOCOL;
     } else {
-        s.rc = s.err.exit_code ? s.err.exit_code : NK_EX_SOFTWARE;
+        s.rc = nk_err_exit(&s.err, NK_EX_SOFTWARE);
     }
 out:
     if (s.rc != NK_EX_OK)
@@ -613,7 +614,7 @@ run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
                nk_stop_install(&pg.err) < 0) {
         rc = NK_EX_SOFTWARE;
     } else if (ping_open(&pg, ai) < 0) {
-        rc = pg.err.exit_code ? pg.err.exit_code : NK_EX_SOFTWARE;
+        rc = nk_err_exit(&pg.err, NK_EX_SOFTWARE);
     } else {
         nk_out_arr(&o, "probes");
         sent = ping_loop(&pg);

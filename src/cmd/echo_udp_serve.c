@@ -22,6 +22,7 @@
 #include "echo.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -572,9 +573,8 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
     atomic_store(&abort_all, 0);
     if (init_workers(ws, cfg, cmd, &err) < 0 ||
         open_all(ws, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0) {
-        nk_diag(cmd, "%s", err.msg);
         free_workers(ws, cfg->workers);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail(cmd, NULL, &err);
     }
     nk_server_announce(cmd, &at, where, sizeof where);
     if (start_threads(ws, cfg->workers, &err) < 0) {
@@ -586,8 +586,7 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
     }
     atomic_store(&abort_all, 1); /* worker 0 stopped: so do the others */
     if (join_threads(ws, cfg->workers, &err) < 0 && rc == NK_EX_OK) {
-        nk_diag(cmd, "%s", err.msg);
-        rc = err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        rc = nk_fail(cmd, NULL, &err);
     }
     sum_totals(ws, cfg->workers, &t);
     print_totals(ctx, cfg, where, &t);

@@ -26,6 +26,7 @@
 #include "fileshare.h"
 #include "netkit/dest.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/fileshare.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
@@ -842,11 +843,10 @@ fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
     j->d.fd = -1;
     nk_net_init();
     if (get_run(j) < 0) {
-        rc = j->err.exit_code ? j->err.exit_code : NK_EX_SOFTWARE;
-        if (rc == NK_EX_USAGE)
-            nk_usage_error(ctx, "%s", j->err.msg);
+        if (j->err.exit_code == NK_EX_USAGE)
+            rc = nk_usage_error(ctx, "%s", j->err.msg);
         else
-            nk_diag("fileshare get", "%s", j->err.msg);
+            rc = nk_fail(ctx->cmd->name, ctx->sub, &j->err);
         free(j);
         return rc;
     }
@@ -956,7 +956,7 @@ fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
             rc = NK_EX_SOFTWARE;
     }
     if (rc != NK_EX_OK)
-        nk_diag("fileshare list", "%s", c->err.msg);
+        (void)nk_fail(ctx->cmd->name, ctx->sub, &c->err);
     if (c->fd >= 0)
         nk_close(c->fd);
     free(c);
@@ -1144,8 +1144,7 @@ fileshare_put(int argc, char **argv, struct nk_ctx *ctx)
     p->o = &o;
     nk_net_init();
     if (put_run(p) < 0) {
-        rc = p->err.exit_code ? p->err.exit_code : NK_EX_SOFTWARE;
-        nk_diag("fileshare put", "%s", p->err.msg);
+        rc = nk_fail(ctx->cmd->name, ctx->sub, &p->err);
         free(p);
         return rc;
     }

@@ -37,6 +37,7 @@
 #include "netkit/accept.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/fileshare.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
@@ -426,10 +427,9 @@ run(struct srv *s)
     s->loop = nk_loop_new(NK_LOOP_DEFAULT, &err);
     if (s->loop == NULL ||
         nk_loop_add(s->loop, s->lfd, NK_EV_READ, on_listener, s, &err) < 0) {
-        nk_diag("fileshare", "%s", err.msg);
         nk_loop_free(s->loop);
         nk_acceptor_free(&s->acc);
-        return err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        return nk_fail("fileshare", NULL, &err);
     }
     while (!nk_stop_requested()) {
         if (nk_loop_run_once(s->loop, tick(s), &err) < 0 && errno != EINTR) {

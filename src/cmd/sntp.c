@@ -25,6 +25,7 @@
 
 #include "sntp.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -654,8 +655,7 @@ run_raw(const struct nk_ctx *ctx, const struct sntp_cfg *cfg, int n,
     for (int i = 0; i < n; i++) {
         int rc = NK_EX_OK;
         if (raw_one(ctx, &o, cfg, servers[i], &err) < 0) {
-            nk_diag(ctx->cmd->name, "%s", err.msg);
-            rc = err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+            rc = nk_fail(ctx->cmd->name, NULL, &err);
         }
         nk_exit_note(&acc, rc);
     }

@@ -27,6 +27,7 @@
 #include "sntp.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -429,8 +430,7 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
     if (setup(s, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0 ||
         (loop = nk_loop_new(NK_LOOP_DEFAULT, &err)) == NULL ||
         nk_loop_add(loop, s->fd, NK_EV_READ, on_readable, s, &err) < 0) {
-        nk_diag(ctx->cmd->name, "%s", err.msg);
-        rc = err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+        rc = nk_fail(ctx->cmd->name, NULL, &err);
         goto out;
     }
     nk_server_announce(ctx->cmd->name, &at, where, sizeof where);
@@ -440,8 +440,7 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
                                 "(--assume-synced to override)");
     while (!nk_stop_requested()) {
         if (nk_loop_run_once(loop, WAIT_MS, &err) < 0) {
-            nk_diag(ctx->cmd->name, "%s", err.msg);
-            rc = err.exit_code ? err.exit_code : NK_EX_SOFTWARE;
+            rc = nk_fail(ctx->cmd->name, NULL, &err);
             break;
         }
     }
