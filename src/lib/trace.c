@@ -16,6 +16,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,8 @@ now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static void after_fork_child(void);
+
 static void
 forget_fd(int fd)
 {
@@ -72,6 +75,11 @@ nk_trace_set(int level, int json, int hexdump)
     for (int fd = 0; fd < FDMAX; fd++)
         forget_fd(fd);
     nk_trace_on_ = level != NK_TRACE_OFF || hexdump != NK_HEXDUMP_OFF;
+    if (nk_trace_on_) {
+        static int registered;
+        if (!registered)
+            registered = pthread_atfork(NULL, NULL, after_fork_child) == 0;
+    }
 }
 
 int
@@ -385,6 +393,17 @@ write_all(const char *b, size_t n)
 static int thread_counter;
 static _Thread_local int t_thread;
 static _Thread_local long t_tid;
+static long g_child_pid; /* nonzero in a forked child (echo-tcp --model fork) */
+
+/* A forked child is a new process: its threads get new numbers and its
+ * lines say its pid, so they are not read as the parent's. */
+static void
+after_fork_child(void)
+{
+    t_thread = 0;
+    thread_counter = 0;
+    g_child_pid = (long)getpid();
+}
 
 static int
 thread_no(long *tid)
@@ -463,7 +482,12 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
                                   e->jxl ? "," : "", e->jx, jdata ? ",\"data\":\"" : "",
                                   jdata ? jdata : "", jdata ? "\"" : "");
     } else {
-        l = (size_t)snprintf(line, sizeof line, "[%d] %s(%s) = %ld%s", th,
+        char who[48];
+        if (g_child_pid)
+            snprintf(who, sizeof who, "%d pid %ld", th, g_child_pid);
+        else
+            snprintf(who, sizeof who, "%d", th);
+        l = (size_t)snprintf(line, sizeof line, "[%s] %s(%s) = %ld%s", who,
                              call, e->t, rc, e->tail);
         if (rc < 0 && l < sizeof line)
             l += (size_t)snprintf(line + l, sizeof line - l, " %s (%s)", en,

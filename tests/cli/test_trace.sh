@@ -137,6 +137,33 @@ s.serve_forever()' "$lo" "$NK_TMP/root"; then
     traced_client "sockopt-reuse-v$fam" sockopt reuse -"$fam"
 done
 
+# A forked server: strace -f follows the children; their trace lines come
+# from another process, and the text form says whose.
+if traced_server "echo-tcp-fork" echo-tcp serve --model fork --port 0 \
+    --bind 127.0.0.1; then
+    traced_client "echo-tcp-fork-client" echo-tcp client --host 127.0.0.1 \
+        --port "$SERVER_PORT" hello
+    sleep 0.3 # the child's last lines, after the client saw its echo
+    stop_traced_server "echo-tcp-fork"
+fi
+if nk_start_server fork-text "$NK" --trace echo-tcp serve --model fork \
+    --port 0 --bind 127.0.0.1; then
+    "$NK" echo-tcp client --host 127.0.0.1 --port "$SERVER_PORT" hi \
+        >/dev/null 2>&1
+    for i in $(seq 1 50); do # the child's close comes after the echo
+        grep -Eq '^\[1 pid [0-9]+\] close\(' "$NK_TMP/fork-text.err" && break
+        sleep 0.1
+    done
+    nk_stop_server "$SERVER_PID"
+    if grep -Eq '^\[1 pid [0-9]+\] send\(' "$NK_TMP/fork-text.err" &&
+        grep -Eq '^\[[0-9]+\] accept4\(' "$NK_TMP/fork-text.err"; then
+        nk_ok "--trace: a forked child's lines carry its pid"
+    else
+        nk_not_ok "--trace: a forked child's lines carry its pid" \
+            "$(grep -v '^netkit' "$NK_TMP/fork-text.err" | head -20)"
+    fi
+fi
+
 # The reuse lesson's EADDRINUSE is a call that returned it.
 run_nk --trace sockopt reuse -4
 check_contains "sockopt reuse: the second bind's EADDRINUSE is in the trace" \
