@@ -81,6 +81,7 @@ void nk_trace_wait(const char *call, int nfds, int timeout_ms, int rc, int e);
 /* Formatting, public for the unit tests. */
 const char *nk_trace_errno_name(int e); /* "ECONNREFUSED"; NULL unknown */
 const char *nk_trace_family_name(int family);
+const char *nk_trace_gai_name(int rc); /* "EAI_NONAME"; "EAI_?" unknown */
 /* "SOCK_STREAM|SOCK_CLOEXEC" into buf. */
 const char *nk_trace_type_name(int type, char *buf, size_t size);
 const char *nk_trace_level_name(int level);

@@ -176,6 +176,18 @@ static const struct name socktypes[] = {
     N(SOCK_STREAM), N(SOCK_DGRAM), N(SOCK_RAW), N(SOCK_SEQPACKET),
 };
 
+static const struct name gai_errors[] = {
+    N(EAI_AGAIN), N(EAI_BADFLAGS), N(EAI_FAIL), N(EAI_FAMILY),
+    N(EAI_MEMORY), N(EAI_NONAME), N(EAI_SERVICE), N(EAI_SOCKTYPE),
+    N(EAI_SYSTEM),
+#ifdef EAI_NODATA
+    N(EAI_NODATA),
+#endif
+#ifdef EAI_ADDRFAMILY
+    N(EAI_ADDRFAMILY),
+#endif
+};
+
 static const char *
 lookup(const struct name *t, size_t n, int v)
 {
@@ -191,6 +203,13 @@ nk_trace_errno_name(int e)
 {
     /* EWOULDBLOCK is EAGAIN on Linux; the table has the one name. */
     return LOOKUP(errnos, e);
+}
+
+const char *
+nk_trace_gai_name(int rc)
+{
+    const char *s = LOOKUP(gai_errors, rc);
+    return s ? s : "EAI_?";
 }
 
 const char *
@@ -449,7 +468,10 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
     size_t l = 0;
     long tid;
     int th = thread_no(&tid);
-    const char *en = rc < 0 ? nk_trace_errno_name(err) : NULL;
+    /* err 0 with a negative result: a resolver's EAI_ code, said in the
+     * tail by its hook; there is no errno to name. */
+    int sys = rc < 0 && err != 0;
+    const char *en = sys ? nk_trace_errno_name(err) : NULL;
     char enum_[16];
     int64_t t = now_us() - g_start_us;
 
@@ -457,7 +479,7 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
         lesson = lesson_of(call);
     if (lesson != NULL && lesson[0] == '\0')
         lesson = NULL;
-    if (rc < 0 && en == NULL) {
+    if (sys && en == NULL) {
         snprintf(enum_, sizeof enum_, "E%d", err);
         en = enum_;
     }
@@ -471,7 +493,7 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
                                   "\"lesson\":\"%s\",", lesson);
         l += (size_t)snprintf(line + l, sizeof line - l,
                               "\"args\":{%s},\"result\":%ld,", e->j, rc);
-        if (rc < 0)
+        if (sys)
             l += (size_t)snprintf(
                 line + l, sizeof line - l, "\"errno\":\"%s\",\"error\":\"%s\"",
                 en, nk_strerror(err, ebuf, sizeof ebuf));
@@ -489,7 +511,7 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
             snprintf(who, sizeof who, "%d", th);
         l = (size_t)snprintf(line, sizeof line, "[%s] %s(%s) = %ld%s", who,
                              call, e->t, rc, e->tail);
-        if (rc < 0 && l < sizeof line)
+        if (sys && l < sizeof line)
             l += (size_t)snprintf(line + l, sizeof line - l, " %s (%s)", en,
                                   nk_strerror(err, ebuf, sizeof ebuf));
         if (lesson && l < sizeof line)
@@ -911,7 +933,8 @@ nk_trace_resolve(const char *host, const char *port, int family,
     if (flags & AI_CANONNAME)
         targ(&ev, "AI_CANONNAME");
     if (rc != 0) {
-        ttail(&ev, " %s", gai_strerror(rc));
+        ttail(&ev, " %s (%s)", nk_trace_gai_name(rc), gai_strerror(rc));
+        jxstr(&ev, "gai", nk_trace_gai_name(rc));
         jxstr(&ev, "gai_error", gai_strerror(rc));
     } else {
         char list[200];
@@ -948,7 +971,8 @@ nk_trace_getnameinfo(const struct sockaddr *sa, socklen_t len,
         ttail(&ev, " -> %s", name);
         jxstr(&ev, "name", name);
     } else {
-        ttail(&ev, " %s", gai_strerror(rc));
+        ttail(&ev, " %s (%s)", nk_trace_gai_name(rc), gai_strerror(rc));
+        jxstr(&ev, "gai", nk_trace_gai_name(rc));
         jxstr(&ev, "gai_error", gai_strerror(rc));
     }
     emit(&ev, "getnameinfo", "gethostbyaddr()", rc, 0, NULL);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,31 @@ test_errno_line(void **state)
     assert_non_null(strstr(out, "close(-1) = -1 EBADF ("));
 }
 
+static void
+resolve_refused(void)
+{
+    struct addrinfo *ai = NULL;
+
+    /* a name where only a numeric address is allowed: EAI_NONAME */
+    if (nk_resolve("localhost", NULL, AF_UNSPEC, SOCK_STREAM,
+                   NK_RESOLVE_NUMERIC, &ai, NULL) >= 0)
+        nk_resolve_free(ai);
+}
+
+static void
+test_resolver_error_line(void **state)
+{
+    char out[512];
+
+    (void)state;
+    nk_trace_set(NK_TRACE_CALLS, 0, NK_HEXDUMP_OFF);
+    capture_stderr(resolve_refused, out, sizeof out);
+    nk_trace_set(NK_TRACE_OFF, 0, NK_HEXDUMP_OFF);
+    assert_non_null(strstr(out, "getaddrinfo(localhost, NULL, AF_UNSPEC, "));
+    assert_non_null(strstr(out, " EAI_NONAME ("));
+    assert_null(strstr(out, "E0")); /* no errno where there is none */
+}
+
 int
 main(void)
 {
@@ -200,6 +226,7 @@ main(void)
         cmocka_unit_test(test_hook_lines),
         cmocka_unit_test(test_hexdump_offsets_run_on),
         cmocka_unit_test(test_errno_line),
+        cmocka_unit_test(test_resolver_error_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
