@@ -181,8 +181,10 @@ trailing_trace_flags(int argc, char **argv)
     for (int k = 1; k < argc; k++) {
         int t = strcmp(argv[k], "--") == 0 ? 0 : nk_trace_flag(argv[k]);
         if (t < 0) {
-            nk_usage_error(NULL, "bad value: %s (--trace[=json|all], "
-                                 "--hexdump[=all])", argv[k]);
+            nk_usage_error(NULL,
+                           "bad value: %s (--trace[=json|all], "
+                           "--hexdump[=all])",
+                           argv[k]);
             return -1;
         }
         if (t == 0 && strcmp(argv[k], "--") == 0) {
@@ -218,8 +220,10 @@ global_options(int argc, char **argv, struct nk_ctx *ctx, int *first)
             ctx->json = 1;
         } else if ((t = nk_trace_flag(a)) != 0) {
             if (t < 0)
-                return nk_usage_error(NULL, "bad value: %s (--trace[=json|all]"
-                                            ", --hexdump[=all])", a);
+                return nk_usage_error(NULL,
+                                      "bad value: %s (--trace[=json|all]"
+                                      ", --hexdump[=all])",
+                                      a);
         } else {
             return nk_usage_error(NULL, "unknown option: %s", a);
         }

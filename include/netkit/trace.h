@@ -16,8 +16,11 @@
 struct addrinfo;
 
 enum nk_trace_level { NK_TRACE_OFF = 0, NK_TRACE_CALLS = 1, NK_TRACE_ALL = 2 };
-enum nk_hexdump_level { NK_HEXDUMP_OFF = 0, NK_HEXDUMP_BOUNDED = 1,
-                        NK_HEXDUMP_ALL = 2 };
+enum nk_hexdump_level {
+    NK_HEXDUMP_OFF = 0,
+    NK_HEXDUMP_BOUNDED = 1,
+    NK_HEXDUMP_ALL = 2
+};
 
 /* Bytes dumped per connection and direction before --hexdump stops (the
  * bound is said once when reached). */
@@ -52,7 +55,8 @@ void nk_trace_addr(const char *call, int fd, const struct sockaddr *sa,
                    socklen_t len, int rc, int e);
 void nk_trace_listen(int fd, int backlog, int rc, int e);
 void nk_trace_accept(const char *call, int lfd, int flags,
-                     const struct sockaddr *peer, socklen_t len, int rc, int e);
+                     const struct sockaddr *peer, socklen_t len, int rc,
+                     int e);
 /* send/recv/read/write/sendto/recvfrom/sendmsg/recvmsg/sendfile: `lesson`
  * is the Python method of the lessons (NULL: the call's own name); buf
  * and the count moved feed --hexdump; out: 1 sent, 0 received. */

@@ -134,21 +134,26 @@ nk_trace_apply(void)
 
 /* --- names */
 
-#define N(x) {x, #x}
+#define N(x)                                                                  \
+    {                                                                         \
+        x, #x                                                                 \
+    }
 struct name {
     int v;
     const char *s;
 };
 
 static const struct name errnos[] = {
-    N(EPERM), N(ENOENT), N(EINTR), N(EIO), N(EBADF), N(EAGAIN), N(ENOMEM),
-    N(EACCES), N(EFAULT), N(EINVAL), N(ENFILE), N(EMFILE), N(ENOSPC),
-    N(EPIPE), N(ENOTSOCK), N(EDESTADDRREQ), N(EMSGSIZE), N(EPROTOTYPE),
-    N(ENOPROTOOPT), N(EPROTONOSUPPORT), N(EOPNOTSUPP), N(EAFNOSUPPORT),
-    N(EADDRINUSE), N(EADDRNOTAVAIL), N(ENETDOWN), N(ENETUNREACH),
-    N(ECONNABORTED), N(ECONNRESET), N(ENOBUFS), N(EISCONN), N(ENOTCONN),
-    N(ETIMEDOUT), N(ECONNREFUSED), N(EHOSTDOWN), N(EHOSTUNREACH),
-    N(EALREADY), N(EINPROGRESS), N(EPROTO), N(ENOTDIR), N(EISDIR),
+    N(EPERM),           N(ENOENT),       N(EINTR),        N(EIO),
+    N(EBADF),           N(EAGAIN),       N(ENOMEM),       N(EACCES),
+    N(EFAULT),          N(EINVAL),       N(ENFILE),       N(EMFILE),
+    N(ENOSPC),          N(EPIPE),        N(ENOTSOCK),     N(EDESTADDRREQ),
+    N(EMSGSIZE),        N(EPROTOTYPE),   N(ENOPROTOOPT),  N(EPROTONOSUPPORT),
+    N(EOPNOTSUPP),      N(EAFNOSUPPORT), N(EADDRINUSE),   N(EADDRNOTAVAIL),
+    N(ENETDOWN),        N(ENETUNREACH),  N(ECONNABORTED), N(ECONNRESET),
+    N(ENOBUFS),         N(EISCONN),      N(ENOTCONN),     N(ETIMEDOUT),
+    N(ECONNREFUSED),    N(EHOSTDOWN),    N(EHOSTUNREACH), N(EALREADY),
+    N(EINPROGRESS),     N(EPROTO),       N(ENOTDIR),      N(EISDIR),
 #ifdef ESHUTDOWN
     N(ESHUTDOWN),
 #endif
@@ -161,25 +166,28 @@ static const struct name errnos[] = {
 };
 
 static const struct name families[] = {
-    N(AF_UNSPEC), N(AF_INET), N(AF_INET6), N(AF_UNIX),
+    N(AF_UNSPEC),  N(AF_INET), N(AF_INET6), N(AF_UNIX),
 #ifdef AF_NETLINK
     N(AF_NETLINK),
 #endif
 };
 
 static const struct name levels[] = {
-    N(SOL_SOCKET), N(IPPROTO_IP), N(IPPROTO_IPV6), N(IPPROTO_TCP),
+    N(SOL_SOCKET),  N(IPPROTO_IP),   N(IPPROTO_IPV6),   N(IPPROTO_TCP),
     N(IPPROTO_UDP), N(IPPROTO_ICMP), N(IPPROTO_ICMPV6),
 };
 
 static const struct name socktypes[] = {
-    N(SOCK_STREAM), N(SOCK_DGRAM), N(SOCK_RAW), N(SOCK_SEQPACKET),
+    N(SOCK_STREAM),
+    N(SOCK_DGRAM),
+    N(SOCK_RAW),
+    N(SOCK_SEQPACKET),
 };
 
 static const struct name gai_errors[] = {
-    N(EAI_AGAIN), N(EAI_BADFLAGS), N(EAI_FAIL), N(EAI_FAMILY),
-    N(EAI_MEMORY), N(EAI_NONAME), N(EAI_SERVICE), N(EAI_SOCKTYPE),
-    N(EAI_SYSTEM),
+    N(EAI_AGAIN),      N(EAI_BADFLAGS), N(EAI_FAIL),
+    N(EAI_FAMILY),     N(EAI_MEMORY),   N(EAI_NONAME),
+    N(EAI_SERVICE),    N(EAI_SOCKTYPE), N(EAI_SYSTEM),
 #ifdef EAI_NODATA
     N(EAI_NODATA),
 #endif
@@ -314,8 +322,8 @@ app(char *b, size_t cap, size_t *l, const char *fmt, va_list ap)
         *l = *l + (size_t)n < cap - 1 ? *l + (size_t)n : cap - 1;
 }
 
-static void
-__attribute__((format(printf, 2, 3))) targ(struct ev *e, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+targ(struct ev *e, const char *fmt, ...)
 {
     va_list ap;
 
@@ -329,8 +337,8 @@ __attribute__((format(printf, 2, 3))) targ(struct ev *e, const char *fmt, ...)
     va_end(ap);
 }
 
-static void
-__attribute__((format(printf, 2, 3))) ttail(struct ev *e, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+ttail(struct ev *e, const char *fmt, ...)
 {
     va_list ap;
 
@@ -364,8 +372,8 @@ jstr_to(char *b, size_t cap, size_t *l, const char *key, const char *val)
 {
     if (*l + strlen(key) + 8 >= cap)
         return;
-    *l += (size_t)snprintf(b + *l, cap - *l, "%s\"%s\":\"", *l ? "," : "",
-                           key);
+    *l +=
+        (size_t)snprintf(b + *l, cap - *l, "%s\"%s\":\"", *l ? "," : "", key);
     jesc(b, cap, l, val);
     if (*l + 2 < cap) {
         b[(*l)++] = '"';
@@ -412,7 +420,9 @@ write_all(const char *b, size_t n)
 static int thread_counter;
 static _Thread_local int t_thread;
 static _Thread_local long t_tid;
-static long g_child_pid; /* nonzero in a forked child (echo-tcp --model fork) */
+static _Thread_local long t_pid;
+static long
+    g_child_pid; /* nonzero in a forked child (echo-tcp --model fork) */
 
 /* A forked child is a new process: its threads get new numbers and its
  * lines say its pid, so they are not read as the parent's. */
@@ -434,6 +444,7 @@ thread_no(long *tid)
 #else
         t_tid = (long)getpid();
 #endif
+        t_pid = (long)getpid();
     }
     *tid = t_tid;
     return t_thread;
@@ -446,11 +457,16 @@ lesson_of(const char *call)
     static const struct {
         const char *call, *lesson;
     } map[] = {
-        {"accept4", "accept()"},    {"recvmmsg", "recvfrom()"},
-        {"sendmmsg", "sendto()"},   {"recvmsg", "recvfrom()"},
-        {"sendmsg", "sendto()"},    {"read", "recv()"},
-        {"write", "send()"},        {"epoll_wait", "selectors.select()"},
-        {"poll", "select.poll()"},  {"fcntl", "setblocking()"},
+        {"accept4", "accept()"},
+        {"recvmmsg", "recvfrom()"},
+        {"sendmmsg", "sendto()"},
+        {"recvmsg", "recvfrom()"},
+        {"sendmsg", "sendto()"},
+        {"read", "recv()"},
+        {"write", "send()"},
+        {"epoll_wait", "selectors.select()"},
+        {"poll", "select.poll()"},
+        {"fcntl", "setblocking()"},
         {"getaddrinfo", "getaddrinfo()"},
     };
 
@@ -486,22 +502,23 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
     if (g_json) {
         l = (size_t)snprintf(line, sizeof line,
                              "{\"t_us\":%lld,\"thread\":%d,\"tid\":%ld,"
-                             "\"call\":\"%s\",",
-                             (long long)t, th, tid, call);
+                             "\"pid\":%ld,\"call\":\"%s\",",
+                             (long long)t, th, tid, t_pid, call);
         if (lesson)
             l += (size_t)snprintf(line + l, sizeof line - l,
                                   "\"lesson\":\"%s\",", lesson);
         l += (size_t)snprintf(line + l, sizeof line - l,
                               "\"args\":{%s},\"result\":%ld,", e->j, rc);
         if (sys)
-            l += (size_t)snprintf(
-                line + l, sizeof line - l, "\"errno\":\"%s\",\"error\":\"%s\"",
-                en, nk_strerror(err, ebuf, sizeof ebuf));
+            l += (size_t)snprintf(line + l, sizeof line - l,
+                                  "\"errno\":\"%s\",\"error\":\"%s\"", en,
+                                  nk_strerror(err, ebuf, sizeof ebuf));
         else
             l += (size_t)snprintf(line + l, sizeof line - l, "\"errno\":null");
         if (l < sizeof line)
             l += (size_t)snprintf(line + l, sizeof line - l, "%s%s%s%s%s}\n",
-                                  e->jxl ? "," : "", e->jx, jdata ? ",\"data\":\"" : "",
+                                  e->jxl ? "," : "", e->jx,
+                                  jdata ? ",\"data\":\"" : "",
                                   jdata ? jdata : "", jdata ? "\"" : "");
     } else {
         char who[48];
@@ -515,8 +532,7 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
             l += (size_t)snprintf(line + l, sizeof line - l, " %s (%s)", en,
                                   nk_strerror(err, ebuf, sizeof ebuf));
         if (lesson && l < sizeof line)
-            l += (size_t)snprintf(line + l, sizeof line - l, "  # %s",
-                                  lesson);
+            l += (size_t)snprintf(line + l, sizeof line - l, "  # %s", lesson);
         if (l < sizeof line)
             l += (size_t)snprintf(line + l, sizeof line - l, "\n");
     }
@@ -527,8 +543,9 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
     write_all(line, l);
 }
 
-#define EV_INIT(e) ((e).tl = (e).jl = (e).taill = (e).jxl = 0, (e).t[0] = \
-                    (e).j[0] = (e).tail[0] = (e).jx[0] = '\0')
+#define EV_INIT(e)                                                            \
+    ((e).tl = (e).jl = (e).taill = (e).jxl = 0,                               \
+     (e).t[0] = (e).j[0] = (e).tail[0] = (e).jx[0] = '\0')
 
 /* --- hexdump */
 
@@ -557,8 +574,8 @@ dump_quota(int fd, int out, size_t n, unsigned long *off, int *cut)
     if (fd >= 0 && fd < FDMAX) {
         o = g_off[fd][out];
         if (g_hex != NK_HEXDUMP_ALL) {
-            unsigned long left = o >= NK_HEXDUMP_BOUND ? 0
-                                                       : NK_HEXDUMP_BOUND - o;
+            unsigned long left =
+                o >= NK_HEXDUMP_BOUND ? 0 : NK_HEXDUMP_BOUND - o;
             if (k > left) {
                 k = left;
                 *cut = !g_said[fd][out];
@@ -754,7 +771,8 @@ nk_trace_accept(const char *call, int lfd, int flags,
     targ(&ev, "%d", lfd);
     jnum(&ev, "fd", lfd);
     if (flags) {
-        snprintf(fb, sizeof fb, "%s%s%s", flags & SOCK_CLOEXEC ? "SOCK_CLOEXEC" : "",
+        snprintf(fb, sizeof fb, "%s%s%s",
+                 flags & SOCK_CLOEXEC ? "SOCK_CLOEXEC" : "",
                  (flags & SOCK_CLOEXEC) && (flags & SOCK_NONBLOCK) ? "|" : "",
                  flags & SOCK_NONBLOCK ? "SOCK_NONBLOCK" : "");
         targ(&ev, "%s", fb);
@@ -865,8 +883,8 @@ nk_trace_fcntl(int fd, int flags, int rc, int e)
     jnum(&ev, "fd", fd);
     jstr(&ev, "cmd", "F_SETFL");
     jnum(&ev, "nonblock", nb);
-    emit(&ev, "fcntl", nb ? "setblocking(False)" : "setblocking(True)", rc,
-         e, NULL);
+    emit(&ev, "fcntl", nb ? "setblocking(False)" : "setblocking(True)", rc, e,
+         NULL);
 out:
     errno = e;
 }
@@ -891,8 +909,9 @@ void
 nk_trace_shutdown(int fd, int how, int rc, int e)
 {
     struct ev ev;
-    const char *h = how == SHUT_WR ? "SHUT_WR"
-                    : how == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR";
+    const char *h = how == SHUT_WR   ? "SHUT_WR"
+                    : how == SHUT_RD ? "SHUT_RD"
+                                     : "SHUT_RDWR";
 
     if (g_level == NK_TRACE_OFF)
         goto out;
@@ -907,8 +926,8 @@ out:
 }
 
 void
-nk_trace_resolve(const char *host, const char *port, int family,
-                 int socktype, int flags, int rc, const struct addrinfo *ai)
+nk_trace_resolve(const char *host, const char *port, int family, int socktype,
+                 int flags, int rc, const struct addrinfo *ai)
 {
     struct ev ev;
     char a[PEERLEN], tb[64];
@@ -921,8 +940,8 @@ nk_trace_resolve(const char *host, const char *port, int family,
     targ(&ev, "%s", host ? host : "NULL");
     targ(&ev, "%s", port ? port : "NULL");
     targ(&ev, "%s", nk_trace_family_name(family));
-    targ(&ev, "%s", socktype ? nk_trace_type_name(socktype, tb, sizeof tb)
-                             : "0");
+    targ(&ev, "%s",
+         socktype ? nk_trace_type_name(socktype, tb, sizeof tb) : "0");
     jstr(&ev, "host", host ? host : "");
     jstr(&ev, "port", port ? port : "");
     jstr(&ev, "family", nk_trace_family_name(family));

@@ -181,8 +181,8 @@ nk_sendfile(int sock, int file_fd, off_t *off, size_t len)
             size_t want = (size_t)n;
             n = send(sock, buf, want, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (nk_tracing())
-                nk_trace_io("send", "sendfile()", sock, want, n, errno, buf,
-                            1, NULL, 0);
+                nk_trace_io("send", "sendfile()", sock, want, n, errno, buf, 1,
+                            NULL, 0);
             if (n > 0)
                 *off += n;
         }

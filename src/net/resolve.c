@@ -75,8 +75,8 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
     else {
         rc = getaddrinfo(host, port, &hints, &ai);
         if (nk_tracing())
-            nk_trace_resolve(host, port, family, socktype, hints.ai_flags,
-                             rc, rc == 0 ? ai : NULL);
+            nk_trace_resolve(host, port, family, socktype, hints.ai_flags, rc,
+                             rc == 0 ? ai : NULL);
     }
     if (rc != 0 && nk_resolve_wrong_family(host, family, &why) < 0) {
         nk_err_set(err, why.exit_code, "resolve %s%s%s: %s", host,

@@ -117,8 +117,8 @@ nk_local_addr(int fd, struct nk_addr *out, struct nk_err *err)
     int rc = getsockname(fd, (struct sockaddr *)&out->ss, &out->len);
 
     if (nk_tracing())
-        nk_trace_addr("getsockname", fd, (struct sockaddr *)&out->ss,
-                      out->len, rc, errno);
+        nk_trace_addr("getsockname", fd, (struct sockaddr *)&out->ss, out->len,
+                      rc, errno);
     if (rc < 0)
         return nk_err_sys(err, errno, "getsockname");
     return 0;
@@ -132,8 +132,8 @@ nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err)
     int rc = getpeername(fd, (struct sockaddr *)&out->ss, &out->len);
 
     if (nk_tracing())
-        nk_trace_addr("getpeername", fd, (struct sockaddr *)&out->ss,
-                      out->len, rc, errno);
+        nk_trace_addr("getpeername", fd, (struct sockaddr *)&out->ss, out->len,
+                      rc, errno);
     if (rc < 0)
         return nk_err_sys(err, errno, "getpeername");
     return 0;
@@ -149,8 +149,8 @@ nk_sockopt_get_timeout(int fd, int opt, const char *name, int *ms,
 
     if (nk_tracing())
         nk_trace_sockopt("getsockopt", fd, SOL_SOCKET, opt, name,
-                         rc < 0 ? 0 : tv.tv_sec * 1000 + tv.tv_usec / 1000,
-                         1, rc, errno);
+                         rc < 0 ? 0 : tv.tv_sec * 1000 + tv.tv_usec / 1000, 1,
+                         rc, errno);
     if (rc < 0)
         return nk_err_sys(err, errno, "getsockopt %s", name);
     *ms = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);

@@ -238,8 +238,8 @@ trace_mmsg(const char *call, int fd, struct mmsghdr *h, int n, int r, int e,
     for (int i = 0; i < r; i++) {
         struct msghdr *m = &h[i].msg_hdr;
         size_t len = out ? m->msg_iov[0].iov_len : h[i].msg_len;
-        nk_trace_batch_bytes(fd, m->msg_iov[0].iov_base, len, out,
-                             m->msg_name, m->msg_namelen);
+        nk_trace_batch_bytes(fd, m->msg_iov[0].iov_base, len, out, m->msg_name,
+                             m->msg_namelen);
     }
     errno = e;
 }

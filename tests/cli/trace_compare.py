@@ -8,8 +8,11 @@ For each thread, the sequence of socket calls on socket descriptors as
 order. strace names glibc's send()/recv() by their system calls (sendto,
 recvfrom); descriptors count as sockets from the socket()/accept() that
 made them (AF_INET/AF_INET6 only: glibc's own AF_UNIX/AF_NETLINK sockets
-inside getaddrinfo are not netkit's calls) to their close(). Threads are
-paired by their kernel thread id, which both sides record.
+inside getaddrinfo are not netkit's calls) to their close() in the same
+process: a forked child closing its copy of the listener leaves the
+parent's open (netkit's events carry their pid, which also tells which of
+strace's thread ids belong to one process). Threads are paired by their
+kernel thread id, which both sides record.
 Exit 0 when they agree; else prints the first difference per thread."""
 import json
 import re
@@ -82,42 +85,64 @@ def netkit_events(path):
         if call not in CALLS:
             continue
         fd = ev["args"].get("fd")
-        out.append({"tid": ev["tid"], "call": call, "fd": fd,
+        out.append({"tid": ev["tid"], "pid": ev.get("pid", ev["tid"]),
+                    "call": call, "fd": fd,
                     "rc": ev["result"], "errno": ev["errno"],
                     "family": ev["args"].get("family")})
     return out
 
 
-def socket_calls(events, is_inet):
-    """The events on descriptors that are sockets at the time, per tid."""
+def socket_calls(events, is_inet, pid_of):
+    """The events on descriptors that are sockets at the time, per tid.
+    A socket made in any process counts in all (a forked child inherits
+    its parent's); a close takes it away only in the process closing."""
     socks = set()
+    closed = {}  # pid -> fds closed there since they were last made
     per = {}
+
+    def is_sock(pid, fd):
+        return fd in socks and fd not in closed.get(pid, set())
+
+    def made(pid, fd):
+        socks.add(fd)
+        for c in closed.values():
+            c.discard(fd)
+
     for ev in events:
         call, fd, rc = ev["call"], ev["fd"], ev["rc"]
+        pid = pid_of(ev["tid"])
         key = None
         if call == "socket":
             if rc >= 0 and is_inet(ev):
-                socks.add(rc)
+                made(pid, rc)
                 key = (call, rc, rc, ev["errno"])
         elif call in ("accept", "accept4"):
-            if fd in socks:
+            if is_sock(pid, fd):
                 if rc >= 0:
-                    socks.add(rc)
+                    made(pid, rc)
                 key = ("accept", fd, rc if rc < 0 else "fd", ev["errno"])
-        elif fd in socks:
+        elif is_sock(pid, fd):
             key = (call, fd, rc, ev["errno"])
             if call == "close":
-                socks.discard(fd)
+                closed.setdefault(pid, set()).add(fd)
         if key is not None:
             per.setdefault(ev["tid"], []).append(key)
     return per
 
 
 def main():
+    nk_events = netkit_events(sys.argv[2])
+    pids = {ev["tid"]: ev["pid"] for ev in nk_events}
+
+    def pid_of(tid):
+        return pids.get(tid, tid)
+
     st = socket_calls(strace_events(sys.argv[1]),
-                      lambda ev: re.match(r"\s*AF_INET6?\b", ev["args"]))
-    nk = socket_calls(netkit_events(sys.argv[2]),
-                      lambda ev: ev["family"] in ("AF_INET", "AF_INET6"))
+                      lambda ev: re.match(r"\s*AF_INET6?\b", ev["args"]),
+                      pid_of)
+    nk = socket_calls(nk_events,
+                      lambda ev: ev["family"] in ("AF_INET", "AF_INET6"),
+                      pid_of)
     bad = 0
     for tid in sorted(set(st) | set(nk)):
         a, b = st.get(tid, []), nk.get(tid, [])

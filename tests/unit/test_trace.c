@@ -60,9 +60,8 @@ test_sockaddr(void **state)
         nk_trace_sockaddr((struct sockaddr *)&a6, sizeof a6, b, sizeof b),
         "[::1]:9999");
     /* a short length is not read past */
-    assert_string_equal(nk_trace_sockaddr((struct sockaddr *)&a6, 8, b,
-                                          sizeof b),
-                        "AF_INET6");
+    assert_string_equal(
+        nk_trace_sockaddr((struct sockaddr *)&a6, 8, b, sizeof b), "AF_INET6");
 }
 
 static void
@@ -135,7 +134,8 @@ test_hook_lines(void **state)
     nk_trace_set(NK_TRACE_CALLS, 0, NK_HEXDUMP_OFF);
     capture_stderr(socket_and_close, out, sizeof out);
     nk_trace_set(NK_TRACE_OFF, 0, NK_HEXDUMP_OFF);
-    assert_non_null(strstr(out, "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC) = "));
+    assert_non_null(
+        strstr(out, "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC) = "));
     assert_non_null(strstr(out, "close("));
     assert_non_null(strstr(out, ") = 0\n"));
 }
