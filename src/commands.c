@@ -8,41 +8,50 @@
 static const struct nk_cmd commands[] = {
     {"byteorder", cmd_byteorder,
      "host vs network byte order, 16/32/64-bit conversions",
-     cmd_byteorder_usage},
+     cmd_byteorder_usage, NULL},
     {"chat", cmd_chat,
      "line chat: one-to-one as in the lesson, or a multi-client room",
-     cmd_chat_usage},
+     cmd_chat_usage, NULL},
     {"echo-tcp", cmd_echo_tcp,
      "TCP echo: server in six concurrency models, client, load test",
-     cmd_echo_tcp_usage},
+     cmd_echo_tcp_usage, NULL},
     {"echo-udp", cmd_echo_udp,
      "UDP echo: batched server, client with retries, load generator",
-     cmd_echo_udp_usage},
+     cmd_echo_udp_usage, NULL},
     {"fileshare", cmd_fileshare,
      "serve a directory safely; fetch, list and upload files",
-     cmd_fileshare_usage},
+     cmd_fileshare_usage, NULL},
     {"help", cmd_help, "show help for netkit, a command, or the exit codes",
-     cmd_help_usage},
+     NULL, &cmd_help_spec},
     {"hostinfo", cmd_hostinfo,
      "host name, interfaces, and every address of any host",
-     cmd_hostinfo_usage},
+     NULL, &cmd_hostinfo_spec},
     {"httpget", cmd_httpget,
      "fetch a URL over HTTP/1.0, each failure reported by what failed",
-     cmd_httpget_usage},
+     NULL, &cmd_httpget_spec},
     {"ipconv", cmd_ipconv,
-     "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", cmd_ipconv_usage},
+     "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", cmd_ipconv_usage, NULL},
     {"ping", cmd_ping,
      "ICMP echo (rootless where allowed) or TCP connect ping, IPv4 and IPv6",
-     cmd_ping_usage},
+     cmd_ping_usage, NULL},
     {"service", cmd_service, "port <-> service name, URL scheme -> port",
-     cmd_service_usage},
+     cmd_service_usage, NULL},
     {"sntp", cmd_sntp,
      "SNTP client (offset, delay, validation) and SNTP server",
-     cmd_sntp_usage},
+     cmd_sntp_usage, NULL},
     {"sockopt", cmd_sockopt,
      "show and change socket options; address-reuse and timeout lessons",
-     cmd_sockopt_usage},
+     cmd_sockopt_usage, NULL},
 };
+
+void
+nk_cmd_usage_write(FILE *fp, const struct nk_cmd *cmd)
+{
+    if (cmd->spec != NULL)
+        nk_opt_usage(fp, cmd->spec);
+    else
+        fputs(cmd->usage, fp);
+}
 
 const struct nk_cmd *
 nk_cmd_table(size_t *n)

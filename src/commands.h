@@ -1,13 +1,16 @@
 /* The command table and what every command module shares.
  *
  * Adding a command (the checklist, as git's builtin.h keeps one):
- *  1. src/cmd/<name>.c defines cmd_<name>() and cmd_<name>_usage[]: a usage
- *     text with every option and at least one example.
+ *  1. src/cmd/<name>.c defines cmd_<name>() and cmd_<name>_spec: its
+ *     option table and usage text around it (include/netkit/opt.h), with
+ *     at least one example.
  *  2. Declare both below and add one row to the table in src/commands.c,
  *     keeping it sorted by name (a unit test checks sorted and unique).
  *  3. List the source in CMakeLists.txt (NK_LIB_SOURCES).
- *  4. Parse options with getopt_long (short and long forms, --help, --json);
- *     report usage errors with nk_usage_error() (exit 64).
+ *  4. Parse options with nk_opt_parse() and the table (it handles --help,
+ *     --json and the range checks); the options several commands share
+ *     keep their one letter (tests/unit/test_opt.c); report other usage
+ *     errors with nk_usage_error() (exit 64).
  *  5. Print results only through include/netkit/out.h; talk to the network
  *     only through include/netkit/net.h; return an exit code from
  *     include/netkit/exitcodes.h, never call exit().
@@ -19,6 +22,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "netkit/opt.h"
 
 struct nk_cmd;
 
@@ -38,7 +44,12 @@ struct nk_cmd {
     nk_cmd_fn fn;
     const char *summary; /* one line, lowercase, no final period */
     const char *usage;   /* full help: synopsis, options, examples */
+    /* A command with an option table (include/netkit/opt.h) has its usage
+     * rendered from it instead; usage is then NULL. */
+    const struct nk_optspec *spec;
 };
+/* A command's usage text, from spec or usage. */
+void nk_cmd_usage_write(FILE *fp, const struct nk_cmd *cmd);
 
 /* The table, sorted by name; *n receives its length. */
 const struct nk_cmd *nk_cmd_table(size_t *n);
@@ -115,11 +126,11 @@ extern const char cmd_echo_tcp_usage[];
 int cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_echo_udp_usage[];
 int cmd_help(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_help_usage[];
+extern const struct nk_optspec cmd_help_spec;
 int cmd_hostinfo(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_hostinfo_usage[];
+extern const struct nk_optspec cmd_hostinfo_spec;
 int cmd_httpget(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_httpget_usage[];
+extern const struct nk_optspec cmd_httpget_spec;
 int cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_ipconv_usage[];
 int cmd_ping(int argc, char **argv, struct nk_ctx *ctx);

@@ -68,7 +68,7 @@ nk_bad_option(const struct nk_ctx *ctx, char **argv, int c)
 int
 nk_cmd_help(const struct nk_cmd *cmd)
 {
-    fputs(cmd->usage, stdout);
+    nk_cmd_usage_write(stdout, cmd);
     return NK_EX_OK;
 }
 
@@ -87,7 +87,7 @@ nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
     int best_d = 0;
 
     if (argc < 2) {
-        fputs(ctx->cmd->usage, stderr);
+        nk_cmd_usage_write(stderr, ctx->cmd);
         return NK_EX_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)

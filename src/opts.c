@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "netkit/exitcodes.h"
+#include "netkit/opt.h"
 #include "netkit/parse.h"
 
 int
@@ -140,4 +141,214 @@ nk_getopt_operands(int argc, char **argv, const char *optstring,
             optind -= operand_count;
         return c;
     }
+}
+
+/* ------------------------------------------------ declarative options */
+
+#define END(d) ((d)->letter == 0 && (d)->name == NULL)
+
+static int
+takes_arg(const struct nk_optdef *d)
+{
+    switch (d->kind) {
+    case NK_OPT_FLAG:
+    case NK_OPT_SET:
+    case NK_OPT_COUNT:
+    case NK_OPT_JSON:
+    case NK_OPT_HELP:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* "--name", or "-x" for a letter-only option: what messages call it. */
+static void
+opt_name(const struct nk_optdef *d, char *buf, size_t n)
+{
+    if (d->name != NULL)
+        snprintf(buf, n, "--%s", d->name);
+    else
+        snprintf(buf, n, "-%c", d->letter);
+}
+
+const struct nk_optdef *
+nk_opt_find(const struct nk_optdef *opts, const char *name, char letter)
+{
+    for (const struct nk_optdef *d = opts; !END(d); d++) {
+        if (name != NULL && d->name != NULL && strcmp(d->name, name) == 0)
+            return d;
+        if (name == NULL && letter != 0 && d->letter == letter)
+            return d;
+    }
+    return NULL;
+}
+
+static int
+take_choice(const struct nk_ctx *ctx, const struct nk_optdef *d,
+            const char *name, const char *arg, int *out)
+{
+    char list[256] = "";
+
+    for (int i = 0; d->choices[i] != NULL; i++) {
+        if (strcmp(d->choices[i], arg) == 0) {
+            *out = i;
+            return 0;
+        }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 i ? ", " : "", d->choices[i]);
+    }
+    return nk_usage_error(ctx, "%s takes one of %s, not '%s'", name, list,
+                          arg);
+}
+
+/* Store one option's value; NK_OPT_GO, or the status to stop with. */
+static int
+take(struct nk_ctx *ctx, const struct nk_optspec *spec,
+     const struct nk_optdef *d, const char *arg, void *values)
+{
+    char *p = (char *)values + d->off;
+    char name[64];
+    long v;
+    int rc = 0;
+
+    opt_name(d, name, sizeof name);
+    switch (d->kind) {
+    case NK_OPT_FLAG:
+        *(int *)p = 1;
+        break;
+    case NK_OPT_SET:
+        *(int *)p = (int)d->min;
+        break;
+    case NK_OPT_COUNT:
+        ++*(int *)p;
+        break;
+    case NK_OPT_STRING:
+        *(const char **)p = arg;
+        break;
+    case NK_OPT_INT:
+        rc = nk_opt_long(ctx, name, arg, (long)d->min, (long)d->max, &v);
+        if (rc == 0)
+            *(int *)p = (int)v;
+        break;
+    case NK_OPT_U64:
+        rc = nk_opt_u64(ctx, name, arg, (uint64_t)d->min, (uint64_t)d->max,
+                        (uint64_t *)(void *)p);
+        break;
+    case NK_OPT_SECONDS:
+        rc = nk_opt_seconds(ctx, name, arg, (int)d->min, (int)d->max,
+                            (int *)(void *)p);
+        break;
+    case NK_OPT_PORT:
+        rc = nk_opt_port(ctx, name, arg, d->min == 0, (uint16_t *)(void *)p);
+        break;
+    case NK_OPT_CHOICE:
+        rc = take_choice(ctx, d, name, arg, (int *)(void *)p);
+        break;
+    case NK_OPT_CALL:
+        rc = d->call(ctx, d, arg, values);
+        break;
+    case NK_OPT_JSON:
+        ctx->json = 1;
+        break;
+    case NK_OPT_HELP:
+        nk_opt_usage(stdout, spec);
+        return NK_EX_OK;
+    }
+    return rc != 0 ? NK_EX_USAGE : NK_OPT_GO;
+}
+
+enum { MAX_OPTS = 64, LONG_BASE = 256 };
+
+int
+nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
+             char **argv, void *values)
+{
+    struct option longs[MAX_OPTS + 1];
+    char shorts[3 * MAX_OPTS + 2] = ":";
+    size_t n = 0, k = 1, i = 0;
+    int c;
+
+    for (const struct nk_optdef *d = spec->opts; !END(d); d++, i++) {
+        if (i == MAX_OPTS)
+            return nk_usage_error(ctx, "internal: too many options");
+        if (d->name != NULL) /* the value says which def, by index */
+            longs[n++] = (struct option){d->name,
+                                         takes_arg(d) ? required_argument
+                                                      : no_argument,
+                                         NULL, LONG_BASE + (int)i};
+        if (d->letter != 0) {
+            shorts[k++] = d->letter;
+            if (takes_arg(d))
+                shorts[k++] = ':';
+        }
+    }
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    shorts[k] = '\0';
+    nk_getopt_reset();
+    /* The one getopt_long loop every converted command goes through. */
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        const struct nk_optdef *d =
+            c >= LONG_BASE ? &spec->opts[c - LONG_BASE]
+            : c == '?' || c == ':' ? NULL
+                                   : nk_opt_find(spec->opts, NULL, (char)c);
+        int rc;
+
+        if (d == NULL)
+            return nk_bad_option(ctx, argv, c);
+        rc = take(ctx, spec, d, optarg, values);
+        if (rc != NK_OPT_GO)
+            return rc;
+    }
+    return NK_OPT_GO;
+}
+
+/* "-o, --output FILE", "    --host HOST", "-4": an option's left column. */
+static int
+left_col(const struct nk_optdef *d, char *buf, size_t n)
+{
+    return snprintf(buf, n, "%c%c%s%s%s%s%s", d->letter ? '-' : ' ',
+                    d->letter ? d->letter : ' ',
+                    d->letter && d->name ? ", " : d->name ? "  " : "",
+                    d->name ? "--" : "", d->name ? d->name : "",
+                    d->arg ? " " : "", d->arg ? d->arg : "");
+}
+
+void
+nk_opt_render(FILE *fp, const struct nk_optdef *opts)
+{
+    char buf[96];
+    int width = 0;
+
+    for (const struct nk_optdef *d = opts; !END(d); d++) {
+        int w = left_col(d, buf, sizeof buf);
+        if (d->help != NULL && w > width)
+            width = w;
+    }
+    fputs("options:\n", fp);
+    for (const struct nk_optdef *d = opts; !END(d); d++) {
+        const char *h = d->help;
+        if (h == NULL)
+            continue; /* an old spelling, kept working but not shown */
+        left_col(d, buf, sizeof buf);
+        fprintf(fp, "  %-*s  ", width, buf);
+        for (;;) {
+            const char *nl = strchr(h, '\n');
+            if (nl == NULL) {
+                fprintf(fp, "%s\n", h);
+                break;
+            }
+            fprintf(fp, "%.*s\n  %-*s  ", (int)(nl - h), h, width, "");
+            h = nl + 1;
+        }
+    }
+}
+
+void
+nk_opt_usage(FILE *fp, const struct nk_optspec *spec)
+{
+    fputs(spec->head, fp);
+    nk_opt_render(fp, spec->opts);
+    if (spec->tail != NULL && spec->tail[0] != '\0')
+        fprintf(fp, "\n%s", spec->tail);
 }

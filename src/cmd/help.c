@@ -1,5 +1,5 @@
 /* netkit help [COMMAND | exit-codes] */
-#include <getopt.h>
+#include <getopt.h> /* optind */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,20 +7,23 @@
 #include "netkit/exitcodes.h"
 #include "netkit/out.h"
 
-const char cmd_help_usage[] =
+static const struct nk_optdef help_opts[] = {
+    NK_OPT_JSON_DEF("exit-codes as one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_help_spec = {
     "usage: netkit help [--json] [COMMAND | exit-codes]\n"
     "\n"
     "Without an argument, list the commands. With a command name, show its\n"
     "options and examples (the same as 'netkit COMMAND --help'). With\n"
     "'exit-codes', print the exit status table every command follows.\n"
-    "\n"
-    "options:\n"
-    "  -j, --json   exit-codes as one JSON document\n"
-    "  -h, --help   this text\n"
-    "\n"
+    "\n",
+    help_opts,
     "examples:\n"
     "  netkit help byteorder\n"
-    "  netkit help exit-codes\n";
+    "  netkit help exit-codes\n"};
 
 static int
 print_exit_codes(const struct nk_ctx *ctx)
@@ -52,22 +55,11 @@ print_exit_codes(const struct nk_ctx *ctx)
 int
 cmd_help(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const struct nk_cmd *cmd;
-    int c;
+    int rc = nk_opt_parse(ctx, &cmd_help_spec, argc, argv, NULL);
 
-    while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
-        if (c == 'j')
-            ctx->json = 1;
-        else if (c == 'h')
-            return nk_cmd_help(ctx->cmd);
-        else
-            return nk_bad_option(ctx, argv, c);
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (optind >= argc)
         return nk_list_commands();
     if (argc - optind > 1)

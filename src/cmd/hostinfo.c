@@ -2,7 +2,7 @@
  * gethostbyname, a remote host's address with a graceful error) as a tool:
  * this machine's names, addresses and interfaces, or for any host its
  * canonical name, aliases and every IPv4 and IPv6 address. */
-#include <getopt.h>
+#include <getopt.h> /* optind */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,8 +13,35 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 
-const char cmd_hostinfo_usage[] =
-    "usage: netkit hostinfo [-4|-6] [-r] [-i] [--lesson] [--json] [HOST...]\n"
+struct hi_opts {
+    int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
+    int reverse;
+    int interfaces_only;
+    int lesson;
+    int v4, v6; /* which of -4 and -6 were given */
+};
+
+static const struct nk_optdef hi_optdefs[] = {
+    NK_OPT('4', "ipv4", NK_OPT_FLAG, struct hi_opts, v4, 0, 0, NULL,
+           "IPv4 addresses only"),
+    NK_OPT('6', "ipv6", NK_OPT_FLAG, struct hi_opts, v6, 0, 0, NULL,
+           "IPv6 addresses only (not with -4)"),
+    NK_OPT('r', "reverse", NK_OPT_FLAG, struct hi_opts, reverse, 0, 0, NULL,
+           "add each address's PTR name (a reverse lookup)"),
+    NK_OPT('I', "interfaces", NK_OPT_FLAG, struct hi_opts, interfaces_only,
+           0, 0, NULL,
+           "without HOST: the interfaces only, no resolver call"),
+    NK_OPT('l', "lesson", NK_OPT_FLAG, struct hi_opts, lesson, 0, 0, NULL,
+           "the classic recipe's lines: this host's name and\n"
+           "IPv4 address, then each HOST's address or\n"
+           "\"HOST: error\" (-6: IPv6)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_hostinfo_spec = {
+    "usage: netkit hostinfo [-4|-6] [-r] [-I] [--lesson] [--json] [HOST...]\n"
     "\n"
     "Without HOST: this machine's host name, its fully qualified name, the\n"
     "addresses that name resolves to, and every network interface with its\n"
@@ -29,18 +56,8 @@ const char cmd_hostinfo_usage[] =
     "address is \"ipv4: ADDR\" or \"ipv6: ADDR\", with -r followed by its\n"
     "PTR name (- when none); an interface address is \"ADDR/PREFIX "
     "NETMASK\".\n"
-    "\n"
-    "options:\n"
-    "  -4, --ipv4        IPv4 addresses only\n"
-    "  -6, --ipv6        IPv6 addresses only (not with -4)\n"
-    "  -r, --reverse     add each address's PTR name (a reverse lookup)\n"
-    "  -i, --interfaces  without HOST: the interfaces only, no resolver call\n"
-    "  -l, --lesson      the classic recipe's lines: this host's name and\n"
-    "                    IPv4 address, then each HOST's address or\n"
-    "                    \"HOST: error\" (-6: IPv6)\n"
-    "  -j, --json        one JSON document\n"
-    "  -h, --help        this text\n"
-    "\n"
+    "\n",
+    hi_optdefs,
     "examples:\n"
     "  netkit hostinfo\n"
     "  netkit hostinfo localhost\n"
@@ -49,14 +66,7 @@ const char cmd_hostinfo_usage[] =
     "  netkit hostinfo --json localhost | jq -r "
     "'.hosts[].addresses[].address'\n"
     "  netkit hostinfo --interfaces\n"
-    "  netkit hostinfo --lesson localhost\n";
-
-struct hi_opts {
-    int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
-    int reverse;
-    int interfaces_only;
-    int lesson;
-};
+    "  netkit hostinfo --lesson localhost\n"};
 
 static const char *
 family_key(int family)
@@ -397,48 +407,13 @@ check_opts(const struct nk_ctx *ctx, int n, const struct hi_opts *opt,
 int
 cmd_hostinfo(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"ipv4", no_argument, NULL, '4'},
-        {"ipv6", no_argument, NULL, '6'},
-        {"reverse", no_argument, NULL, 'r'},
-        {"interfaces", no_argument, NULL, 'i'},
-        {"lesson", no_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct hi_opts opt = {AF_UNSPEC, 0, 0, 0};
-    int c, v4 = 0, v6 = 0;
+    struct hi_opts opt = {AF_UNSPEC, 0, 0, 0, 0, 0};
+    int rc = nk_opt_parse(ctx, &cmd_hostinfo_spec, argc, argv, &opt);
 
-    while ((c = getopt_long(argc, argv, ":46riljh", longopts, NULL)) != -1) {
-        switch (c) {
-        case '4':
-            v4 = 1;
-            opt.family = AF_INET;
-            break;
-        case '6':
-            v6 = 1;
-            opt.family = AF_INET6;
-            break;
-        case 'r':
-            opt.reverse = 1;
-            break;
-        case 'i':
-            opt.interfaces_only = 1;
-            break;
-        case 'l':
-            opt.lesson = 1;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return nk_cmd_help(ctx->cmd);
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
-    if (check_opts(ctx, argc - optind, &opt, v4 && v6) != 0)
+    if (rc != NK_OPT_GO)
+        return rc;
+    opt.family = opt.v6 ? AF_INET6 : opt.v4 ? AF_INET : AF_UNSPEC;
+    if (check_opts(ctx, argc - optind, &opt, opt.v4 && opt.v6) != 0)
         return NK_EX_USAGE;
     return run(ctx, argc - optind, argv + optind, &opt);
 }

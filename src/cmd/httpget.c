@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,45 @@
  * but left out (with a note), so memory stays bounded. */
 #define JSON_BODY_MAX (8 * 1024 * 1024)
 
-const char cmd_httpget_usage[] =
+struct hg_opts {
+    const char *url, *host, *port, *path, *output;
+    int include, lesson, family;
+    int timeout_ms; /* < 0: no limit */
+};
+
+static const struct nk_optdef hg_optdefs[] = {
+    NK_OPT('o', "output", NK_OPT_STRING, struct hg_opts, output, 0, 0, "FILE",
+           "write the body to FILE ('-': standard output);\n"
+           "the facts (status, sizes) then go to stdout"),
+    NK_OPT(0, "include", NK_OPT_FLAG, struct hg_opts, include, 0, 0, NULL,
+           "the response head, as received, before the body\n"
+           "(with -o: header lines among the facts)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct hg_opts, timeout_ms, 0,
+           INT_MAX, "S",
+           "limit for the connect and for each wait for data,\n"
+           "in seconds (default 10; 0: no limit)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct hg_opts, family, AF_INET, 0, NULL,
+           "IPv4 addresses only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct hg_opts, family, AF_INET6, 0, NULL,
+           "IPv6 addresses only"),
+    NK_OPT('H', "host", NK_OPT_STRING, struct hg_opts, host, 0, 0, "HOST",
+           "host name or address (instead of URL)"),
+    NK_OPT('p', "port", NK_OPT_STRING, struct hg_opts, port, 0, 0, "PORT",
+           "port with --host (default 80)"),
+    NK_OPT(0, "path", NK_OPT_STRING, struct hg_opts, path, 0, 0, "PATH",
+           "path with --host (default /)"),
+    NK_OPT('l', "lesson", NK_OPT_FLAG, struct hg_opts, lesson, 0, 0, NULL,
+           "the recipe's way: the raw reply on stdout, each\n"
+           "step narrated and each failure labelled as the\n"
+           "recipe does, on stderr"),
+    NK_OPT_JSON_DEF("one JSON document: url, address, status, reason,\n"
+                    "headers, body_bytes, and the body itself unless\n"
+                    "-o is given (body_encoding text or base64)"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_httpget_spec = {
     "usage: netkit httpget [options] URL\n"
     "       netkit httpget [options] --host HOST [--port PORT] [--path PATH]\n"
     "\n"
@@ -44,38 +83,14 @@ const char cmd_httpget_usage[] =
     "or receive failed (a connection closed early, a short body), 75\n"
     "timeout, 76 a reply that is not HTTP. Only http:// is supported:\n"
     "https needs TLS, out of scope for a libc-only tool (exit 65).\n"
-    "\n"
-    "options:\n"
-    "  -o, --output FILE   write the body to FILE ('-': standard output);\n"
-    "                      the facts (status, sizes) then go to stdout\n"
-    "  -i, --include       the response head, as received, before the body\n"
-    "                      (with -o: header lines among the facts)\n"
-    "  -t, --timeout S     limit for the connect and for each wait for data,\n"
-    "                      in seconds (default 10; 0: no limit)\n"
-    "  -4, -6              IPv4 or IPv6 addresses only\n"
-    "      --host HOST     host name or address (instead of URL)\n"
-    "      --port PORT     port with --host (default 80)\n"
-    "      --path PATH     path with --host (default /)\n"
-    "  -l, --lesson        the recipe's way: the raw reply on stdout, each\n"
-    "                      step narrated and each failure labelled as the\n"
-    "                      recipe does, on stderr\n"
-    "  -j, --json          one JSON document: url, address, status, reason,\n"
-    "                      headers, body_bytes, and the body itself unless\n"
-    "                      -o is given (body_encoding text or base64)\n"
-    "  -h, --help          this text\n"
-    "\n"
+    "\n",
+    hg_optdefs,
     "examples:\n"
     "  netkit httpget http://127.0.0.1:8000/index.html\n"
     "  netkit httpget -i http://[::1]:8000/\n"
     "  netkit httpget -o page.html --timeout 2 http://localhost:8000/\n"
     "  netkit httpget --host 127.0.0.1 --port 8000 --path /index.html --json\n"
-    "  netkit httpget --lesson http://nosuch.invalid/\n";
-
-struct hg_opts {
-    const char *url, *host, *port, *path, *output;
-    int include, lesson, family;
-    int timeout_ms; /* < 0: no limit */
-};
+    "  netkit httpget --lesson http://nosuch.invalid/\n"};
 
 /* Where to fetch from, whichever way it was given. */
 struct hg_target {
@@ -862,85 +877,24 @@ check_opts(const struct nk_ctx *ctx, const struct hg_opts *opt, int nargs)
     if (opt->lesson && (ctx->json || opt->output || opt->include))
         return nk_usage_error(ctx, "--lesson writes the raw reply to "
                                    "standard output; it takes no --json, "
-                                   "-o or -i");
+                                   "-o or --include");
     return 0;
 }
-
-static int
-parse_timeout(const struct nk_ctx *ctx, const char *s, int *ms)
-{
-    struct nk_err err;
-
-    if (nk_parse_seconds(s, ms, &err) < 0)
-        return nk_usage_error(ctx, "--timeout: %s", err.msg);
-    if (*ms == 0)
-        *ms = -1; /* 0: no limit, as SO_RCVTIMEO reads it */
-    return 0;
-}
-
-enum { OPT_HOST = 256, OPT_PORT, OPT_PATH };
 
 int
 cmd_httpget(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"include", no_argument, NULL, 'i'},
-        {"timeout", required_argument, NULL, 't'},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"path", required_argument, NULL, OPT_PATH},
-        {"lesson", no_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct hg_opts opt;
-    int c;
+    int rc;
 
     memset(&opt, 0, sizeof opt);
     opt.family = AF_UNSPEC;
     opt.timeout_ms = DEFAULT_TIMEOUT_MS;
-    while ((c = getopt_long(argc, argv, ":o:it:46ljh", longopts, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'o':
-            opt.output = optarg;
-            break;
-        case 'i':
-            opt.include = 1;
-            break;
-        case 't':
-            if (parse_timeout(ctx, optarg, &opt.timeout_ms) != 0)
-                return NK_EX_USAGE;
-            break;
-        case '4':
-            opt.family = AF_INET;
-            break;
-        case '6':
-            opt.family = AF_INET6;
-            break;
-        case OPT_HOST:
-            opt.host = optarg;
-            break;
-        case OPT_PORT:
-            opt.port = optarg;
-            break;
-        case OPT_PATH:
-            opt.path = optarg;
-            break;
-        case 'l':
-            opt.lesson = 1;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return nk_cmd_help(ctx->cmd);
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    rc = nk_opt_parse(ctx, &cmd_httpget_spec, argc, argv, &opt);
+    if (rc != NK_OPT_GO)
+        return rc;
+    if (opt.timeout_ms == 0)
+        opt.timeout_ms = -1; /* 0: no limit, as SO_RCVTIMEO reads it */
     if (check_opts(ctx, &opt, argc - optind) != 0)
         return NK_EX_USAGE;
     opt.url = optind < argc ? argv[optind] : NULL;

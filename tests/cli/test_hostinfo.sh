@@ -222,7 +222,7 @@ if printf '%s\n' "$lo" | grep -q '^ipv4: 127\.0\.0\.1/'; then
 else
     nk_not_ok "the loopback interface has 127.0.0.1" "$lo"
 fi
-run_nk hostinfo -i -4 --json
+run_nk hostinfo -I -4 --json
 check_json "--interfaces --json parses" "$OUT"
 check_eq "-4 keeps IPv4 only" \
     "$(printf '%s' "$OUT" | jq -r '[.interfaces[].addresses[].family] | unique | join(",")')" ipv4

@@ -109,7 +109,7 @@ if nk_start_server www python3 "$PEERS" www "$NK_TMP/www"; then
     check_eq "closed stdout reported once" \
         "$(grep -c 'broken pipe' "$NK_TMP/epipe.err")" 1
 
-    run_nk httpget -i "$base/hello.txt"
+    run_nk httpget --include "$base/hello.txt"
     check_rc "-i" 0
     check_eq "-i status line first" "$(printf '%s\n' "$OUT" | head -1)" $'HTTP/1.0 200 OK\r'
     check_contains "-i raw header" "$OUT" $'Content-Length: 12\r'

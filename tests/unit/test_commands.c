@@ -32,14 +32,20 @@ test_entries_complete(void **state)
     const struct nk_cmd *t = nk_cmd_table(&n);
     (void)state;
     for (size_t i = 0; i < n; i++) {
-        char synopsis[64];
+        char synopsis[64], usage[16384] = "";
+        FILE *fp = fmemopen(usage, sizeof usage - 1, "w");
         assert_non_null(t[i].fn);
         assert_true(strlen(t[i].summary) > 10);
+        /* one of the two: a text, or a spec it is rendered from */
+        assert_true((t[i].usage == NULL) != (t[i].spec == NULL));
+        assert_non_null(fp);
+        nk_cmd_usage_write(fp, &t[i]);
+        fclose(fp);
         /* every usage starts with its synopsis and shows an example */
         snprintf(synopsis, sizeof synopsis, "usage: netkit %s", t[i].name);
-        assert_int_equal(strncmp(t[i].usage, synopsis, strlen(synopsis)), 0);
-        assert_non_null(strstr(t[i].usage, "examples:\n  netkit "));
-        assert_non_null(strstr(t[i].usage, "--help"));
+        assert_int_equal(strncmp(usage, synopsis, strlen(synopsis)), 0);
+        assert_non_null(strstr(usage, "examples:\n  netkit "));
+        assert_non_null(strstr(usage, "--help"));
         assert_ptr_equal(nk_cmd_find(t[i].name), &t[i]);
     }
     assert_null(nk_cmd_find("nosuch"));

@@ -427,8 +427,8 @@ test_command_errors(void **state)
          {"netkit", "hostinfo", "-4", "-6", "localhost"},
          NK_EX_USAGE,
          NULL},
-        {4, {"netkit", "hostinfo", "-i", "localhost"}, NK_EX_USAGE, NULL},
-        {4, {"netkit", "hostinfo", "-i", "-r"}, NK_EX_USAGE, NULL},
+        {4, {"netkit", "hostinfo", "-I", "localhost"}, NK_EX_USAGE, NULL},
+        {4, {"netkit", "hostinfo", "-I", "-r"}, NK_EX_USAGE, NULL},
         {4, {"netkit", "hostinfo", "--lesson", "--json"}, NK_EX_USAGE, NULL},
         {4, {"netkit", "hostinfo", "--lesson", "-r"}, NK_EX_USAGE, NULL},
         {3, {"netkit", "hostinfo", "--bogus"}, NK_EX_USAGE, NULL},
@@ -451,7 +451,7 @@ static void
 test_command_interfaces(void **state)
 {
     char *text[] = {"netkit", "hostinfo", "--interfaces", NULL};
-    char *v6[] = {"netkit", "hostinfo", "-i", "-6", NULL};
+    char *v6[] = {"netkit", "hostinfo", "-I", "-6", NULL};
     int rc;
     char *out;
     (void)state;

@@ -541,7 +541,7 @@ test_command_refusals(void **state)
         {{"http://a/", "http://b/"}, NK_EX_USAGE},
         {{"--path", "/x", "http://a/"}, NK_EX_USAGE},
         {{"--timeout", "-1", "http://a/"}, NK_EX_USAGE},
-        {{"--lesson", "-i", "http://a/"}, NK_EX_USAGE},
+        {{"--lesson", "--include", "http://a/"}, NK_EX_USAGE},
         {{"https://127.0.0.1/"}, NK_EX_DATAERR},
         {{"gopher://127.0.0.1/"}, NK_EX_DATAERR},
         {{"http://127.0.0.1:0/"}, NK_EX_DATAERR},

@@ -1,0 +1,300 @@
+/* Declarative options (include/netkit/opt.h): one table parsed by one
+ * function (every kind, range checks, --help, --json, errors) and
+ * rendered as the usage's options section; and, over every command's
+ * tables, the rules the tables make checkable: each usage renders, no
+ * letter or name twice in a table, and the options several commands
+ * share have one short letter that means nothing else anywhere. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "netkit/exitcodes.h"
+#include "netkit/opt.h"
+
+struct vals {
+    int flag, family, count, n, ms, choice, called;
+    const char *s;
+    uint64_t big;
+    uint16_t port;
+};
+
+static const char *const colors[] = {"red", "green", NULL};
+
+static int
+call_me(const struct nk_ctx *ctx, const struct nk_optdef *def,
+        const char *arg, void *values)
+{
+    (void)ctx;
+    (void)def;
+    ((struct vals *)values)->called += (int)strlen(arg);
+    return strcmp(arg, "bad") == 0 ? NK_EX_USAGE : 0;
+}
+
+static const struct nk_optdef defs[] = {
+    NK_OPT('f', "flag", NK_OPT_FLAG, struct vals, flag, 0, 0, NULL,
+           "a flag"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct vals, family, 2, 0, NULL,
+           "IPv4 only"),
+    NK_OPT('v', "verbose", NK_OPT_COUNT, struct vals, count, 0, 0, NULL,
+           "more detail"),
+    NK_OPT('s', "string", NK_OPT_STRING, struct vals, s, 0, 0, "TEXT",
+           "some text,\nover two lines"),
+    NK_OPT('n', "number", NK_OPT_INT, struct vals, n, 1, 10, "N",
+           "1 to 10"),
+    NK_OPT(0, "big", NK_OPT_U64, struct vals, big, 0, 1000000, "N",
+           "up to a million"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct vals, ms, 0, 5000, "S",
+           "seconds"),
+    NK_OPT('p', "port", NK_OPT_PORT, struct vals, port, 1, 65535, "PORT",
+           "a port"),
+    {'c', "color", NK_OPT_CHOICE, offsetof(struct vals, choice), 0, 0,
+     "COLOR", "red or green", colors, NULL},
+    {0, "call", NK_OPT_CALL, 0, 0, 0, "X", "calls", NULL, call_me},
+    NK_OPT(0, "old-flag", NK_OPT_FLAG, struct vals, flag, 0, 0, NULL, NULL),
+    NK_OPT_JSON_DEF("JSON"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+static const struct nk_optspec spec = {
+    "usage: netkit t [options] ARG\n\n", defs,
+    "examples:\n  netkit t -f x\n"};
+
+static struct nk_ctx ctx0;
+
+static int
+parse(int argc, char **argv, struct vals *v)
+{
+    memset(v, 0, sizeof *v);
+    v->n = -1;
+    memset(&ctx0, 0, sizeof ctx0);
+    ctx0.cmd = nk_cmd_find("help");
+    return nk_opt_parse(&ctx0, &spec, argc, argv, v);
+}
+
+static void
+test_every_kind(void **state)
+{
+    char *argv[] = {"t",      "-f",      "op1",     "-4",       "-vv",
+                    "--string=hi", "-n", "10",      "--big",    "999999",
+                    "-t0.25", "--port",  "8080",    "--color",  "green",
+                    "--call", "abc",     "op2",     "--json",   NULL};
+    struct vals v;
+    (void)state;
+    assert_int_equal(parse(19, argv, &v), NK_OPT_GO);
+    assert_int_equal(v.flag, 1);
+    assert_int_equal(v.family, 2);
+    assert_int_equal(v.count, 2);
+    assert_string_equal(v.s, "hi");
+    assert_int_equal(v.n, 10);
+    assert_true(v.big == 999999);
+    assert_int_equal(v.ms, 250);
+    assert_int_equal(v.port, 8080);
+    assert_int_equal(v.choice, 1);
+    assert_int_equal(v.called, 3);
+    assert_int_equal(ctx0.json, 1);
+    /* operands, in order, after the options */
+    assert_int_equal(19 - optind, 2);
+    assert_string_equal(argv[optind], "op1");
+    assert_string_equal(argv[optind + 1], "op2");
+}
+
+/* Each bad word is a usage error (64); an out-of-range value leaves the
+ * field as it was. */
+static void
+test_errors(void **state)
+{
+    static const char *const bad[][3] = {
+        {"-n", "0", NULL},       {"-n", "11", NULL},
+        {"-n", "x", NULL},       {"--big", "1000001", NULL},
+        {"-t", "6", NULL},       {"-t", "soon", NULL},
+        {"-p", "0", NULL},       {"-p", "65536", NULL},
+        {"--color", "blue", NULL}, {"--call", "bad", NULL},
+        {"-z", NULL, NULL},      {"--nosuch", NULL, NULL},
+        {"-n", NULL, NULL},      {"--string", NULL, NULL},
+        {"--flag=1", NULL, NULL}, {"-6", NULL, NULL},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = {"t", (char *)bad[i][0], (char *)bad[i][1], NULL};
+        int argc = bad[i][1] ? 3 : 2;
+        struct vals v;
+        if (parse(argc, argv, &v) != NK_EX_USAGE)
+            fail_msg("'%s %s' was taken", bad[i][0],
+                     bad[i][1] ? bad[i][1] : "");
+        assert_int_equal(v.n, -1);
+        assert_int_equal(v.port, 0);
+    }
+}
+
+/* A hidden entry (an old spelling) still works but is not shown. */
+static void
+test_hidden_alias(void **state)
+{
+    char *argv[] = {"t", "--old-flag", NULL};
+    struct vals v;
+    char out[4096] = "";
+    FILE *fp = fmemopen(out, sizeof out - 1, "w");
+    (void)state;
+    assert_int_equal(parse(2, argv, &v), NK_OPT_GO);
+    assert_int_equal(v.flag, 1);
+    assert_non_null(fp);
+    nk_opt_render(fp, defs);
+    fclose(fp);
+    assert_null(strstr(out, "old-flag"));
+}
+
+/* The options section: one line per option, the help column aligned,
+ * continuation lines under it. */
+static void
+test_render(void **state)
+{
+    static const struct nk_optdef small[] = {
+        NK_OPT('o', "output", NK_OPT_STRING, struct vals, s, 0, 0, "FILE",
+               "write to FILE\nnot stdout"),
+        NK_OPT(0, "host", NK_OPT_STRING, struct vals, s, 0, 0, "HOST",
+               "the host"),
+        NK_OPT('4', NULL, NK_OPT_SET, struct vals, family, 2, 0, NULL,
+               "IPv4"),
+        NK_OPT_HELP_DEF,
+        NK_OPT_END,
+    };
+    char out[1024] = "";
+    FILE *fp = fmemopen(out, sizeof out - 1, "w");
+    (void)state;
+    assert_non_null(fp);
+    nk_opt_render(fp, small);
+    fclose(fp);
+    assert_string_equal(out, "options:\n"
+                             "  -o, --output FILE  write to FILE\n"
+                             "                     not stdout\n"
+                             "      --host HOST    the host\n"
+                             "  -4                 IPv4\n"
+                             "  -h, --help         this text\n");
+}
+
+/* --help prints head, options, tail and stops with 0 before later words
+ * are looked at. */
+static void
+test_help(void **state)
+{
+    char *argv[] = {"t", "--help", "--nosuch", NULL};
+    char out[4096] = "";
+    struct vals v;
+    FILE *fp = fmemopen(out, sizeof out - 1, "w");
+    FILE *saved = stdout;
+    int rc;
+    (void)state;
+    assert_non_null(fp);
+    stdout = fp;
+    rc = parse(3, argv, &v);
+    stdout = saved;
+    fclose(fp);
+    assert_int_equal(rc, NK_EX_OK);
+    assert_non_null(strstr(out, "usage: netkit t [options] ARG\n\noptions:\n"));
+    assert_non_null(strstr(out, "  -h, --help "));
+    assert_non_null(strstr(out, "\n\nexamples:\n  netkit t -f x\n"));
+}
+
+/* Every table a command has. Commands still on their own getopt loop
+ * have no table yet (see docs/architecture.md, "Options"). */
+static void
+tables(const struct nk_optdef **out, const char **names, size_t *n)
+{
+    size_t nc;
+    const struct nk_cmd *t = nk_cmd_table(&nc);
+
+    *n = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (t[i].spec != NULL) {
+            names[*n] = t[i].name;
+            out[(*n)++] = t[i].spec->opts;
+        }
+}
+
+/* In each table: no letter and no long name twice, every shown option
+ * has help, every value option an argument name. */
+static void
+test_tables_consistent(void **state)
+{
+    const struct nk_optdef *t[64];
+    const char *names[64];
+    size_t n;
+    (void)state;
+    tables(t, names, &n);
+    assert_true(n >= 1);
+    for (size_t i = 0; i < n; i++)
+        for (const struct nk_optdef *d = t[i]; d->letter || d->name; d++) {
+            for (const struct nk_optdef *e = d + 1; e->letter || e->name;
+                 e++) {
+                if (d->letter && d->letter == e->letter)
+                    fail_msg("%s: -%c twice", names[i], d->letter);
+                if (d->name && e->name && strcmp(d->name, e->name) == 0)
+                    fail_msg("%s: --%s twice", names[i], d->name);
+            }
+            if (d->help != NULL && d->help[0] == '\0')
+                fail_msg("%s: --%s has an empty help", names[i], d->name);
+            if ((d->kind == NK_OPT_STRING || d->kind == NK_OPT_INT ||
+                 d->kind == NK_OPT_PORT || d->kind == NK_OPT_SECONDS) &&
+                d->arg == NULL)
+                fail_msg("%s: --%s takes a value but names none", names[i],
+                         d->name);
+        }
+}
+
+/* The options several commands share: one letter each, everywhere, and
+ * that letter means nothing else in any command. Letters from nc, ncat,
+ * curl and ping. A '\0' letter: the option has no short form anywhere. */
+static const struct {
+    const char *name;
+    char letter;
+} shared[] = {
+    {"port", 'p'},    {"bind", 'b'},   {"host", 'H'},    {"count", 'c'},
+    {"interval", 'i'}, {"timeout", 't'}, {"json", 'j'},  {"quiet", 'q'},
+    {"output", 'o'},  {"name", 'n'},   {"verbose", 'v'}, {"help", 'h'},
+};
+
+static void
+test_shared_letters(void **state)
+{
+    const struct nk_optdef *t[64];
+    const char *names[64];
+    size_t n;
+    (void)state;
+    tables(t, names, &n);
+    for (size_t i = 0; i < n; i++)
+        for (const struct nk_optdef *d = t[i]; d->letter || d->name; d++)
+            for (size_t k = 0; k < sizeof shared / sizeof shared[0]; k++) {
+                int same_name = d->name && strcmp(d->name, shared[k].name) == 0;
+                if (same_name && d->letter != shared[k].letter &&
+                    d->help != NULL)
+                    fail_msg("%s: --%s is -%c, not -%c", names[i], d->name,
+                             d->letter ? d->letter : '-', shared[k].letter);
+                if (!same_name && d->letter == shared[k].letter)
+                    fail_msg("%s: -%c is --%s here but --%s everywhere",
+                             names[i], d->letter, d->name ? d->name : "?",
+                             shared[k].name);
+            }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_kind),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_hidden_alias),
+        cmocka_unit_test(test_render),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_tables_consistent),
+        cmocka_unit_test(test_shared_letters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
