@@ -8,7 +8,7 @@
 static const struct nk_cmd commands[] = {
     {"byteorder", cmd_byteorder,
      "host vs network byte order, 16/32/64-bit conversions",
-     cmd_byteorder_usage, NULL},
+     NULL, &cmd_byteorder_spec},
     {"chat", cmd_chat,
      "line chat: one-to-one as in the lesson, or a multi-client room",
      cmd_chat_usage, NULL},
@@ -30,7 +30,7 @@ static const struct nk_cmd commands[] = {
      "fetch a URL over HTTP/1.0, each failure reported by what failed",
      NULL, &cmd_httpget_spec},
     {"ipconv", cmd_ipconv,
-     "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", cmd_ipconv_usage, NULL},
+     "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", NULL, &cmd_ipconv_spec},
     {"ping", cmd_ping,
      "ICMP echo (rootless where allowed) or TCP connect ping, IPv4 and IPv6",
      cmd_ping_usage, NULL},

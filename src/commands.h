@@ -114,7 +114,7 @@ void nk_getopt_reset(void);
 
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_byteorder_usage[];
+extern const struct nk_optspec cmd_byteorder_spec;
 int cmd_chat(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_chat_usage[];
 int cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx);
@@ -132,7 +132,7 @@ extern const struct nk_optspec cmd_hostinfo_spec;
 int cmd_httpget(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_httpget_spec;
 int cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_ipconv_usage[];
+extern const struct nk_optspec cmd_ipconv_spec;
 int cmd_ping(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_ping_usage[];
 int cmd_service(int argc, char **argv, struct nk_ctx *ctx);

@@ -265,8 +265,8 @@ nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
              char **argv, void *values)
 {
     struct option longs[MAX_OPTS + 1];
-    char shorts[3 * MAX_OPTS + 2] = ":";
-    size_t n = 0, k = 1, i = 0;
+    char shorts[3 * MAX_OPTS + 3] = "-:";
+    size_t n = 0, k = 2, i = 0;
     int c;
 
     for (const struct nk_optdef *d = spec->opts; !END(d); d++, i++) {
@@ -286,14 +286,28 @@ nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
     longs[n] = (struct option){NULL, 0, NULL, 0};
     shorts[k] = '\0';
     nk_getopt_reset();
-    /* The one getopt_long loop every converted command goes through. */
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        const struct nk_optdef *d =
-            c >= LONG_BASE ? &spec->opts[c - LONG_BASE]
-            : c == '?' || c == ':' ? NULL
-                                   : nk_opt_find(spec->opts, NULL, (char)c);
+    /* The one getopt_long loop every converted command goes through;
+     * "-" (operands in order, as 1) only when the spec takes them so. */
+    while ((c = spec->operand != NULL || spec->number_operands
+                    ? nk_getopt_operands(argc, argv,
+                                         shorts + (spec->operand == NULL),
+                                         longs)
+                    : getopt_long(argc, argv, shorts + 1, longs, NULL)) !=
+           -1) {
+        const struct nk_optdef *d;
         int rc;
 
+        if (c == 1) { /* an operand, in order */
+            if (spec->operand(ctx, NULL, optarg, values) != 0)
+                return NK_EX_USAGE;
+            continue;
+        }
+        if (c >= LONG_BASE)
+            d = &spec->opts[c - LONG_BASE];
+        else if (c == '?' || c == ':')
+            d = NULL;
+        else
+            d = nk_opt_find(spec->opts, NULL, (char)c);
         if (d == NULL)
             return nk_bad_option(ctx, argv, c);
         rc = take(ctx, spec, d, optarg, values);

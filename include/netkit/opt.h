@@ -76,6 +76,13 @@ struct nk_optspec {
     const char *head;
     const struct nk_optdef *opts;
     const char *tail;
+    /* Operands are numbers: "-1", "-0x10" is an operand (a malformed
+     * value, exit 65), never an unknown option (nk_getopt_operands). */
+    int number_operands;
+    /* Not NULL: each operand, in order among the options, goes to
+     * operand(ctx, NULL, word, values) (operands after "--" stay in
+     * argv[optind..argc)); implies number_operands. */
+    nk_opt_fn operand;
 };
 
 /* nk_opt_parse's "carry on": the options were taken. */

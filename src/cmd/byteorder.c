@@ -13,31 +13,40 @@
 #include "netkit/out.h"
 #include "netkit/parse.h"
 
-const char cmd_byteorder_usage[] =
-    "usage: netkit byteorder [-b BITS] [--lesson] [--json] [VALUE...]\n"
+struct bo_opts {
+    int bits; /* 0: the recipe's 32 and 16 */
+    int lesson;
+};
+
+static int parse_bits(const struct nk_ctx *ctx, const struct nk_optdef *def,
+                      const char *s, void *values);
+
+static const struct nk_optdef bo_optdefs[] = {
+    {'B', "bits", NK_OPT_CALL, 0, 0, 0, "BITS",
+     "16, 32 or 64 (htobe64/be64toh); default: 32 and 16", NULL, parse_bits},
+    NK_OPT('l', "lesson", NK_OPT_FLAG, struct bo_opts, lesson, 0, 0, NULL,
+           "print the classic recipe's two lines per value\n"
+           "(1234 when no value is given)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_byteorder_spec = {
+    "usage: netkit byteorder [-B BITS] [--lesson] [--json] [VALUE...]\n"
     "\n"
     "Show this host's byte order, then for each VALUE (decimal or 0x-hex)\n"
     "the results of htonl/ntohl (32-bit) and htons/ntohs (16-bit) in decimal\n"
     "and hex, and the value's bytes as laid out in memory. A value wider\n"
     "than 16 bits gets the 32-bit results and a note instead of a truncated\n"
     "16-bit answer.\n"
-    "\n"
-    "options:\n"
-    "  -b, --bits BITS  16, 32 or 64 (htobe64/be64toh); default: 32 and 16\n"
-    "  -l, --lesson     print the classic recipe's two lines per value\n"
-    "                   (1234 when no value is given)\n"
-    "  -j, --json       one JSON document\n"
-    "  -h, --help       this text\n"
-    "\n"
+    "\n",
+    bo_optdefs,
     "examples:\n"
     "  netkit byteorder 1234\n"
     "  netkit byteorder --bits 64 0x0102030405060708\n"
-    "  netkit byteorder --lesson\n";
-
-struct bo_opts {
-    int bits; /* 0: the recipe's 32 and 16 */
-    int lesson;
-};
+    "  netkit byteorder --lesson\n",
+    1, NULL};
 
 static const char *
 fn_name(int bits, int to_net)
@@ -212,8 +221,12 @@ run(const struct nk_ctx *ctx, int n, char **values, const struct bo_opts *opt)
 }
 
 static int
-parse_bits(const struct nk_ctx *ctx, const char *s, int *bits)
+parse_bits(const struct nk_ctx *ctx, const struct nk_optdef *def,
+           const char *s, void *values)
 {
+    int *bits = &((struct bo_opts *)values)->bits;
+
+    (void)def;
     if (strcmp(s, "16") == 0 || strcmp(s, "32") == 0 || strcmp(s, "64") == 0) {
         *bits = s[0] == '1' ? 16 : s[0] == '3' ? 32 : 64;
         return 0;
@@ -224,34 +237,11 @@ parse_bits(const struct nk_ctx *ctx, const char *s, int *bits)
 int
 cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"bits", required_argument, NULL, 'b'},
-        {"lesson", no_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct bo_opts opt = {0, 0};
-    int c;
+    int rc = nk_opt_parse(ctx, &cmd_byteorder_spec, argc, argv, &opt);
 
-    while ((c = nk_getopt_operands(argc, argv, ":b:ljh", longopts)) != -1) {
-        switch (c) {
-        case 'b':
-            if (parse_bits(ctx, optarg, &opt.bits) != 0)
-                return NK_EX_USAGE;
-            break;
-        case 'l':
-            opt.lesson = 1;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return nk_cmd_help(ctx->cmd);
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (opt.lesson && (ctx->json || opt.bits != 0))
         return nk_usage_error(ctx, "--lesson prints the recipe's text only; "
                                    "it takes no --json or --bits");

@@ -23,7 +23,8 @@ const struct nk_optspec cmd_help_spec = {
     help_opts,
     "examples:\n"
     "  netkit help byteorder\n"
-    "  netkit help exit-codes\n"};
+    "  netkit help exit-codes\n",
+    0, NULL};
 
 static int
 print_exit_codes(const struct nk_ctx *ctx)

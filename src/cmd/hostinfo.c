@@ -66,7 +66,8 @@ const struct nk_optspec cmd_hostinfo_spec = {
     "  netkit hostinfo --json localhost | jq -r "
     "'.hosts[].addresses[].address'\n"
     "  netkit hostinfo --interfaces\n"
-    "  netkit hostinfo --lesson localhost\n"};
+    "  netkit hostinfo --lesson localhost\n",
+    0, NULL};
 
 static const char *
 family_key(int family)

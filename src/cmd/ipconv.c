@@ -13,7 +13,63 @@
 #include "netkit/ipaddr.h"
 #include "netkit/out.h"
 
-const char cmd_ipconv_usage[] =
+
+/* One thing to convert, in command-line order. */
+struct ic_item {
+    char kind; /* 'a' address text, 'x' hex, 'n' number */
+    const char *text;
+};
+
+struct ic_opts {
+    int lax;
+    int lesson;
+    int from; /* a --from-hex or --from-int was given */
+};
+
+/* What the parse fills: the options and the items, in command-line
+ * order (operands, --from-hex and --from-int mixed). */
+struct ic_parse {
+    struct ic_opts opt;
+    struct ic_item *items;
+    int n;
+};
+
+static int
+add_item(const struct nk_ctx *ctx, const struct nk_optdef *def,
+         const char *arg, void *values)
+{
+    struct ic_parse *p = values;
+
+    (void)ctx;
+    p->items[p->n].kind = def == NULL ? 'a' : def->name[5] == 'h' ? 'x' : 'n';
+    p->items[p->n++].text = arg;
+    p->opt.from |= def != NULL;
+    return 0;
+}
+
+static const struct nk_optdef ic_optdefs[] = {
+    {'x', "from-hex", NK_OPT_CALL, 0, 0, 0, "HEX",
+     "packed bytes: 8 hex digits (IPv4) or 32 (IPv6),\n"
+     "0x prefix optional; may be repeated",
+     NULL, add_item},
+    {'N', "from-int", NK_OPT_CALL, 0, 0, 0, "N",
+     "an IPv4 address as a number, 0-4294967295,\n"
+     "decimal or 0x-hex; may be repeated",
+     NULL, add_item},
+    NK_OPT('a', "lax", NK_OPT_FLAG, struct ic_parse, opt.lax, 0, 0, NULL,
+           "also accept the historic inet_aton IPv4 forms\n"
+           "(127.1, 0x7f.1, 017.0.0.1 = 15.0.0.1, 1 = 0.0.0.1)\n"
+           "and say what they mean"),
+    NK_OPT('l', "lesson", NK_OPT_FLAG, struct ic_parse, opt.lesson, 0, 0,
+           NULL,
+           "print the classic recipe's line per address\n"
+           "(127.0.0.1 and 192.168.0.1 when none is given)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_ipconv_spec = {
     "usage: netkit ipconv [--lax] [--json] ADDR...\n"
     "       netkit ipconv [--json] (--from-hex HEX | --from-int N)...\n"
     "       netkit ipconv --lesson [--lax] [ADDR...]\n"
@@ -26,40 +82,15 @@ const char cmd_ipconv_usage[] =
     "v4-mapped one. ADDR is read strictly (inet_pton); fe80::1%eth0 keeps\n"
     "its scope id as text. Items are shown in the order given; a bad one\n"
     "is named and the others still convert.\n"
-    "\n"
-    "options:\n"
-    "  -x, --from-hex HEX  packed bytes: 8 hex digits (IPv4) or 32 (IPv6),\n"
-    "                      0x prefix optional; may be repeated\n"
-    "  -n, --from-int N    an IPv4 address as a number, 0-4294967295,\n"
-    "                      decimal or 0x-hex; may be repeated\n"
-    "  -a, --lax           also accept the historic inet_aton IPv4 forms\n"
-    "                      (127.1, 0x7f.1, 017.0.0.1 = 15.0.0.1, 1 = "
-    "0.0.0.1)\n"
-    "                      and say what they mean\n"
-    "  -l, --lesson        print the classic recipe's line per address\n"
-    "                      (127.0.0.1 and 192.168.0.1 when none is given)\n"
-    "  -j, --json          one JSON document\n"
-    "  -h, --help          this text\n"
-    "\n"
+    "\n",
+    ic_optdefs,
     "examples:\n"
     "  netkit ipconv 127.0.0.1 192.168.0.1\n"
     "  netkit ipconv 2001:0db8:0:0:1:0:0:1 ::ffff:192.0.2.1\n"
     "  netkit ipconv --from-hex c0a80001 --from-int 2130706433\n"
     "  netkit ipconv --lax 127.1 017.0.0.1\n"
-    "  netkit ipconv --lesson\n";
-
-/* One thing to convert, in command-line order. */
-struct ic_item {
-    char kind; /* 'a' address text, 'x' hex, 'n' number */
-    const char *text;
-};
-
-struct ic_opts {
-    int lax;
-    int lesson;
-    int from; /* a --from-hex or --from-int was given */
-    int help;
-};
+    "  netkit ipconv --lesson\n",
+    1, add_item};
 
 static const char *
 form_name(int form)
@@ -201,70 +232,22 @@ check_opts(const struct nk_ctx *ctx, int n, const struct ic_opts *opt)
     return 0;
 }
 
-/* getopt_long with a leading '-' returns each operand as option 1, so
- * --from-hex, --from-int and plain addresses keep their order. */
-static int
-parse_args(int argc, char **argv, struct nk_ctx *ctx, struct ic_item *items,
-           int *n, struct ic_opts *opt)
-{
-    static const struct option longopts[] = {
-        {"from-hex", required_argument, NULL, 'x'},
-        {"from-int", required_argument, NULL, 'n'},
-        {"lax", no_argument, NULL, 'a'},
-        {"lesson", no_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-
-    while ((c = nk_getopt_operands(argc, argv, "-:x:n:aljh", longopts)) !=
-           -1) {
-        switch (c) {
-        case 1:
-        case 'x':
-        case 'n':
-            items[*n].kind = c == 1 ? 'a' : (char)c;
-            items[(*n)++].text = optarg;
-            opt->from |= c != 1;
-            break;
-        case 'a':
-            opt->lax = 1;
-            break;
-        case 'l':
-            opt->lesson = 1;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            opt->help = 1;
-            return 0;
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
-    for (; optind < argc; optind++) /* operands after "--" */
-        items[(*n)++] = (struct ic_item){'a', argv[optind]};
-    return 0;
-}
-
 int
 cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct ic_opts opt = {0, 0, 0, 0};
-    struct ic_item *items = calloc((size_t)argc + 1, sizeof *items);
-    int n = 0, rc;
+    struct ic_parse p = {{0, 0, 0}, NULL, 0};
+    int rc;
 
-    if (items == NULL) {
+    p.items = calloc((size_t)argc + 1, sizeof *p.items);
+    if (p.items == NULL) {
         nk_diag(ctx->cmd->name, "out of memory");
         return NK_EX_SOFTWARE;
     }
-    rc = parse_args(argc, argv, ctx, items, &n, &opt);
-    if (rc == 0 && opt.help)
-        rc = nk_cmd_help(ctx->cmd);
-    else if (rc == 0 && (rc = check_opts(ctx, n, &opt)) == 0)
-        rc = run(ctx, n, items, &opt);
-    free(items);
+    rc = nk_opt_parse(ctx, &cmd_ipconv_spec, argc, argv, &p);
+    for (; rc == NK_OPT_GO && optind < argc; optind++) /* after "--" */
+        p.items[p.n++] = (struct ic_item){'a', argv[optind]};
+    if (rc == NK_OPT_GO && (rc = check_opts(ctx, p.n, &p.opt)) == 0)
+        rc = run(ctx, p.n, p.items, &p.opt);
+    free(p.items);
     return rc;
 }

@@ -65,7 +65,7 @@ check_eq "64-bit exit 0" "$RC" 0
 check_eq "64-bit network bytes" "$(printf '%s\n' "$OUT" | sed -n 's/^network64: //p')" "01 02 03 04 05 06 07 08"
 run_nk byteorder --bits 16 65535
 check_eq "--bits 16 max" "$RC" 0
-run_nk byteorder -b 16 65536
+run_nk byteorder -B 16 65536
 check_eq "--bits 16 overflow exits 65" "$RC" 65
 run_nk byteorder --bits 12 1
 check_eq "bad --bits exits 64" "$RC" 64

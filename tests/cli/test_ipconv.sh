@@ -91,7 +91,7 @@ check_json "global --json parses" "$OUT"
 check_eq "global --json family" "$(jqr '.addresses[0].family')" ipv6
 
 # The way back: --from-hex and --from-int, in command-line order.
-run_nk ipconv --from-hex 7f000001 --from-int 3232235521 ::1 -x 0x20010DB8000000000000000000000001 -n 0x7f000001
+run_nk ipconv --from-hex 7f000001 --from-int 3232235521 ::1 -x 0x20010DB8000000000000000000000001 -N 0x7f000001
 check_eq "from-hex/int exit 0" "$RC" 0
 check_eq "from-hex v4" "$(field address 1)" 127.0.0.1
 check_eq "from-hex form" "$(field input_form 1)" hex

@@ -440,7 +440,7 @@ test_command_errors(void **state)
     char *none[] = {"netkit", "ipconv", NULL};
     char *lj[] = {"netkit", "ipconv", "--lesson", "--json", NULL};
     char *miss[] = {"netkit", "ipconv", "--from-int", NULL};
-    char *badint[] = {"netkit", "ipconv", "-n", "4294967296", NULL};
+    char *badint[] = {"netkit", "ipconv", "-N", "4294967296", NULL};
     int rc;
     char *out;
     (void)state;

@@ -65,7 +65,8 @@ static const struct nk_optdef defs[] = {
 
 static const struct nk_optspec spec = {
     "usage: netkit t [options] ARG\n\n", defs,
-    "examples:\n  netkit t -f x\n"};
+    "examples:\n  netkit t -f x\n",
+    0, NULL};
 
 static struct nk_ctx ctx0;
 
@@ -104,6 +105,41 @@ test_every_kind(void **state)
     assert_int_equal(19 - optind, 2);
     assert_string_equal(argv[optind], "op1");
     assert_string_equal(argv[optind + 1], "op2");
+}
+
+/* Operands in order among the options, "-1" an operand, not an option. */
+static char seen[64];
+
+static int
+operand(const struct nk_ctx *ctx, const struct nk_optdef *def,
+        const char *arg, void *values)
+{
+    (void)ctx;
+    (void)values;
+    assert_null(def);
+    strncat(seen, arg, sizeof seen - strlen(seen) - 2);
+    strcat(seen, " ");
+    return 0;
+}
+
+static void
+test_operands_in_order(void **state)
+{
+    static const struct nk_optspec ordered = {"usage: netkit t\n\n", defs,
+                                              "", 1, operand};
+    char *argv[] = {"t", "a", "-n", "3", "-1", "--flag", "b", "--", "-c",
+                    NULL};
+    struct vals v;
+    (void)state;
+    memset(&v, 0, sizeof v);
+    ctx0.cmd = nk_cmd_find("help");
+    seen[0] = '\0';
+    assert_int_equal(nk_opt_parse(&ctx0, &ordered, 9, argv, &v), NK_OPT_GO);
+    assert_string_equal(seen, "a -1 b ");
+    assert_int_equal(v.n, 3);
+    assert_int_equal(v.flag, 1);
+    assert_int_equal(9 - optind, 1);
+    assert_string_equal(argv[optind], "-c");
 }
 
 /* Each bad word is a usage error (64); an out-of-range value leaves the
@@ -290,6 +326,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_operands_in_order),
         cmocka_unit_test(test_hidden_alias),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_help),
