@@ -35,7 +35,7 @@ static const struct nk_cmd commands[] = {
      "ICMP echo (rootless where allowed) or TCP connect ping, IPv4 and IPv6",
      cmd_ping_usage, NULL},
     {"service", cmd_service, "port <-> service name, URL scheme -> port",
-     cmd_service_usage, NULL},
+     NULL, &cmd_service_spec},
     {"sntp", cmd_sntp,
      "SNTP client (offset, delay, validation) and SNTP server",
      cmd_sntp_usage, NULL},

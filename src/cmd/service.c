@@ -16,8 +16,38 @@
 #include "netkit/services.h"
 #include "netkit/url.h"
 
-const char cmd_service_usage[] =
-    "usage: netkit service [-p tcp|udp] [-f FILE|none] [--lesson] [--json]\n"
+struct sv_opts {
+    const char *proto; /* NULL: tcp and udp */
+    const char *file;
+    int file_given;
+    int lesson;
+};
+
+static int parse_proto(const struct nk_ctx *ctx, const struct nk_optdef *def,
+                       const char *s, void *values);
+static int parse_file(const struct nk_ctx *ctx, const struct nk_optdef *def,
+                      const char *s, void *values);
+
+static const struct nk_optdef sv_optdefs[] = {
+    {'P', "proto", NK_OPT_CALL, 0, 0, 0, "PROTO",
+     "tcp or udp only (default: both; a URL\n"
+     "tries tcp, then udp)",
+     NULL, parse_proto},
+    {'f', "services-file", NK_OPT_CALL, 0, 0, 0, "FILE",
+     "read FILE instead of " NK_SERVICES_PATH "\n"
+     "(\"none\": the built-in table only)",
+     NULL, parse_file},
+    NK_OPT('l', "lesson", NK_OPT_FLAG, struct sv_opts, lesson, 0, 0, NULL,
+           "print the classic recipes' lines (ports\n"
+           "80 and 25, then seven URLs, when no ITEM\n"
+           "is given)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_service_spec = {
+    "usage: netkit service [-P tcp|udp] [-f FILE|none] [--lesson] [--json]\n"
     "                      ITEM...\n"
     "\n"
     "Look up each ITEM in the services database:\n"
@@ -28,18 +58,8 @@ const char cmd_service_usage[] =
     "table of well-known ports answers when the file is missing or lacks\n"
     "the entry. Every answer names its source: \"file PATH\" or "
     "\"built-in\".\n"
-    "\n"
-    "options:\n"
-    "  -p, --proto PROTO          tcp or udp only (default: both; a URL\n"
-    "                             tries tcp, then udp)\n"
-    "  -f, --services-file FILE   read FILE instead of " NK_SERVICES_PATH "\n"
-    "                             (\"none\": the built-in table only)\n"
-    "  -l, --lesson               print the classic recipes' lines (ports\n"
-    "                             80 and 25, then seven URLs, when no ITEM\n"
-    "                             is given)\n"
-    "  -j, --json                 one JSON document\n"
-    "  -h, --help                 this text\n"
-    "\n"
+    "\n",
+    sv_optdefs,
     "exit: 0 all found, 1 some item unknown (or only unknown items),\n"
     "      65 every item malformed (port 70000, bad URL), 64 usage\n"
     "\n"
@@ -48,14 +68,8 @@ const char cmd_service_usage[] =
     "  netkit service --proto udp 53\n"
     "  netkit service https://www.python.org/ gopher://gopher.example/\n"
     "  netkit service --services-file none smtp\n"
-    "  netkit service --lesson\n";
-
-struct sv_opts {
-    const char *proto; /* NULL: tcp and udp */
-    const char *file;
-    int file_given;
-    int lesson;
-};
+    "  netkit service --lesson\n",
+    1, NULL};
 
 enum sv_kind { SV_PORT, SV_NAME, SV_URL };
 
@@ -391,8 +405,12 @@ run(const struct nk_ctx *ctx, int n, char **items, const struct sv_opts *opt)
 }
 
 static int
-parse_proto(const struct nk_ctx *ctx, const char *s, const char **proto)
+parse_proto(const struct nk_ctx *ctx, const struct nk_optdef *def,
+            const char *s, void *values)
 {
+    const char **proto = &((struct sv_opts *)values)->proto;
+
+    (void)def;
     if (strcasecmp(s, "tcp") == 0 || strcasecmp(s, "udp") == 0) {
         *proto = strcasecmp(s, "tcp") == 0 ? "tcp" : "udp";
         return 0;
@@ -400,45 +418,28 @@ parse_proto(const struct nk_ctx *ctx, const char *s, const char **proto)
     return nk_usage_error(ctx, "--proto takes tcp or udp, not '%s'", s);
 }
 
+static int
+parse_file(const struct nk_ctx *ctx, const struct nk_optdef *def,
+           const char *s, void *values)
+{
+    struct sv_opts *opt = values;
+
+    (void)def;
+    if (s[0] == '\0')
+        return nk_usage_error(ctx, "--services-file needs a path (or none)");
+    opt->file = s;
+    opt->file_given = 1;
+    return 0;
+}
+
 int
 cmd_service(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"proto", required_argument, NULL, 'p'},
-        {"services-file", required_argument, NULL, 'f'},
-        {"lesson", no_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct sv_opts opt = {NULL, NK_SERVICES_PATH, 0, 0};
-    int c;
+    int rc = nk_opt_parse(ctx, &cmd_service_spec, argc, argv, &opt);
 
-    while ((c = nk_getopt_operands(argc, argv, ":p:f:ljh", longopts)) != -1) {
-        switch (c) {
-        case 'p':
-            if (parse_proto(ctx, optarg, &opt.proto) != 0)
-                return NK_EX_USAGE;
-            break;
-        case 'f':
-            if (optarg[0] == '\0')
-                return nk_usage_error(ctx, "--services-file needs a path "
-                                           "(or none)");
-            opt.file = optarg;
-            opt.file_given = 1;
-            break;
-        case 'l':
-            opt.lesson = 1;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return nk_cmd_help(ctx->cmd);
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (opt.lesson && ctx->json)
         return nk_usage_error(ctx, "--lesson prints the recipes' text only; "
                                    "it takes no --json");

@@ -625,8 +625,8 @@ static const struct cmd_case cmd_cases[] = {
      1,
      "error: '9999': no tcp or udp service on that port in the "
      "built-in table"},
-    {{"-p", "udp", "80"}, 1, "error: '80': no udp service on that port"},
-    {{"-p", "UDP", "53"}, 0, "proto: udp\nport: 53\nname: domain\n"},
+    {{"-P", "udp", "80"}, 1, "error: '80': no udp service on that port"},
+    {{"-P", "UDP", "53"}, 0, "proto: udp\nport: 53\nname: domain\n"},
     {{"70000"}, 65, "error: '70000' is not a port number (0-65535)"},
     {{"--", "-1"}, 65, "error: '-1' is not a port number (0-65535)"},
     {{"http://"}, 65, "error: 'http://' is not a valid URL: no host"},
@@ -637,8 +637,8 @@ static const struct cmd_case cmd_cases[] = {
     {{"80", "nosuch"}, 1, "name: http\n"},
     {{"70000", "nosuch"}, 1, NULL},   /* mixed failures: 1 */
     {{"70000", "99999"}, 65, NULL},   /* all malformed: 65 */
-    {{"-p", "sctp", "80"}, 64, NULL}, /* usage */
-    {{"-p"}, 64, NULL},
+    {{"-P", "sctp", "80"}, 64, NULL}, /* usage */
+    {{"-P"}, 64, NULL},
     {{"-f", ""}, 64, NULL},
     {{"--lesson", "--json"}, 64, NULL},
     {{"--bogus"}, 64, NULL},
@@ -685,7 +685,7 @@ test_command_negative_port(void **state)
 {
     char *argv[] = {"netkit", "service", "-1", "-f", "none", NULL};
     char *mixed[] = {"netkit", "service", "-f", "none", "-1",
-                     "53",     "-p",      "udp",  NULL};
+                     "53",     "-P",      "udp",  NULL};
     int rc;
     (void)state;
     nk_test_capture(argv, 5, &rc, NULL);
@@ -702,7 +702,7 @@ test_command_lesson(void **state)
 {
     char *argv[] = {"netkit", "service", "--lesson", "-f", "none", NULL};
     char *items[] = {"netkit", "service", "-l",  "-f", "none",
-                     "53",     "-p",      "udp", NULL};
+                     "53",     "-P",      "udp", NULL};
     int rc;
     char *out = nk_test_capture(argv, 5, &rc, NULL);
     (void)state;
