@@ -39,6 +39,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
 #include "netkit/fileshare.h"
+#include "netkit/http_server.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -172,9 +173,12 @@ idle_append(struct srv *s, struct client *c)
 static void
 idle_drop(struct srv *s, struct client *c, int code, const char *why)
 {
-    char reply[NK_FS_REASON_MAX + 16];
+    char reply[2 * NK_FS_REASON_MAX + 256];
 
-    snprintf(reply, sizeof reply, "%d %s\n\n", code, why);
+    /* An HTTP client's unfinished line gets an answer it can read. */
+    if (!nk_hs_looks_http(c->buf, c->have) ||
+        nk_hs_build_drop(reply, sizeof reply, code, why) < 0)
+        snprintf(reply, sizeof reply, "%d %s\n\n", code, why);
     nk_loop_del(s->loop, c->fd);
     idle_unlink(s, c);
     nk_answer_close(c->fd, reply);

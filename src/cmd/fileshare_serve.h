@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -70,6 +71,66 @@ struct client {
     int64_t accepted_ms;
     struct client *prev, *next; /* the idle list */
 };
+
+/* --- shared by the line protocol and HTTP (fileshare_serve_req.c) ---- */
+
+/* A lookup beneath the root: the directories entered (fds[0] is the
+ * root, never closed) and the file opened at the end. */
+struct walk {
+    int fds[NK_FS_DEPTH_MAX + 2];
+    int n;
+    int file_fd;
+    int sys_errno;
+};
+
+/* Resolve path beneath the root with the path rules: 0, or the refusal's
+ * line-protocol status (403, 404, 400, 503...) with *reason set. Call
+ * fss_walk_done(w) either way. */
+int fss_resolve(struct srv *s, const char *path, size_t len, struct walk *w,
+                int want_last, char *last, enum nk_fs_kind *kind,
+                const char **reason);
+void fss_walk_keep_file(struct walk *w);
+void fss_walk_done(struct walk *w);
+
+/* Wait for events on the client in slices (stop flag seen): 1 ready,
+ * 0 deadline or stop, -1 error. */
+int fss_wait_slice(struct client *c, short events, int64_t deadline);
+/* Send all of p within --timeout (restarting as bytes move). 0 or -1. */
+int fss_send_buf(struct client *c, const char *p, size_t len);
+/* sendfile [off, end) of fd, counting *sent. 0 or -1. */
+int fss_send_body(struct client *c, int fd, off_t off, off_t end,
+                  uint64_t *sent);
+/* The file's SHA-256 through the server's cache. 0 or -1. */
+int fss_file_digest(struct srv *s, int fd, const struct stat *st,
+                    uint8_t *sha);
+/* Out of descriptors or memory: the server is busy, not broken. */
+int fss_busy_errno(int e);
+
+/* A directory's entries, sorted by name, as LIST lines
+ * ("type size encoded-name"), charged to the server's listing budget. */
+#define LIST_BLOCK (64u * 1024)
+struct lblock {
+    struct lblock *next;
+    size_t used;
+    char data[LIST_BLOCK];
+};
+struct listing {
+    struct srv *s;
+    struct lblock *blocks;
+    char **lines;
+    size_t n, cap, bytes, charged;
+    int truncated;
+};
+enum { LIST_NOMEM = -1, LIST_OVER_BUDGET = -2 };
+/* 0, LIST_NOMEM/LIST_OVER_BUDGET, or an errno (> 0). */
+int fss_read_dir(int dir_fd, struct listing *l);
+void fss_list_free(struct listing *l);
+/* The status (and reason) for fss_read_dir's failure rc. */
+int fss_list_status(int rc, const char **reason);
+
+/* The HTTP side (fileshare_http.c): serve the connection whose request
+ * line (in c->buf) ends in HTTP/1.x, keep-alive requests included. */
+void fsh_serve(struct client *c);
 
 /* A log line on stderr unless --quiet. */
 void fss_log(const struct srv *s, const char *fmt, ...)

@@ -28,6 +28,7 @@
 
 #include "fileshare_serve.h"
 #include "netkit/fileshare.h"
+#include "netkit/http_server.h"
 #include "netkit/net.h"
 #include "netkit/parse.h"
 #include "netkit/sha256.h"
@@ -38,7 +39,6 @@
 #define SEND_CHUNK (4u << 20)     /* one sendfile call at most */
 #define LIST_MAX_BYTES (8u << 20) /* one listing's lines */
 #define LIST_BUDGET (16u << 20)   /* every listing held at once */
-#define LIST_BLOCK (64u * 1024)   /* listing lines are stored in these */
 #define DRAIN_MAX (64ull << 20)   /* a refused upload read and discarded */
 #define DRAIN_MS 10000            /* ... for at most this long */
 #define TMP_TRIES 8
@@ -54,8 +54,8 @@ struct outcome {
 
 /* Wait for events in slices until ready, the idle deadline, or a stop.
  * 1 ready, 0 timeout or stop, -1 error. */
-static int
-wait_slice(struct client *c, short events, int64_t deadline)
+int
+fss_wait_slice(struct client *c, short events, int64_t deadline)
 {
     for (;;) {
         int64_t left = deadline - nk_now_ms();
@@ -71,8 +71,8 @@ wait_slice(struct client *c, short events, int64_t deadline)
 
 /* Send all of buf within the idle timeout (which restarts whenever bytes
  * move). 0 or -1. */
-static int
-send_buf(struct client *c, const char *p, size_t len)
+int
+fss_send_buf(struct client *c, const char *p, size_t len)
 {
     int64_t deadline = nk_now_ms() + c->s->o.timeout_ms;
 
@@ -84,7 +84,7 @@ send_buf(struct client *c, const char *p, size_t len)
             deadline = nk_now_ms() + c->s->o.timeout_ms;
             continue;
         }
-        if (n != NK_IO_AGAIN || wait_slice(c, POLLOUT, deadline) <= 0)
+        if (n != NK_IO_AGAIN || fss_wait_slice(c, POLLOUT, deadline) <= 0)
             return -1;
     }
     return 0;
@@ -102,7 +102,7 @@ send_head(struct client *c, int code, const char *reason, const char *hdrs)
 
     if (n < 0 || (size_t)n >= sizeof head)
         return -1;
-    return send_buf(c, head, (size_t)n);
+    return fss_send_buf(c, head, (size_t)n);
 }
 
 /* Answer with a status (no headers) and note it for the log line. */
@@ -117,20 +117,13 @@ answer(struct client *c, struct outcome *o, int code, const char *reason)
 }
 
 /* Out of descriptors (or threads) is the server being busy, not broken. */
-static int
-busy_errno(int e)
+int
+fss_busy_errno(int e)
 {
     return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN;
 }
 
 /* --- resolving beneath the root ---------------------------------------- */
-
-struct walk {
-    int fds[NK_FS_DEPTH_MAX + 2]; /* fds[0] is the root, never closed */
-    int n;
-    int file_fd;
-    int sys_errno;
-};
 
 static enum nk_fs_kind
 walk_step(void *ctx, const char *name, char *target)
@@ -205,8 +198,8 @@ walk_init(struct walk *w, int root_fd)
 
 /* The file is open: the directories above it are no longer needed, and
  * a transfer must not hold one descriptor per level until it ends. */
-static void
-walk_keep_file(struct walk *w)
+void
+fss_walk_keep_file(struct walk *w)
 {
     while (w->n > 1)
         close(w->fds[--w->n]);
@@ -224,8 +217,8 @@ walk_keep_last(struct walk *w)
     w->n = 2;
 }
 
-static void
-walk_done(struct walk *w)
+void
+fss_walk_done(struct walk *w)
 {
     while (w->n > 1)
         close(w->fds[--w->n]);
@@ -236,25 +229,40 @@ walk_done(struct walk *w)
 
 static const struct nk_fs_ops walk_ops = {walk_step, walk_up};
 
+int
+fss_resolve(struct srv *s, const char *path, size_t len, struct walk *w,
+            int want_last, char *last, enum nk_fs_kind *kind,
+            const char **reason)
+{
+    enum nk_fs_path_err e;
+
+    walk_init(w, s->root_fd);
+    e = nk_fs_resolve(path, len, &walk_ops, w, want_last, last, kind, NULL);
+    *reason = NULL;
+    if (e == NK_FSP_OK)
+        return 0;
+    if (e == NK_FSP_IO && (w->sys_errno == EACCES || w->sys_errno == EPERM)) {
+        *reason = "permission denied on the server";
+        return NK_FS_FORBIDDEN;
+    }
+    if (e == NK_FSP_IO && fss_busy_errno(w->sys_errno)) {
+        *reason = "server busy: out of file descriptors";
+        return NK_FS_BUSY;
+    }
+    *reason = nk_fs_path_reason(e);
+    return nk_fs_path_status(e);
+}
+
 /* Resolve, or answer the refusal: 0 when resolved, else the status. */
 static int
 resolve(struct client *c, const struct nk_fs_request *r, struct walk *w,
         int want_last, char *last, enum nk_fs_kind *kind, struct outcome *o)
 {
-    enum nk_fs_path_err e;
+    const char *why;
+    int code = fss_resolve(c->s, r->path, r->path_len, w, want_last, last,
+                           kind, &why);
 
-    walk_init(w, c->s->root_fd);
-    e = nk_fs_resolve(r->path, r->path_len, &walk_ops, w, want_last, last,
-                      kind, NULL);
-    if (e == NK_FSP_OK)
-        return 0;
-    if (e == NK_FSP_IO && (w->sys_errno == EACCES || w->sys_errno == EPERM))
-        return answer(c, o, NK_FS_FORBIDDEN,
-                      "permission denied on the server");
-    if (e == NK_FSP_IO && busy_errno(w->sys_errno))
-        return answer(c, o, NK_FS_BUSY,
-                      "server busy: out of file descriptors");
-    return answer(c, o, nk_fs_path_status(e), nk_fs_path_reason(e));
+    return code == 0 ? 0 : answer(c, o, code, why);
 }
 
 /* --- GET ---------------------------------------------------------------- */
@@ -300,8 +308,8 @@ cache_put(struct srv *s, const struct stat *st, const uint8_t *sha)
 /* The digest goes in the head, before the bytes, so the file is read once
  * to hash it; the result is kept per (device, inode, size, mtime, ctime),
  * so later fetches of an unchanged file are zero-copy only. */
-static int
-file_digest(struct srv *s, int fd, const struct stat *st, uint8_t *sha)
+int
+fss_file_digest(struct srv *s, int fd, const struct stat *st, uint8_t *sha)
 {
     struct nk_sha256 h;
     char *buf;
@@ -334,8 +342,8 @@ file_digest(struct srv *s, int fd, const struct stat *st, uint8_t *sha)
     return 0;
 }
 
-static int
-send_body(struct client *c, int fd, off_t off, off_t end, uint64_t *sent)
+int
+fss_send_body(struct client *c, int fd, off_t off, off_t end, uint64_t *sent)
 {
     int64_t deadline = nk_now_ms() + c->s->o.timeout_ms;
 
@@ -352,7 +360,7 @@ send_body(struct client *c, int fd, off_t off, off_t end, uint64_t *sent)
         }
         if (n == 0)
             return -1; /* the file shrank: the client sees a short body */
-        if (n != NK_IO_AGAIN || wait_slice(c, POLLOUT, deadline) <= 0)
+        if (n != NK_IO_AGAIN || fss_wait_slice(c, POLLOUT, deadline) <= 0)
             return -1;
     }
     return 0;
@@ -369,22 +377,22 @@ do_get(struct client *c, const struct nk_fs_request *r, struct outcome *o)
     uint64_t sent = 0, len;
 
     if (resolve(c, r, &w, 0, NULL, &kind, o) != 0) {
-        walk_done(&w);
+        fss_walk_done(&w);
         return;
     }
     if (kind != NK_FSK_FILE) {
-        walk_done(&w);
+        fss_walk_done(&w);
         answer(c, o, NK_FS_CONFLICT, "is a directory (use list)");
         return;
     }
-    walk_keep_file(&w);
-    if (fstat(w.file_fd, &st) < 0 || file_digest(c->s, w.file_fd, &st, sha)) {
-        walk_done(&w);
+    fss_walk_keep_file(&w);
+    if (fstat(w.file_fd, &st) < 0 || fss_file_digest(c->s, w.file_fd, &st, sha)) {
+        fss_walk_done(&w);
         answer(c, o, NK_FS_INTERNAL, "read failed on the server");
         return;
     }
     if (r->offset > (uint64_t)st.st_size) {
-        walk_done(&w);
+        fss_walk_done(&w);
         answer(c, o, NK_FS_RANGE, NULL);
         return;
     }
@@ -396,14 +404,14 @@ do_get(struct client *c, const struct nk_fs_request *r, struct outcome *o)
     o->code = NK_FS_OK;
     snprintf(o->reason, sizeof o->reason, "%s", nk_fs_status_text(NK_FS_OK));
     if (send_head(c, NK_FS_OK, NULL, hdrs) == 0 &&
-        send_body(c, w.file_fd, (off_t)r->offset, st.st_size, &sent) == 0)
+        fss_send_body(c, w.file_fd, (off_t)r->offset, st.st_size, &sent) == 0)
         snprintf(o->detail, sizeof o->detail, ", %" PRIu64 " bytes sent",
                  sent);
     else
         snprintf(o->detail, sizeof o->detail,
                  ", aborted after %" PRIu64 " of %" PRIu64 " bytes", sent,
                  len);
-    walk_done(&w);
+    fss_walk_done(&w);
 }
 
 /* --- LIST --------------------------------------------------------------- */
@@ -414,21 +422,6 @@ do_get(struct client *c, const struct nk_fs_request *r, struct outcome *o)
  * LIST_BUDGET. A client that does not read keeps its listing until
  * --timeout, so however many slow readers there are, listings take at
  * most LIST_BUDGET: a LIST that would go beyond gets 503 and may retry. */
-struct lblock {
-    struct lblock *next;
-    size_t used;
-    char data[LIST_BLOCK];
-};
-
-struct listing {
-    struct srv *s;
-    struct lblock *blocks;
-    char **lines;
-    size_t n, cap, bytes, charged;
-    int truncated;
-};
-
-enum { LIST_NOMEM = -1, LIST_OVER_BUDGET = -2 };
 
 static int
 list_charge(struct listing *l, size_t n)
@@ -499,8 +492,8 @@ list_add(struct listing *l, const char *line, size_t n)
     return 0;
 }
 
-static void
-list_free(struct listing *l)
+void
+fss_list_free(struct listing *l)
 {
     while (l->blocks != NULL) {
         struct lblock *b = l->blocks;
@@ -524,8 +517,8 @@ entry_type(const struct stat *st)
 
 /* 0, LIST_NOMEM/LIST_OVER_BUDGET, or the open error's errno (> 0).
  * Uploads in progress (reserved names) are not listed. */
-static int
-read_dir(int dir_fd, struct listing *l)
+int
+fss_read_dir(int dir_fd, struct listing *l)
 {
     /* A new open file description: a dup() would share the directory
      * offset with every other request that reads the same directory. */
@@ -560,16 +553,28 @@ read_dir(int dir_fd, struct listing *l)
     return rc;
 }
 
+int
+fss_list_status(int rc, const char **reason)
+{
+    if (rc == LIST_OVER_BUDGET) {
+        *reason = "server busy: too many large listings at once, try again";
+        return NK_FS_BUSY;
+    }
+    if (rc > 0 && fss_busy_errno(rc)) {
+        *reason = "server busy: out of file descriptors";
+        return NK_FS_BUSY;
+    }
+    *reason = "directory read failed on the server";
+    return NK_FS_INTERNAL;
+}
+
 static void
 list_refused(struct client *c, struct outcome *o, int rc)
 {
-    if (rc == LIST_OVER_BUDGET)
-        answer(c, o, NK_FS_BUSY,
-               "server busy: too many large listings at once, try again");
-    else if (rc > 0 && busy_errno(rc))
-        answer(c, o, NK_FS_BUSY, "server busy: out of file descriptors");
-    else
-        answer(c, o, NK_FS_INTERNAL, "directory read failed on the server");
+    const char *why;
+    int code = fss_list_status(rc, &why);
+
+    answer(c, o, code, why);
 }
 
 static void
@@ -582,18 +587,18 @@ do_list(struct client *c, const struct nk_fs_request *r, struct outcome *o)
     int rc;
 
     if (resolve(c, r, &w, 0, NULL, &kind, o) != 0) {
-        walk_done(&w);
+        fss_walk_done(&w);
         return;
     }
     if (kind != NK_FSK_DIR) {
-        walk_done(&w);
+        fss_walk_done(&w);
         answer(c, o, NK_FS_CONFLICT, "not a directory (use get)");
         return;
     }
-    rc = read_dir(w.fds[w.n - 1], &l);
-    walk_done(&w);
+    rc = fss_read_dir(w.fds[w.n - 1], &l);
+    fss_walk_done(&w);
     if (rc != 0) {
-        list_free(&l);
+        fss_list_free(&l);
         list_refused(c, o, rc);
         return;
     }
@@ -602,12 +607,12 @@ do_list(struct client *c, const struct nk_fs_request *r, struct outcome *o)
              l.bytes, l.truncated ? "yes" : "no");
     rc = send_head(c, NK_FS_OK, NULL, hdrs);
     for (size_t i = 0; i < l.n && rc == 0; i++)
-        rc = send_buf(c, l.lines[i], strlen(l.lines[i]));
+        rc = fss_send_buf(c, l.lines[i], strlen(l.lines[i]));
     o->code = NK_FS_OK;
     snprintf(o->reason, sizeof o->reason, "%s", nk_fs_status_text(NK_FS_OK));
     snprintf(o->detail, sizeof o->detail, ", %zu entries%s", l.n,
              rc == 0 ? "" : ", aborted");
-    list_free(&l);
+    fss_list_free(&l);
 }
 
 /* --- PUT ---------------------------------------------------------------- */
@@ -640,7 +645,7 @@ put_receive(struct client *c, const struct nk_fs_request *r, int fd,
             n = nk_recv_nb(c->fd, buf, want);
         }
         if (n == NK_IO_AGAIN) {
-            if (wait_slice(c, POLLIN, deadline) <= 0)
+            if (fss_wait_slice(c, POLLIN, deadline) <= 0)
                 status = NK_FS_TIMEOUT;
             continue;
         }
@@ -688,7 +693,7 @@ drain(struct client *c, uint64_t size, uint64_t *got)
             limit - *got < PUT_BUF ? (size_t)(limit - *got) : PUT_BUF;
         ssize_t n = nk_recv_nb(c->fd, buf, want);
         if (n == NK_IO_AGAIN) {
-            if (wait_slice(c, POLLIN, end) <= 0)
+            if (fss_wait_slice(c, POLLIN, end) <= 0)
                 break;
             continue;
         }
@@ -748,7 +753,7 @@ create_status(int e)
         return NK_FS_FORBIDDEN;
     if (e == ENOSPC || e == EDQUOT)
         return NK_FS_NO_SPACE;
-    return busy_errno(e) ? NK_FS_BUSY : NK_FS_INTERNAL;
+    return fss_busy_errno(e) ? NK_FS_BUSY : NK_FS_INTERNAL;
 }
 
 static void
@@ -820,7 +825,7 @@ do_put(struct client *c, const struct nk_fs_request *r, struct outcome *o)
         else
             put_store(c, r, w.fds[w.n - 1], name, o, &got);
     }
-    walk_done(&w);
+    fss_walk_done(&w);
     snprintf(o->detail, sizeof o->detail,
              ", %" PRIu64 " of %" PRIu64 " bytes received", got, r->size);
 }
@@ -857,6 +862,11 @@ fss_serve(struct client *c)
     size_t len = c->line_len;
     int code;
 
+    if (nk_hs_is_http(c->buf, len)) { /* the HTTP side: fileshare_http.c */
+        free(r);
+        fsh_serve(c);
+        return;
+    }
     if (r == NULL) {
         send_head(c, NK_FS_BUSY, "server busy: out of memory", NULL);
         return;

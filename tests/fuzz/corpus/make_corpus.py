@@ -181,7 +181,25 @@ PARSE = {
     "leading-zero": b"007",
 }
 
+# fuzz_http_server: request heads as clients send them, Range specs,
+# dates (each input is tried as all three).
+HTTP_SERVER = {
+    "get": b"GET /a%20b.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n\r\n",
+    "head-10": b"HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    "if-range": b"GET /f HTTP/1.1\r\nHost: x\r\nRange: bytes=-5\r\n"
+                b"If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+    "json": b"GET /d/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n"
+            b"Want-Repr-Digest: sha-256=0\r\n\r\n",
+    "dotdot": b"GET /%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
+    "folded": b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+    "put": b"PUT /n HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n",
+    "ranges": b"bytes=0-0,5-6,-3",
+    "suffix": b"bytes=-100",
+    "date": b"Sun, 06 Nov 1994 08:49:37 GMT",
+}
+
 CORPORA = {
+    "fuzz_http_server": HTTP_SERVER,
     "fuzz_sntp": SNTP, "fuzz_fileshare": FILESHARE, "fuzz_http": HTTP,
     "fuzz_chat": CHAT, "fuzz_ipaddr": IPADDR, "fuzz_url": URL,
     "fuzz_json": JSON, "fuzz_parse": PARSE,
