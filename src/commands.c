@@ -41,7 +41,7 @@ static const struct nk_cmd commands[] = {
      cmd_sntp_usage, NULL},
     {"sockopt", cmd_sockopt,
      "show and change socket options; address-reuse and timeout lessons",
-     cmd_sockopt_usage, NULL},
+     NULL, &cmd_sockopt_spec},
 };
 
 void

@@ -138,6 +138,6 @@ extern const char cmd_ping_usage[];
 int cmd_service(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_service_spec;
 int cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_sockopt_usage[];
+extern const struct nk_optspec cmd_sockopt_spec;
 
 #endif

@@ -157,6 +157,8 @@ takes_arg(const struct nk_optdef *d)
     case NK_OPT_JSON:
     case NK_OPT_HELP:
         return 0;
+    case NK_OPT_CALL:
+        return d->arg != NULL; /* a CALL without an argument is a flag */
     default:
         return 1;
     }
@@ -328,6 +330,9 @@ left_col(const struct nk_optdef *d, char *buf, size_t n)
                     d->arg ? " " : "", d->arg ? d->arg : "");
 }
 
+/* A left column wider than this puts its help on the next line. */
+enum { COL_MAX = 26 };
+
 void
 nk_opt_render(FILE *fp, const struct nk_optdef *opts)
 {
@@ -336,7 +341,7 @@ nk_opt_render(FILE *fp, const struct nk_optdef *opts)
 
     for (const struct nk_optdef *d = opts; !END(d); d++) {
         int w = left_col(d, buf, sizeof buf);
-        if (d->help != NULL && w > width)
+        if (d->help != NULL && w > width && w <= COL_MAX)
             width = w;
     }
     fputs("options:\n", fp);
@@ -344,8 +349,10 @@ nk_opt_render(FILE *fp, const struct nk_optdef *opts)
         const char *h = d->help;
         if (h == NULL)
             continue; /* an old spelling, kept working but not shown */
-        left_col(d, buf, sizeof buf);
-        fprintf(fp, "  %-*s  ", width, buf);
+        if (left_col(d, buf, sizeof buf) > width)
+            fprintf(fp, "  %s\n  %-*s  ", buf, width, "");
+        else
+            fprintf(fp, "  %-*s  ", width, buf);
         for (;;) {
             const char *nl = strchr(h, '\n');
             if (nl == NULL) {

@@ -23,63 +23,6 @@
 
 #include "sockopt_int.h"
 
-const char cmd_sockopt_usage[] =
-    "usage: netkit sockopt [show] [-4|-6] [--udp] [--sndbuf N] [--rcvbuf N]\n"
-    "                      [--timeout S] [--nonblocking] [--reuseaddr "
-    "on|off]\n"
-    "                      [--nodelay on|off] [--json]\n"
-    "       netkit sockopt reuse [-4|-6] [--port P] [--listener-reuseaddr "
-    "on|off]\n"
-    "                      [--json]\n"
-    "       netkit sockopt listen [-4|-6] [--bind HOST] [--port P] "
-    "[--timeout S]\n"
-    "                      [--count N] [--json]\n"
-    "\n"
-    "show (the default): create a fresh socket and print its settings:\n"
-    "blocking or not, timeout, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR,\n"
-    "SO_KEEPALIVE, SO_BROADCAST, TCP_NODELAY, TCP_MAXSEG (TCP), IPV6_V6ONLY\n"
-    "(-6). Each change option prints the value before, the value asked for\n"
-    "and the value the kernel kept (Linux doubles SO_SNDBUF/SO_RCVBUF).\n"
-    "\n"
-    "reuse: a listener on 127.0.0.1 (::1 with -6) accepts a connection and\n"
-    "closes first, so its port sits in TIME_WAIT; binding the port again\n"
-    "fails with EADDRINUSE without SO_REUSEADDR and succeeds with it.\n"
-    "\n"
-    "listen: a blocking server on 127.0.0.1 port 0 (an ephemeral port) whose\n"
-    "accept waits at most --timeout: each timeout prints \"no connection,\n"
-    "waiting\", each client is greeted and closed. Stops after --count\n"
-    "events or on Ctrl-C/SIGTERM. Text records stream; --json is one\n"
-    "document, written as events happen and closed at the end.\n"
-    "\n"
-    "options:\n"
-    "  -4, -6                   IPv4 (default) or IPv6\n"
-    "  -u, --udp                a UDP socket instead of TCP (show only)\n"
-    "      --sndbuf N           set SO_SNDBUF to N bytes (N <= 2147483647)\n"
-    "      --rcvbuf N           set SO_RCVBUF to N bytes\n"
-    "  -t, --timeout S          show: SO_RCVTIMEO and SO_SNDTIMEO in seconds\n"
-    "                           (0: none); listen: how long each accept\n"
-    "                           waits (default 0.5)\n"
-    "  -n, --nonblocking        switch the socket to non-blocking mode\n"
-    "      --reuseaddr on|off   set SO_REUSEADDR\n"
-    "      --nodelay on|off     set TCP_NODELAY (TCP only)\n"
-    "  -p, --port P             reuse, listen: port (default 0, ephemeral)\n"
-    "      --listener-reuseaddr on|off\n"
-    "                           reuse: SO_REUSEADDR on the first listener\n"
-    "                           (default on; Linux needs it for step 4)\n"
-    "  -b, --bind HOST          listen: address to bind (default 127.0.0.1,\n"
-    "                           ::1 with -6)\n"
-    "  -c, --count N            listen: stop after N events (default 0:\n"
-    "                           until Ctrl-C)\n"
-    "  -j, --json               one JSON document\n"
-    "  -h, --help               this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit sockopt\n"
-    "  netkit sockopt --sndbuf 4096 --rcvbuf 4096 --nodelay on\n"
-    "  netkit sockopt --timeout 100\n"
-    "  netkit sockopt --udp -6 --json\n"
-    "  netkit sockopt reuse\n"
-    "  netkit sockopt listen --timeout 0.5 --count 3\n";
 
 static const char *const mode_names[] = {"show", "reuse", "listen"};
 
@@ -472,27 +415,89 @@ pick_mode(const struct nk_ctx *ctx, int argc, char **argv, enum so_mode *mode)
     return -1;
 }
 
+/* Each option goes to take_option by its old letter (min). */
+static int
+so_take(const struct nk_ctx *ctx, const struct nk_optdef *def,
+        const char *arg, void *values)
+{
+    return take_option(ctx, values, (int)def->min, arg);
+}
+
+#define SO_OPT(l, name, code, a, h)                                        \
+    {(l), (name), NK_OPT_CALL, 0, (code), 0, (a), (h), NULL, so_take}
+
+static const struct nk_optdef so_optdefs[] = {
+    SO_OPT('4', NULL, '4', NULL, "IPv4 (default)"),
+    SO_OPT('6', NULL, '6', NULL, "IPv6"),
+    SO_OPT('u', "udp", 'u', NULL, "a UDP socket instead of TCP (show only)"),
+    SO_OPT(0, "sndbuf", 'S', "N", "set SO_SNDBUF to N bytes (N <= 2147483647)"),
+    SO_OPT(0, "rcvbuf", 'R', "N", "set SO_RCVBUF to N bytes"),
+    SO_OPT('t', "timeout", 't', "S",
+           "show: SO_RCVTIMEO and SO_SNDTIMEO in seconds\n"
+           "(0: none); listen: how long each accept\n"
+           "waits (default 0.5)"),
+    SO_OPT('N', "nonblocking", 'n', NULL,
+           "switch the socket to non-blocking mode"),
+    SO_OPT(0, "reuseaddr", 'A', "on|off", "set SO_REUSEADDR"),
+    SO_OPT(0, "nodelay", 'D', "on|off", "set TCP_NODELAY (TCP only)"),
+    SO_OPT('p', "port", 'p', "P", "reuse, listen: port (default 0, ephemeral)"),
+    SO_OPT(0, "listener-reuseaddr", 'L', "on|off",
+           "reuse: SO_REUSEADDR on the first listener\n"
+           "(default on; Linux needs it for step 4)"),
+    SO_OPT('b', "bind", 'b', "HOST",
+           "listen: address to bind (default 127.0.0.1,\n"
+           "::1 with -6)"),
+    SO_OPT('c', "count", 'c', "N",
+           "listen: stop after N events (default 0:\n"
+           "until Ctrl-C)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_sockopt_spec = {
+    "usage: netkit sockopt [show] [-4|-6] [--udp] [--sndbuf N] [--rcvbuf N]\n"
+    "                      [--timeout S] [--nonblocking] [--reuseaddr "
+    "on|off]\n"
+    "                      [--nodelay on|off] [--json]\n"
+    "       netkit sockopt reuse [-4|-6] [--port P] [--listener-reuseaddr "
+    "on|off]\n"
+    "                      [--json]\n"
+    "       netkit sockopt listen [-4|-6] [--bind HOST] [--port P] "
+    "[--timeout S]\n"
+    "                      [--count N] [--json]\n"
+    "\n"
+    "show (the default): create a fresh socket and print its settings:\n"
+    "blocking or not, timeout, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR,\n"
+    "SO_KEEPALIVE, SO_BROADCAST, TCP_NODELAY, TCP_MAXSEG (TCP), IPV6_V6ONLY\n"
+    "(-6). Each change option prints the value before, the value asked for\n"
+    "and the value the kernel kept (Linux doubles SO_SNDBUF/SO_RCVBUF).\n"
+    "\n"
+    "reuse: a listener on 127.0.0.1 (::1 with -6) accepts a connection and\n"
+    "closes first, so its port sits in TIME_WAIT; binding the port again\n"
+    "fails with EADDRINUSE without SO_REUSEADDR and succeeds with it.\n"
+    "\n"
+    "listen: a blocking server on 127.0.0.1 port 0 (an ephemeral port) whose\n"
+    "accept waits at most --timeout: each timeout prints \"no connection,\n"
+    "waiting\", each client is greeted and closed. Stops after --count\n"
+    "events or on Ctrl-C/SIGTERM. Text records stream; --json is one\n"
+    "document, written as events happen and closed at the end.\n"
+    "\n",
+    so_optdefs,
+    "examples:\n"
+    "  netkit sockopt\n"
+    "  netkit sockopt --sndbuf 4096 --rcvbuf 4096 --nodelay on\n"
+    "  netkit sockopt --timeout 100\n"
+    "  netkit sockopt --udp -6 --json\n"
+    "  netkit sockopt reuse\n"
+    "  netkit sockopt listen --timeout 0.5 --count 3\n",
+    0, NULL};
+
 int
 cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"udp", no_argument, NULL, 'u'},
-        {"sndbuf", required_argument, NULL, 'S'},
-        {"rcvbuf", required_argument, NULL, 'R'},
-        {"timeout", required_argument, NULL, 't'},
-        {"nonblocking", no_argument, NULL, 'n'},
-        {"reuseaddr", required_argument, NULL, 'A'},
-        {"nodelay", required_argument, NULL, 'D'},
-        {"port", required_argument, NULL, 'p'},
-        {"listener-reuseaddr", required_argument, NULL, 'L'},
-        {"bind", required_argument, NULL, 'b'},
-        {"count", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct so_opts opt = {.family = AF_INET, .timeout_ms = -1, .lreuse = 1};
-    int shift = pick_mode(ctx, argc, argv, &opt.mode), c, rc;
+    int shift = pick_mode(ctx, argc, argv, &opt.mode), rc;
     struct nk_out o;
 
     if (shift < 0)
@@ -500,17 +505,9 @@ cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx)
     argc -= shift;
     argv += shift;
     strcpy(opt.port, "0");
-    while ((c = getopt_long(argc, argv, ":46ut:np:b:c:jh", longopts, NULL)) !=
-           -1) {
-        if (c == 'j')
-            ctx->json = 1;
-        else if (c == 'h')
-            return nk_cmd_help(ctx->cmd);
-        else if (c == '?' || c == ':')
-            return nk_bad_option(ctx, argv, c);
-        else if ((rc = take_option(ctx, &opt, c, optarg)) != 0)
-            return rc;
-    }
+    if ((rc = nk_opt_parse(ctx, &cmd_sockopt_spec, argc, argv, &opt)) !=
+        NK_OPT_GO)
+        return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
     if ((rc = check_options(ctx, &opt)) != 0)

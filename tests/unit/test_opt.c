@@ -37,6 +37,17 @@ call_me(const struct nk_ctx *ctx, const struct nk_optdef *def,
     return strcmp(arg, "bad") == 0 ? NK_EX_USAGE : 0;
 }
 
+static int
+call_flag(const struct nk_ctx *ctx, const struct nk_optdef *def,
+          const char *arg, void *values)
+{
+    (void)ctx;
+    (void)def;
+    assert_null(arg);
+    ((struct vals *)values)->called += 100;
+    return 0;
+}
+
 static const struct nk_optdef defs[] = {
     NK_OPT('f', "flag", NK_OPT_FLAG, struct vals, flag, 0, 0, NULL,
            "a flag"),
@@ -57,6 +68,8 @@ static const struct nk_optdef defs[] = {
     {'c', "color", NK_OPT_CHOICE, offsetof(struct vals, choice), 0, 0,
      "COLOR", "red or green", colors, NULL},
     {0, "call", NK_OPT_CALL, 0, 0, 0, "X", "calls", NULL, call_me},
+    {0, "call-flag", NK_OPT_CALL, 0, 0, 0, NULL, "calls, no value", NULL,
+     call_flag},
     NK_OPT(0, "old-flag", NK_OPT_FLAG, struct vals, flag, 0, 0, NULL, NULL),
     NK_OPT_JSON_DEF("JSON"),
     NK_OPT_HELP_DEF,
@@ -86,10 +99,11 @@ test_every_kind(void **state)
     char *argv[] = {"t",      "-f",      "op1",     "-4",       "-vv",
                     "--string=hi", "-n", "10",      "--big",    "999999",
                     "-t0.25", "--port",  "8080",    "--color",  "green",
-                    "--call", "abc",     "op2",     "--json",   NULL};
+                    "--call", "abc",     "op2",     "--json",   "--call-flag",
+                    NULL};
     struct vals v;
     (void)state;
-    assert_int_equal(parse(19, argv, &v), NK_OPT_GO);
+    assert_int_equal(parse(20, argv, &v), NK_OPT_GO);
     assert_int_equal(v.flag, 1);
     assert_int_equal(v.family, 2);
     assert_int_equal(v.count, 2);
@@ -99,10 +113,10 @@ test_every_kind(void **state)
     assert_int_equal(v.ms, 250);
     assert_int_equal(v.port, 8080);
     assert_int_equal(v.choice, 1);
-    assert_int_equal(v.called, 3);
+    assert_int_equal(v.called, 103);
     assert_int_equal(ctx0.json, 1);
     /* operands, in order, after the options */
-    assert_int_equal(19 - optind, 2);
+    assert_int_equal(20 - optind, 2);
     assert_string_equal(argv[optind], "op1");
     assert_string_equal(argv[optind + 1], "op2");
 }
@@ -199,6 +213,8 @@ test_render(void **state)
                "the host"),
         NK_OPT('4', NULL, NK_OPT_SET, struct vals, family, 2, 0, NULL,
                "IPv4"),
+        NK_OPT(0, "a-very-long-option-name", NK_OPT_STRING, struct vals, s,
+               0, 0, "on|off", "wide"),
         NK_OPT_HELP_DEF,
         NK_OPT_END,
     };
@@ -213,6 +229,8 @@ test_render(void **state)
                              "                     not stdout\n"
                              "      --host HOST    the host\n"
                              "  -4                 IPv4\n"
+                             "      --a-very-long-option-name on|off\n"
+                             "                     wide\n"
                              "  -h, --help         this text\n");
 }
 
