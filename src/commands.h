@@ -47,6 +47,9 @@ struct nk_cmd {
     /* A command with an option table (include/netkit/opt.h) has its usage
      * rendered from it instead; usage is then NULL. */
     const struct nk_optspec *spec;
+    /* A command with subcommands (echo-tcp serve): its table, ending in a
+     * NULL name, so tests can walk every subcommand's options. */
+    const struct nk_subcmd *subs;
 };
 /* A command's usage text, from spec or usage. */
 void nk_cmd_usage_write(FILE *fp, const struct nk_cmd *cmd);
@@ -83,6 +86,7 @@ int nk_print_usage(const char *usage);
 struct nk_subcmd {
     const char *name;
     nk_cmd_fn fn;
+    const struct nk_optspec *spec; /* its options and usage; NULL: none yet */
 };
 int nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
                       const struct nk_subcmd *subs);
@@ -111,6 +115,10 @@ int nk_getopt_operands(int argc, char **argv, const char *optstring,
 /* Reset getopt_long for a fresh parse (commands may run more than once
  * in one process, as in the unit tests). */
 void nk_getopt_reset(void);
+
+/* The subcommand tables of the commands that have them. */
+extern const struct nk_subcmd cmd_echo_tcp_subs[];
+extern const struct nk_subcmd cmd_echo_udp_subs[];
 
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);

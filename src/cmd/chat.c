@@ -122,9 +122,9 @@ int
 cmd_chat(int argc, char **argv, struct nk_ctx *ctx)
 {
     static const struct nk_subcmd subs[] = {
-        {"connect", chat_connect},
-        {"serve", chat_serve},
-        {NULL, NULL},
+        {"connect", chat_connect, NULL},
+        {"serve", chat_serve, NULL},
+        {NULL, NULL, NULL},
     };
 
     return nk_run_subcommand(argc, argv, ctx, subs);

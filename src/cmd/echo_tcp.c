@@ -20,15 +20,15 @@ const char cmd_echo_tcp_usage[] =
     "  netkit echo-tcp client --port 9999 'hello'\n"
     "  netkit echo-tcp bench --port 9999 --conns 50 --duration 5\n";
 
+const struct nk_subcmd cmd_echo_tcp_subs[] = {
+    {"bench", echo_tcp_bench, NULL},
+    {"client", echo_tcp_client, NULL},
+    {"serve", echo_tcp_serve, &echo_tcp_serve_spec},
+    {NULL, NULL, NULL},
+};
+
 int
 cmd_echo_tcp(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct nk_subcmd subs[] = {
-        {"bench", echo_tcp_bench},
-        {"client", echo_tcp_client},
-        {"serve", echo_tcp_serve},
-        {NULL, NULL},
-    };
-
-    return nk_run_subcommand(argc, argv, ctx, subs);
+    return nk_run_subcommand(argc, argv, ctx, cmd_echo_tcp_subs);
 }

@@ -51,47 +51,6 @@
 
 #define BACKLOG 4096   /* the kernel caps it at somaxconn */
 
-const char echo_tcp_serve_usage[] =
-    "usage: netkit echo-tcp serve --port P [--bind ADDR] [--model MODEL]\n"
-    "                             [--workers N] [--max-conns N]\n"
-    "                             [--idle-timeout S] [--quiet] [--json]\n"
-    "\n"
-    "An RFC 862 echo server: every byte a client sends comes back, until\n"
-    "the client closes. Each MODEL is a classic server design running the\n"
-    "same per-connection code, so the designs can be compared:\n"
-    "  iterative  one client at a time (the recipe's server); others wait\n"
-    "  fork       a child process per connection\n"
-    "  thread     a thread per connection\n"
-    "  select     an event loop over select(2); FD_SETSIZE fds at most\n"
-    "  poll       an event loop over poll(2)\n"
-    "  epoll      an event loop over epoll(7) (Linux)\n"
-    "Without --model: epoll (poll where there is none), one event loop per\n"
-    "CPU. Each connection is logged on stderr (peer, bytes, duration).\n"
-    "SIGINT/SIGTERM stop accepting, close the clients, print the totals on\n"
-    "stdout and exit 0.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P          port to listen on (0: an ephemeral port)\n"
-    "  -b, --bind ADDR       address to listen on (default: every address,\n"
-    "                        IPv6 and IPv4 on one dual-stack socket)\n"
-    "  -m, --model MODEL     iterative, fork, thread, select, poll, epoll\n"
-    "  -w, --workers N       event loops (threads) for select, poll and\n"
-    "                        epoll; default: one per CPU without --model,\n"
-    "                        else 1\n"
-    "  -c, --max-conns N     at most N clients at once: more are accepted\n"
-    "                        and closed at once, with a log line (0: no\n"
-    "                        limit, the default)\n"
-    "  -i, --idle-timeout S  close a client that moved no byte either way\n"
-    "                        for S seconds (0: never, the default)\n"
-    "  -q, --quiet           no per-connection log lines\n"
-    "  -j, --json            the totals as one JSON document\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-tcp serve --port 9999\n"
-    "  netkit echo-tcp serve --port 9999 --model fork --idle-timeout 30\n"
-    "  netkit echo-tcp serve --port 0 --bind ::1 --model select --quiet\n";
-
 static const char *const model_names[] = {"iterative", "fork", "thread",
                                           "select",    "poll", "epoll"};
 
@@ -611,43 +570,96 @@ parse_opt(const struct nk_ctx *ctx, int c, struct opts *o, int *flags)
     }
 }
 
+/* What the option table fills: the options and which of --port (1) and
+ * --model (2) were given. */
+struct ets_parse {
+    struct opts o;
+    int flags;
+};
+
+static int
+ets_take(const struct nk_ctx *ctx, const struct nk_optdef *def,
+         const char *arg, void *values)
+{
+    struct ets_parse *p = values;
+
+    (void)arg; /* parse_opt reads optarg, which is arg */
+    return parse_opt(ctx, (int)def->min, &p->o, &p->flags);
+}
+
+static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
+    {'p', "port", NK_OPT_CALL, 0, 'p', 0, "P",
+     "port to listen on (0: an ephemeral port)",
+     NULL, ets_take},
+    {'b', "bind", NK_OPT_CALL, 0, 'b', 0, "ADDR",
+     "address to listen on (default: every address,\n"
+     "IPv6 and IPv4 on one dual-stack socket)",
+     NULL, ets_take},
+    {'m', "model", NK_OPT_CALL, 0, 'm', 0, "MODEL",
+     "iterative, fork, thread, select, poll, epoll",
+     NULL, ets_take},
+    {'w', "workers", NK_OPT_CALL, 0, 'w', 0, "N",
+     "event loops (threads) for select, poll and\n"
+     "epoll; default: one per CPU without --model,\n"
+     "else 1",
+     NULL, ets_take},
+    {'M', "max-conns", NK_OPT_CALL, 0, 'c', 0, "N",
+     "at most N clients at once: more are accepted\n"
+     "and closed at once, with a log line (0: no\n"
+     "limit, the default)",
+     NULL, ets_take},
+    {'I', "idle-timeout", NK_OPT_CALL, 0, 'i', 0, "S",
+     "close a client that moved no byte either way\n"
+     "for S seconds (0: never, the default)",
+     NULL, ets_take},
+    {'q', "quiet", NK_OPT_CALL, 0, 'q', 0, NULL,
+     "no per-connection log lines",
+     NULL, ets_take},
+    NK_OPT_JSON_DEF("the totals as one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec echo_tcp_serve_spec = {
+    "usage: netkit echo-tcp serve --port P [--bind ADDR] [--model MODEL]\n"
+    "                             [--workers N] [--max-conns N]\n"
+    "                             [--idle-timeout S] [--quiet] [--json]\n"
+    "\n"
+    "An RFC 862 echo server: every byte a client sends comes back, until\n"
+    "the client closes. Each MODEL is a classic server design running the\n"
+    "same per-connection code, so the designs can be compared:\n"
+    "  iterative  one client at a time (the recipe's server); others wait\n"
+    "  fork       a child process per connection\n"
+    "  thread     a thread per connection\n"
+    "  select     an event loop over select(2); FD_SETSIZE fds at most\n"
+    "  poll       an event loop over poll(2)\n"
+    "  epoll      an event loop over epoll(7) (Linux)\n"
+    "Without --model: epoll (poll where there is none), one event loop per\n"
+    "CPU. Each connection is logged on stderr (peer, bytes, duration).\n"
+    "SIGINT/SIGTERM stop accepting, close the clients, print the totals on\n"
+    "stdout and exit 0.\n"
+    "\n",
+    echo_tcp_serve_spec_defs,
+    "examples:\n"
+    "  netkit echo-tcp serve --port 9999\n"
+    "  netkit echo-tcp serve --port 9999 --model fork --idle-timeout 30\n"
+    "  netkit echo-tcp serve --port 0 --bind ::1 --model select --quiet\n",
+    0, NULL};
+
 int
 echo_tcp_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"model", required_argument, NULL, 'm'},
-        {"workers", required_argument, NULL, 'w'},
-        {"max-conns", required_argument, NULL, 'c'},
-        {"idle-timeout", required_argument, NULL, 'i'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct opts o;
-    int c, flags = 0, rc;
+    struct ets_parse p;
+    int rc;
 
-    memset(&o, 0, sizeof o);
-    while ((c = getopt_long(argc, argv, ":p:b:m:w:c:i:qjh", longopts, NULL)) !=
-           -1) {
-        if (c == 'h')
-            return nk_print_usage(echo_tcp_serve_usage);
-        if (c == 'j') {
-            ctx->json = 1;
-            continue;
-        }
-        rc = parse_opt(ctx, c, &o, &flags);
-        if (rc < 0)
-            return nk_bad_option(ctx, argv, c);
-        if (rc != 0)
-            return rc;
-    }
+    memset(&p, 0, sizeof p);
+    rc = nk_opt_parse(ctx, &echo_tcp_serve_spec, argc, argv, &p);
+    if (rc != NK_OPT_GO)
+        return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-    rc = check_opts(ctx, &o, flags & 2, flags & 1);
+    rc = check_opts(ctx, &p.o, p.flags & 2, p.flags & 1);
     if (rc != 0)
         return rc;
-    return serve(ctx, &o);
+    return serve(ctx, &p.o);
 }

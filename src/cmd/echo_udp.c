@@ -20,15 +20,15 @@ const char cmd_echo_udp_usage[] =
     "  netkit echo-udp client --port 9999 'hello'\n"
     "  netkit echo-udp client --port 9999 --count 5\n";
 
+const struct nk_subcmd cmd_echo_udp_subs[] = {
+    {"bench", echo_udp_bench, NULL},
+    {"client", echo_udp_client, NULL},
+    {"serve", echo_udp_serve, NULL},
+    {NULL, NULL, NULL},
+};
+
 int
 cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct nk_subcmd subs[] = {
-        {"bench", echo_udp_bench},
-        {"client", echo_udp_client},
-        {"serve", echo_udp_serve},
-        {NULL, NULL},
-    };
-
-    return nk_run_subcommand(argc, argv, ctx, subs);
+    return nk_run_subcommand(argc, argv, ctx, cmd_echo_udp_subs);
 }

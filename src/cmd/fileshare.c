@@ -129,9 +129,11 @@ int
 cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx)
 {
     static const struct nk_subcmd subs[] = {
-        {"get", fileshare_get}, {"list", fileshare_list},
-        {"put", fileshare_put}, {"serve", fileshare_serve},
-        {NULL, NULL},
+        {"get", fileshare_get, NULL},
+        {"list", fileshare_list, NULL},
+        {"put", fileshare_put, NULL},
+        {"serve", fileshare_serve, NULL},
+        {NULL, NULL, NULL},
     };
 
     return nk_run_subcommand(argc, argv, ctx, subs);

@@ -740,9 +740,9 @@ int
 cmd_sntp(int argc, char **argv, struct nk_ctx *ctx)
 {
     static const struct nk_subcmd subs[] = {
-        {"serve", sntp_serve},
-        {"bench", sntp_bench},
-        {NULL, NULL},
+        {"serve", sntp_serve, NULL},
+        {"bench", sntp_bench, NULL},
+        {NULL, NULL, NULL},
     };
     struct sntp_cfg cfg = {NK_SNTP_PORT, AF_UNSPEC, 2000, 2, 1, 1000, 0};
     int rc;

@@ -48,6 +48,29 @@ test_entries_complete(void **state)
         assert_non_null(strstr(usage, "--help"));
         assert_ptr_equal(nk_cmd_find(t[i].name), &t[i]);
     }
+    for (size_t i = 0; i < n; i++)
+        for (const struct nk_subcmd *s = t[i].subs; s && s->name; s++) {
+            char synopsis[64], usage[16384] = "";
+            FILE *fp;
+            assert_non_null(s->fn);
+            if (s->spec == NULL)
+                continue; /* still on its own usage text */
+            fp = fmemopen(usage, sizeof usage - 1, "w");
+            assert_non_null(fp);
+            nk_opt_usage(fp, s->spec);
+            fclose(fp);
+            /* every subcommand's usage: its synopsis, options, example */
+            snprintf(synopsis, sizeof synopsis, "usage: netkit %s %s",
+                     t[i].name, s->name);
+            if (strncmp(usage, synopsis, strlen(synopsis)) != 0)
+                fail_msg("'%s %s' usage starts '%.40s'", t[i].name, s->name,
+                         usage);
+            assert_non_null(strstr(usage, "\noptions:\n"));
+            assert_non_null(strstr(usage, "  -h, --help "));
+            snprintf(synopsis, sizeof synopsis, "examples:\n  netkit %s %s",
+                     t[i].name, s->name);
+            assert_non_null(strstr(usage, synopsis));
+        }
     assert_null(nk_cmd_find("nosuch"));
     assert_null(nk_cmd_find(""));
 }

@@ -259,6 +259,8 @@ test_help(void **state)
 
 /* Every table a command has. Commands still on their own getopt loop
  * have no table yet (see docs/architecture.md, "Options"). */
+static char sub_names[64][48];
+
 static void
 tables(const struct nk_optdef **out, const char **names, size_t *n)
 {
@@ -266,11 +268,19 @@ tables(const struct nk_optdef **out, const char **names, size_t *n)
     const struct nk_cmd *t = nk_cmd_table(&nc);
 
     *n = 0;
-    for (size_t i = 0; i < nc; i++)
+    for (size_t i = 0; i < nc; i++) {
         if (t[i].spec != NULL) {
             names[*n] = t[i].name;
             out[(*n)++] = t[i].spec->opts;
         }
+        for (const struct nk_subcmd *s = t[i].subs; s && s->name; s++)
+            if (s->spec != NULL) {
+                snprintf(sub_names[*n], sizeof sub_names[*n], "%s %s",
+                         t[i].name, s->name);
+                names[*n] = sub_names[*n];
+                out[(*n)++] = s->spec->opts;
+            }
+    }
 }
 
 /* In each table: no letter and no long name twice, every shown option
