@@ -244,6 +244,11 @@ take(struct nk_ctx *ctx, const struct nk_optspec *spec,
     case NK_OPT_PORT:
         rc = nk_opt_port(ctx, name, arg, d->min == 0, (uint16_t *)(void *)p);
         break;
+    case NK_OPT_PORTSTR:
+        rc = nk_opt_port(ctx, name, arg, d->min == 0, NULL);
+        if (rc == 0)
+            *(const char **)p = arg;
+        break;
     case NK_OPT_CHOICE:
         rc = take_choice(ctx, d, name, arg, (int *)(void *)p);
         break;

@@ -37,6 +37,7 @@ enum nk_opt_kind {
     NK_OPT_U64,     /* uint64_t within min..max */
     NK_OPT_SECONDS, /* int milliseconds; "2", "0.25"; min..max in ms */
     NK_OPT_PORT,    /* uint16_t; min 0 also allows port 0 (pick one) */
+    NK_OPT_PORTSTR, /* const char *, checked as NK_OPT_PORT, kept as text */
     NK_OPT_CHOICE,  /* int, the index of the argument in choices[] */
     NK_OPT_CALL,    /* call(ctx, def, arg, values): anything else */
     NK_OPT_JSON,    /* ctx->json = 1 */

@@ -10,8 +10,8 @@ int echo_tcp_serve(int argc, char **argv, struct nk_ctx *ctx);
 int echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx);
 int echo_tcp_bench(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec echo_tcp_serve_spec;
-extern const char echo_tcp_client_usage[];
-extern const char echo_tcp_bench_usage[];
+extern const struct nk_optspec echo_tcp_client_spec;
+extern const struct nk_optspec echo_tcp_bench_spec;
 
 int echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx);
 int echo_udp_client(int argc, char **argv, struct nk_ctx *ctx);

@@ -37,40 +37,6 @@
 #include "netkit/signals.h"
 #include "netkit/stats.h"
 
-const char echo_tcp_bench_usage[] =
-    "usage: netkit echo-tcp bench --port P [--host H] [OPTIONS]\n"
-    "\n"
-    "Load an echo server: --conns connections each send a request of --size\n"
-    "bytes (a pattern checked byte for byte on the way back), with\n"
-    "--pipeline requests in flight per connection, for --duration seconds.\n"
-    "Reports requests/s, MB/s (echoed bytes, 10^6 per MB), latency\n"
-    "percentiles in microseconds, errors and mismatches. A progress line\n"
-    "is shown on standard error when it is a terminal.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P        the server's port (required)\n"
-    "  -H, --host H        the server (default: localhost)\n"
-    "  -4, -6              IPv4 or IPv6 addresses only\n"
-    "  -c, --conns N       connections (default: 10)\n"
-    "  -s, --size BYTES    bytes per request (default: 64)\n"
-    "  -d, --duration S    seconds to run (default: 5, at most 3600)\n"
-    "  -k, --pipeline K    requests in flight per connection (default: 1)\n"
-    "  -T, --threads N     event loops, one thread each (default: 1)\n"
-    "  -t, --timeout S     connect timeout per connection (default: 5)\n"
-    "  -j, --json          one JSON document\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "exit status: 0 when every connection worked and every echo matched;\n"
-    "76 on a mismatch; 1 when some connections failed, 74 when all failed\n"
-    "after connecting; when none connected, the connect error's status\n"
-    "(69 refused, 68 unknown host, 75 timeout).\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-tcp bench --port 9999 --conns 100 --duration 5\n"
-    "  netkit echo-tcp bench --port 9999 --conns 1 --size 65536 --pipeline "
-    "8\n"
-    "  netkit echo-tcp bench --port 9999 --conns 100 --threads 2 --json\n";
-
 #define PAT_LEN 65521u        /* prime */
 #define IO_CHUNK (256 * 1024) /* largest single send or receive */
 #define MAX_CONNS 100000
@@ -788,76 +754,65 @@ run_bench(const struct nk_ctx *ctx, const struct bench_opts *opt)
 
 /* ---- options ---- */
 
-/* One option; 0 to go on, or the exit status of a usage error. */
-static int
-one_option(struct nk_ctx *ctx, char **argv, int c, struct bench_opts *o)
-{
-    switch (c) {
-    case 'p':
-        if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
-            return NK_EX_USAGE;
-        o->port = optarg;
-        return 0;
-    case 'H':
-        o->host = optarg;
-        return 0;
-    case '4':
-    case '6':
-        o->family = c == '4' ? AF_INET : AF_INET6;
-        return 0;
-    case 'c':
-        return nk_opt_u64(ctx, "--conns", optarg, 1, MAX_CONNS, &o->conns);
-    case 's':
-        return nk_opt_u64(ctx, "--size", optarg, 1, MAX_SIZE, &o->size);
-    case 'k':
-        return nk_opt_u64(ctx, "--pipeline", optarg, 1, MAX_PIPELINE,
-                          &o->pipeline);
-    case 'T':
-        return nk_opt_u64(ctx, "--threads", optarg, 1, MAX_THREADS,
-                          &o->threads);
-    case 'd':
-        return nk_opt_seconds(ctx, "--duration", optarg, 1, MAX_DURATION_MS,
-                              &o->duration_ms);
-    case 't':
-        return nk_opt_seconds(ctx, "--timeout", optarg, 1, 86400 * 1000,
-                              &o->timeout_ms);
-    case 'j':
-        ctx->json = 1;
-        return 0;
-    default:
-        return nk_bad_option(ctx, argv, c);
-    }
-}
+static const struct nk_optdef bench_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct bench_opts, port, 1, 0, "P",
+           "the server's port (required)"),
+    NK_OPT('H', "host", NK_OPT_STRING, struct bench_opts, host, 0, 0, "H",
+           "the server (default: localhost)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct bench_opts, family, AF_INET, 0, NULL,
+           "IPv4 addresses only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct bench_opts, family, AF_INET6, 0,
+           NULL, "IPv6 addresses only"),
+    NK_OPT('P', "conns", NK_OPT_U64, struct bench_opts, conns, 1, MAX_CONNS,
+           "N", "connections (default: 10)"),
+    NK_OPT('s', "size", NK_OPT_U64, struct bench_opts, size, 1, MAX_SIZE,
+           "BYTES", "bytes per request (default: 64)"),
+    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_opts, duration_ms, 1,
+           MAX_DURATION_MS, "S", "seconds to run (default: 5, at most 3600)"),
+    NK_OPT('k', "pipeline", NK_OPT_U64, struct bench_opts, pipeline, 1,
+           MAX_PIPELINE, "K",
+           "requests in flight per connection (default: 1)"),
+    NK_OPT('T', "threads", NK_OPT_U64, struct bench_opts, threads, 1,
+           MAX_THREADS, "N", "event loops, one thread each (default: 1)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_opts, timeout_ms, 1,
+           86400 * 1000, "S", "connect timeout per connection (default: 5)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec echo_tcp_bench_spec = {
+    "usage: netkit echo-tcp bench --port P [--host H] [OPTIONS]\n"
+    "\n"
+    "Load an echo server: --conns connections each send a request of --size\n"
+    "bytes (a pattern checked byte for byte on the way back), with\n"
+    "--pipeline requests in flight per connection, for --duration seconds.\n"
+    "Reports requests/s, MB/s (echoed bytes, 10^6 per MB), latency\n"
+    "percentiles in microseconds, errors and mismatches. A progress line\n"
+    "is shown on standard error when it is a terminal.\n"
+    "\n",
+    bench_optdefs,
+    "exit status: 0 when every connection worked and every echo matched;\n"
+    "76 on a mismatch; 1 when some connections failed, 74 when all failed\n"
+    "after connecting; when none connected, the connect error's status\n"
+    "(69 refused, 68 unknown host, 75 timeout).\n"
+    "\n"
+    "examples:\n"
+    "  netkit echo-tcp bench --port 9999 --conns 100 --duration 5\n"
+    "  netkit echo-tcp bench --port 9999 --conns 1 --size 65536 --pipeline "
+    "8\n"
+    "  netkit echo-tcp bench --port 9999 --conns 100 --threads 2 --json\n",
+    0, NULL};
 
 int
 echo_tcp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"host", required_argument, NULL, 'H'},
-        {"conns", required_argument, NULL, 'c'},
-        {"size", required_argument, NULL, 's'},
-        {"pipeline", required_argument, NULL, 'k'},
-        {"threads", required_argument, NULL, 'T'},
-        {"duration", required_argument, NULL, 'd'},
-        {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct bench_opts opt = {"localhost", NULL, AF_UNSPEC, 10,  64,
                              1,           1,    5000,      5000};
-    int c;
+    int rc = nk_opt_parse(ctx, &echo_tcp_bench_spec, argc, argv, &opt);
 
-    while ((c = getopt_long(argc, argv, ":p:H:46c:s:k:T:d:t:jh", longopts,
-                            NULL)) != -1) {
-        int rc;
-        if (c == 'h')
-            return nk_print_usage(echo_tcp_bench_usage);
-        rc = one_option(ctx, argv, c, &opt);
-        if (rc != 0)
-            return rc;
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (opt.port == NULL)
         return nk_usage_error(ctx, "bench: --port is required");
     if (optind < argc)

@@ -32,39 +32,6 @@
 #include "netkit/signals.h"
 #include "netkit/stats.h"
 
-const char echo_tcp_client_usage[] =
-    "usage: netkit echo-tcp client --port P [--host H] [OPTIONS] [MESSAGE]\n"
-    "\n"
-    "Connect to a TCP echo server (RFC 862), send MESSAGE followed by a\n"
-    "newline (or, without MESSAGE, standard input, streamed, of any size),\n"
-    "print what comes back on standard output and check that it equals what\n"
-    "was sent. The verdict goes to standard error; the exit status is 0 only\n"
-    "when the echo matches. Every address HOST resolves to is tried.\n"
-    "\n"
-    "With --count it pings instead: N probes of --size bytes, one line per\n"
-    "probe with its round-trip time, then min/avg/max/stddev.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P        the server's port (required)\n"
-    "  -H, --host H        the server (default: localhost)\n"
-    "  -4, -6              IPv4 or IPv6 addresses only\n"
-    "  -t, --timeout S     connect timeout, and how long to wait for the\n"
-    "                      echo without progress (default: 5)\n"
-    "  -n, --no-newline    send MESSAGE without the newline\n"
-    "  -c, --count N       ping: send N probes and time each\n"
-    "  -i, --interval S    ping: seconds between probes (default: 1)\n"
-    "  -s, --size B        ping: bytes per probe (default: 64)\n"
-    "  -q, --quiet         no verdict line on standard error\n"
-    "  -j, --json          one JSON document (the echo as a string field)\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-tcp client --port 9999 'Test message. This will be "
-    "echoed'\n"
-    "  head -c 10M /dev/urandom | netkit echo-tcp client --port 9999 "
-    ">/dev/null\n"
-    "  netkit echo-tcp client --port 9999 --count 5 --interval 0.2\n";
-
 #define DEFAULT_TIMEOUT_MS 5000
 /* Bytes read from stdin but not yet echoed back: reading stops at this
  * bound until the echo catches up, so memory stays flat for any size. */
@@ -674,94 +641,99 @@ run_ping(const struct nk_ctx *ctx, const struct cl_opts *opt)
 
 /* ---- options ---- */
 
-/* One option; 0 to go on, or the exit status of a usage error. */
+/* What the option table fills: the options, and whether --interval or
+ * --size (which only mean something with --count) was given. */
+struct cl_parse {
+    struct cl_opts o;
+    int ping_only;
+};
+
 static int
-one_option(struct nk_ctx *ctx, char **argv, int c, struct cl_opts *o,
-           int *seen_size_or_interval)
+ping_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
+            const char *arg, void *values)
 {
-    switch (c) {
-    case 'p':
-        if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
-            return NK_EX_USAGE;
-        o->port = optarg;
-        return 0;
-    case 'H':
-        o->host = optarg;
-        return 0;
-    case '4':
-    case '6':
-        o->family = c == '4' ? AF_INET : AF_INET6;
-        return 0;
-    case 't':
-        if (nk_opt_seconds(ctx, "--timeout", optarg, 0, 86400000,
-                           &o->timeout_ms))
-            return NK_EX_USAGE;
-        return o->timeout_ms > 0
-                   ? 0
-                   : nk_usage_error(ctx, "--timeout must be more than 0");
-    case 'n':
-        o->newline = 0;
-        return 0;
-    case 'c':
-        return nk_opt_u64(ctx, "--count", optarg, 1, MAX_COUNT, &o->count);
-    case 'i':
-        *seen_size_or_interval = 1;
-        return nk_opt_seconds(ctx, "--interval", optarg, 0, 86400000,
-                              &o->interval_ms);
-    case 's':
-        *seen_size_or_interval = 1;
-        return nk_opt_u64(ctx, "--size", optarg, 1, MAX_PROBE_SIZE, &o->size);
-    case 'q':
-        o->quiet = 1;
-        return 0;
-    case 'j':
-        ctx->json = 1;
-        return 0;
-    default:
-        return nk_bad_option(ctx, argv, c);
-    }
+    struct cl_parse *p = values;
+
+    p->ping_only = 1;
+    if (def->name[0] == 'i')
+        return nk_opt_seconds(ctx, "--interval", arg, 0, 86400000,
+                              &p->o.interval_ms);
+    return nk_opt_u64(ctx, "--size", arg, 1, MAX_PROBE_SIZE, &p->o.size);
 }
+
+static const struct nk_optdef cl_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct cl_parse, o.port, 1, 0, "P",
+           "the server's port (required)"),
+    NK_OPT('H', "host", NK_OPT_STRING, struct cl_parse, o.host, 0, 0, "H",
+           "the server (default: localhost)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct cl_parse, o.family, AF_INET, 0, NULL,
+           "IPv4 addresses only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct cl_parse, o.family, AF_INET6, 0,
+           NULL, "IPv6 addresses only"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct cl_parse, o.timeout_ms, 0,
+           86400000, "S",
+           "connect timeout, and how long to wait for the\n"
+           "echo without progress (default: 5)"),
+    NK_OPT('N', "no-newline", NK_OPT_SET, struct cl_parse, o.newline, 0, 0,
+           NULL, "send MESSAGE without the newline"),
+    NK_OPT('c', "count", NK_OPT_U64, struct cl_parse, o.count, 1, MAX_COUNT,
+           "N", "ping: send N probes and time each"),
+    {'i', "interval", NK_OPT_CALL, 0, 0, 0, "S",
+     "ping: seconds between probes (default: 1)", NULL, ping_option},
+    {'s', "size", NK_OPT_CALL, 0, 0, 0, "B",
+     "ping: bytes per probe (default: 64)", NULL, ping_option},
+    NK_OPT('q', "quiet", NK_OPT_FLAG, struct cl_parse, o.quiet, 0, 0, NULL,
+           "no verdict line on standard error"),
+    NK_OPT_JSON_DEF("one JSON document (the echo as a string field)"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec echo_tcp_client_spec = {
+    "usage: netkit echo-tcp client --port P [--host H] [OPTIONS] [MESSAGE]\n"
+    "\n"
+    "Connect to a TCP echo server (RFC 862), send MESSAGE followed by a\n"
+    "newline (or, without MESSAGE, standard input, streamed, of any size),\n"
+    "print what comes back on standard output and check that it equals what\n"
+    "was sent. The verdict goes to standard error; the exit status is 0 only\n"
+    "when the echo matches. Every address HOST resolves to is tried.\n"
+    "\n"
+    "With --count it pings instead: N probes of --size bytes, one line per\n"
+    "probe with its round-trip time, then min/avg/max/stddev.\n"
+    "\n",
+    cl_optdefs,
+    "examples:\n"
+    "  netkit echo-tcp client --port 9999 'Test message. This will be "
+    "echoed'\n"
+    "  head -c 10M /dev/urandom | netkit echo-tcp client --port 9999 "
+    ">/dev/null\n"
+    "  netkit echo-tcp client --port 9999 --count 5 --interval 0.2\n",
+    0, NULL};
 
 int
 echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"host", required_argument, NULL, 'H'},
-        {"timeout", required_argument, NULL, 't'},
-        {"no-newline", no_argument, NULL, 'n'},
-        {"count", required_argument, NULL, 'c'},
-        {"interval", required_argument, NULL, 'i'},
-        {"size", required_argument, NULL, 's'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct cl_opts opt = {
-        "localhost", NULL, AF_UNSPEC, DEFAULT_TIMEOUT_MS, 1, 0, 1000, 64, 0};
-    int c, ping_only = 0;
+    struct cl_parse p = {{"localhost", NULL, AF_UNSPEC, DEFAULT_TIMEOUT_MS, 1,
+                          0, 1000, 64, 0},
+                         0};
+    struct cl_opts *o = &p.o;
+    int rc = nk_opt_parse(ctx, &echo_tcp_client_spec, argc, argv, &p);
 
-    while ((c = getopt_long(argc, argv, ":p:H:46t:nc:i:s:qjh", longopts,
-                            NULL)) != -1) {
-        int rc;
-        if (c == 'h')
-            return nk_print_usage(echo_tcp_client_usage);
-        rc = one_option(ctx, argv, c, &opt, &ping_only);
-        if (rc != 0)
-            return rc;
-    }
-    if (opt.port == NULL)
+    if (rc != NK_OPT_GO)
+        return rc;
+    if (o->timeout_ms <= 0)
+        return nk_usage_error(ctx, "--timeout must be more than 0");
+    if (o->port == NULL)
         return nk_usage_error(ctx, "client: --port is required");
     if (argc - optind > 1)
         return nk_usage_error(ctx, "client: one MESSAGE at most (quote it)");
-    if (opt.count > 0 && argc - optind == 1)
+    if (o->count > 0 && argc - optind == 1)
         return nk_usage_error(ctx, "client: --count sends probes of --size "
                                    "bytes; it takes no MESSAGE");
-    if (opt.count == 0 && ping_only)
+    if (o->count == 0 && p.ping_only)
         return nk_usage_error(ctx, "client: --interval and --size need "
                                    "--count");
-    if (opt.count > 0)
-        return run_ping(ctx, &opt);
-    return run_message(ctx, &opt, optind < argc ? argv[optind] : NULL);
+    if (o->count > 0)
+        return run_ping(ctx, o);
+    return run_message(ctx, o, optind < argc ? argv[optind] : NULL);
 }

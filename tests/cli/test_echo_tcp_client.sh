@@ -101,7 +101,7 @@ if nk_start_server helper "$NK_HELPER_SERVER" --bind 127.0.0.1 --port 0; then
     check_eq "message echoed: stdout is the echo" "$OUT" "Test message. This will be echoed"
     check_contains "message echoed: verdict on stderr" "$ERR" "echo verified: 34 bytes from 127.0.0.1:$P"
     # Every address of localhost is tried: ::1 refuses, 127.0.0.1 answers.
-    run_nk echo-tcp client --host localhost --port "$P" -n abc
+    run_nk echo-tcp client --host localhost --port "$P" -N abc
     check_eq "localhost falls back to 127.0.0.1, -n sends no newline" "$RC:$OUT" "0:abc"
 
     head -c 10485760 /dev/urandom >"$NK_TMP/blob"

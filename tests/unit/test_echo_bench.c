@@ -251,7 +251,7 @@ test_client_message(void **state)
     char *argv[] = {"netkit", "echo-tcp", "client", "--host", "127.0.0.1",
                     "--port", peer_port,  "hello",  NULL};
     char *no_nl[] = {"netkit", "echo-tcp", "client", "-H", "127.0.0.1",
-                     "-p",     peer_port,  "-n",     "x",  NULL};
+                     "-p",     peer_port,  "-N",     "x",  NULL};
     (void)state;
     peer_start(ECHO);
     assert_int_equal(run(argv, NULL), NK_EX_OK);
@@ -450,7 +450,7 @@ static void
 test_bench_threads_json(void **state)
 {
     char *argv[] = {"netkit", "echo-tcp", "bench", "-H", "127.0.0.1",
-                    "-p",     peer_port,  "-c",    "5",  "-T",
+                    "-p",     peer_port,  "-P",    "5",  "-T",
                     "2",      "-d",       "0.3",   "-j", NULL};
     (void)state;
     peer_start(ECHO);
@@ -467,7 +467,7 @@ static void
 test_bench_mismatch(void **state)
 {
     char *argv[] = {"netkit", "echo-tcp", "bench", "-H", "127.0.0.1",
-                    "-p",     peer_port,  "-c",    "2",  "-s",
+                    "-p",     peer_port,  "-P",    "2",  "-s",
                     "512",    "-d",       "0.3",   NULL};
     (void)state;
     peer_start(CORRUPT);
@@ -485,7 +485,7 @@ static void
 test_bench_long_echo(void **state)
 {
     char *argv[] = {"netkit",  "echo-tcp", "bench", "-H", "127.0.0.1", "-p",
-                    peer_port, "-c",       "2",     "-d", "0.3",       NULL};
+                    peer_port, "-P",       "2",     "-d", "0.3",       NULL};
     (void)state;
     peer_start(DOUBLE);
     assert_int_equal(run(argv, NULL), NK_EX_PROTOCOL);
@@ -497,10 +497,10 @@ static void
 test_bench_failures(void **state)
 {
     char *refused[] = {"netkit",    "echo-tcp", "bench",   "-H",
-                       "127.0.0.1", "-p",       peer_port, "-c",
+                       "127.0.0.1", "-p",       peer_port, "-P",
                        "2",         "-d",       "0.2",     NULL};
     char *hangup[] = {"netkit", "echo-tcp", "bench", "-H", "127.0.0.1",
-                      "-p",     peer_port,  "-c",    "2",  "-d",
+                      "-p",     peer_port,  "-P",    "2",  "-d",
                       "0.3",    "--json",   NULL};
     (void)state;
     refused_port();

@@ -20,7 +20,7 @@
 
 struct vals {
     int flag, family, count, n, ms, choice, called;
-    const char *s;
+    const char *s, *portstr;
     uint64_t big;
     uint16_t port;
 };
@@ -65,6 +65,8 @@ static const struct nk_optdef defs[] = {
            "seconds"),
     NK_OPT('p', "port", NK_OPT_PORT, struct vals, port, 1, 65535, "PORT",
            "a port"),
+    NK_OPT(0, "service", NK_OPT_PORTSTR, struct vals, portstr, 0, 0, "PORT",
+           "a port kept as text; 0 allowed"),
     {'c', "color", NK_OPT_CHOICE, offsetof(struct vals, choice), 0, 0,
      "COLOR", "red or green", colors, NULL},
     {0, "call", NK_OPT_CALL, 0, 0, 0, "X", "calls", NULL, call_me},
@@ -100,10 +102,10 @@ test_every_kind(void **state)
                     "--string=hi", "-n", "10",      "--big",    "999999",
                     "-t0.25", "--port",  "8080",    "--color",  "green",
                     "--call", "abc",     "op2",     "--json",   "--call-flag",
-                    NULL};
+                    "--service", "0",    NULL};
     struct vals v;
     (void)state;
-    assert_int_equal(parse(20, argv, &v), NK_OPT_GO);
+    assert_int_equal(parse(22, argv, &v), NK_OPT_GO);
     assert_int_equal(v.flag, 1);
     assert_int_equal(v.family, 2);
     assert_int_equal(v.count, 2);
@@ -116,7 +118,8 @@ test_every_kind(void **state)
     assert_int_equal(v.called, 103);
     assert_int_equal(ctx0.json, 1);
     /* operands, in order, after the options */
-    assert_int_equal(20 - optind, 2);
+    assert_int_equal(22 - optind, 2);
+    assert_string_equal(v.portstr, "0");
     assert_string_equal(argv[optind], "op1");
     assert_string_equal(argv[optind + 1], "op2");
 }
@@ -166,6 +169,7 @@ test_errors(void **state)
         {"-n", "x", NULL},       {"--big", "1000001", NULL},
         {"-t", "6", NULL},       {"-t", "soon", NULL},
         {"-p", "0", NULL},       {"-p", "65536", NULL},
+        {"--service", "x", NULL}, {"--service", "65536", NULL},
         {"--color", "blue", NULL}, {"--call", "bad", NULL},
         {"-z", NULL, NULL},      {"--nosuch", NULL, NULL},
         {"-n", NULL, NULL},      {"--string", NULL, NULL},
@@ -181,6 +185,7 @@ test_errors(void **state)
                      bad[i][1] ? bad[i][1] : "");
         assert_int_equal(v.n, -1);
         assert_int_equal(v.port, 0);
+        assert_null(v.portstr);
     }
 }
 
@@ -306,7 +311,8 @@ test_tables_consistent(void **state)
             if (d->help != NULL && d->help[0] == '\0')
                 fail_msg("%s: --%s has an empty help", names[i], d->name);
             if ((d->kind == NK_OPT_STRING || d->kind == NK_OPT_INT ||
-                 d->kind == NK_OPT_PORT || d->kind == NK_OPT_SECONDS) &&
+                 d->kind == NK_OPT_PORT || d->kind == NK_OPT_SECONDS ||
+                 d->kind == NK_OPT_PORTSTR || d->kind == NK_OPT_U64) &&
                 d->arg == NULL)
                 fail_msg("%s: --%s takes a value but names none", names[i],
                          d->name);
