@@ -233,6 +233,10 @@ take(struct nk_ctx *ctx, const struct nk_optspec *spec,
         if (rc == 0)
             *(int *)p = (int)v;
         break;
+    case NK_OPT_LONG:
+        rc = nk_opt_long(ctx, name, arg, (long)d->min, (long)d->max,
+                         (long *)(void *)p);
+        break;
     case NK_OPT_U64:
         rc = nk_opt_u64(ctx, name, arg, (uint64_t)d->min, (uint64_t)d->max,
                         (uint64_t *)(void *)p);

@@ -35,6 +35,7 @@ enum nk_opt_kind {
     NK_OPT_STRING,  /* const char *, the argument as given */
     NK_OPT_INT,     /* int within min..max */
     NK_OPT_U64,     /* uint64_t within min..max */
+    NK_OPT_LONG,    /* long within min..max */
     NK_OPT_SECONDS, /* int milliseconds; "2", "0.25"; min..max in ms */
     NK_OPT_PORT,    /* uint16_t; min 0 also allows port 0 (pick one) */
     NK_OPT_PORTSTR, /* const char *, checked as NK_OPT_PORT, kept as text */

@@ -16,8 +16,8 @@ extern const struct nk_optspec echo_tcp_bench_spec;
 int echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx);
 int echo_udp_client(int argc, char **argv, struct nk_ctx *ctx);
 int echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx);
-extern const char echo_udp_serve_usage[];
-extern const char echo_udp_client_usage[];
-extern const char echo_udp_bench_usage[];
+extern const struct nk_optspec echo_udp_serve_spec;
+extern const struct nk_optspec echo_udp_client_spec;
+extern const struct nk_optspec echo_udp_bench_spec;
 
 #endif

@@ -21,9 +21,9 @@ const char cmd_echo_udp_usage[] =
     "  netkit echo-udp client --port 9999 --count 5\n";
 
 const struct nk_subcmd cmd_echo_udp_subs[] = {
-    {"bench", echo_udp_bench, NULL},
-    {"client", echo_udp_client, NULL},
-    {"serve", echo_udp_serve, NULL},
+    {"bench", echo_udp_bench, &echo_udp_bench_spec},
+    {"client", echo_udp_client, &echo_udp_client_spec},
+    {"serve", echo_udp_serve, &echo_udp_serve_spec},
     {NULL, NULL, NULL},
 };
 

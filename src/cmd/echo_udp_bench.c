@@ -28,46 +28,6 @@
 #include "netkit/stats.h"
 #include "netkit/udp.h"
 
-const char echo_udp_bench_usage[] =
-    "usage: netkit echo-udp bench --port P [--host H] [-4|-6] [--clients N]\n"
-    "                             [--size B] [--duration S] [--window W]\n"
-    "                             [--rate R] [--timeout S] [--grace S]\n"
-    "                             [--json]\n"
-    "\n"
-    "Load a UDP echo service with N clients (one connected socket each)\n"
-    "sending numbered B-byte datagrams for S seconds, and report datagrams\n"
-    "per second, loss (per sequence number: sent vs answered, waiting\n"
-    "--grace after the end for replies in flight), duplicates, corrupted\n"
-    "replies and latency percentiles in microseconds. By default each\n"
-    "client keeps --window datagrams in flight (closed loop: the rate is\n"
-    "what the server sustains); --rate R sends R datagrams/s in all on a\n"
-    "schedule instead (open loop). A progress line is shown on a terminal.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P       the echo service's port\n"
-    "  -H, --host H       host name or address (default localhost; the\n"
-    "                     first address it resolves to)\n"
-    "  -4, -6             IPv4 or IPv6 only\n"
-    "  -c, --clients N    client sockets (default 8; 1-1000)\n"
-    "  -s, --size B       datagram size (default 64; 16-65507)\n"
-    "  -d, --duration S   seconds of sending (default 5)\n"
-    "  -w, --window W     datagrams in flight per client (default 1; 1-1024)\n"
-    "  -r, --rate R       datagrams per second over all clients (open loop)\n"
-    "  -t, --timeout S    a datagram unanswered this long frees its window\n"
-    "                     slot; a reply after that counts as late (default\n"
-    "                     0.2)\n"
-    "      --grace S      wait for replies after sending stops (default 1)\n"
-    "  -j, --json         one JSON document\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "exit: 0 measured (loss is a figure, not a failure), 69 refused, 75 no\n"
-    "reply at all, 76 corrupted replies.\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-udp bench --port 9999 --clients 8 --duration 5\n"
-    "  netkit echo-udp bench --host 127.0.0.1 --port 9999 --rate 2000 "
-    "--duration 2 --json\n";
-
 #define BATCH 32
 #define RING 16384 /* sequence numbers remembered per client */
 #define MAX_CLIENTS 1000
@@ -522,94 +482,102 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 
 /* --- options */
 
-static int
-parse_opt(struct nk_ctx *ctx, int c, struct bench_cfg *cfg)
-{
-    enum { OPT_GRACE = 256 };
+/* What the option table fills: the settings, and whether --window was
+ * given (it does not go with --rate). */
+struct bench_parse {
+    struct bench_cfg cfg;
+    int window_set;
+};
 
-    switch (c) {
-    case 'p':
-        if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
-            return NK_EX_USAGE;
-        cfg->port = optarg;
-        return 0;
-    case 'H':
-        cfg->host = optarg;
-        return 0;
-    case '4':
-        cfg->family = AF_INET;
-        return 0;
-    case '6':
-        cfg->family = AF_INET6;
-        return 0;
-    case 'c':
-        return nk_opt_long(ctx, "--clients", optarg, 1, MAX_CLIENTS,
-                           &cfg->clients);
-    case 's':
-        return nk_opt_long(ctx, "--size", optarg, NK_PROBE_HDR, NK_UDP_MAX_V4,
-                           &cfg->size);
-    case 'w':
-        return nk_opt_long(ctx, "--window", optarg, 1, MAX_WINDOW,
-                           &cfg->window);
-    case 'r':
-        return nk_opt_long(ctx, "--rate", optarg, 1, MAX_RATE, &cfg->rate);
-    case 'd':
-        return nk_opt_seconds(ctx, "--duration", optarg, 1, 86400000,
-                              &cfg->duration_ms);
-    case 't':
-        return nk_opt_seconds(ctx, "--timeout", optarg, 1, 86400000,
-                              &cfg->timeout_ms);
-    case OPT_GRACE:
-        return nk_opt_seconds(ctx, "--grace", optarg, 0, 86400000,
-                              &cfg->grace_ms);
-    case 'j':
-        ctx->json = 1;
-        return 0;
-    default:
-        return -1;
-    }
+static int
+set_window(const struct nk_ctx *ctx, const struct nk_optdef *def,
+           const char *arg, void *values)
+{
+    struct bench_parse *p = values;
+
+    (void)def;
+    p->window_set = 1;
+    return nk_opt_long(ctx, "--window", arg, 1, MAX_WINDOW, &p->cfg.window);
 }
+
+static const struct nk_optdef bench_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct bench_parse, cfg.port, 1, 0,
+           "P", "the echo service's port"),
+    NK_OPT('H', "host", NK_OPT_STRING, struct bench_parse, cfg.host, 0, 0, "H",
+           "host name or address (default localhost; the\n"
+           "first address it resolves to)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct bench_parse, cfg.family, AF_INET, 0,
+           NULL, "IPv4 only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct bench_parse, cfg.family, AF_INET6, 0,
+           NULL, "IPv6 only"),
+    NK_OPT('P', "clients", NK_OPT_LONG, struct bench_parse, cfg.clients, 1,
+           MAX_CLIENTS, "N", "client sockets (default 8; 1-1000)"),
+    NK_OPT('s', "size", NK_OPT_LONG, struct bench_parse, cfg.size,
+           NK_PROBE_HDR, NK_UDP_MAX_V4, "B",
+           "datagram size (default 64; 16-65507)"),
+    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_parse,
+           cfg.duration_ms, 1, 86400000, "S",
+           "seconds of sending (default 5)"),
+    {'w', "window", NK_OPT_CALL, 0, 0, 0, "W",
+     "datagrams in flight per client (default 1; 1-1024)", NULL, set_window},
+    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_parse, cfg.rate, 1,
+           MAX_RATE, "R",
+           "datagrams per second over all clients (open loop)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_parse, cfg.timeout_ms,
+           1, 86400000, "S",
+           "a datagram unanswered this long frees its window\n"
+           "slot; a reply after that counts as late (default\n"
+           "0.2)"),
+    NK_OPT(0, "grace", NK_OPT_SECONDS, struct bench_parse, cfg.grace_ms, 0,
+           86400000, "S", "wait for replies after sending stops (default 1)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec echo_udp_bench_spec = {
+    "usage: netkit echo-udp bench --port P [--host H] [-4|-6] [--clients N]\n"
+    "                             [--size B] [--duration S] [--window W]\n"
+    "                             [--rate R] [--timeout S] [--grace S]\n"
+    "                             [--json]\n"
+    "\n"
+    "Load a UDP echo service with N clients (one connected socket each)\n"
+    "sending numbered B-byte datagrams for S seconds, and report datagrams\n"
+    "per second, loss (per sequence number: sent vs answered, waiting\n"
+    "--grace after the end for replies in flight), duplicates, corrupted\n"
+    "replies and latency percentiles in microseconds. By default each\n"
+    "client keeps --window datagrams in flight (closed loop: the rate is\n"
+    "what the server sustains); --rate R sends R datagrams/s in all on a\n"
+    "schedule instead (open loop). A progress line is shown on a terminal.\n"
+    "\n",
+    bench_optdefs,
+    "exit: 0 measured (loss is a figure, not a failure), 69 refused, 75 no\n"
+    "reply at all, 76 corrupted replies.\n"
+    "\n"
+    "examples:\n"
+    "  netkit echo-udp bench --port 9999 --clients 8 --duration 5\n"
+    "  netkit echo-udp bench --host 127.0.0.1 --port 9999 --rate 2000 "
+    "--duration 2 --json\n",
+    0, NULL};
 
 int
 echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"host", required_argument, NULL, 'H'},
-        {"clients", required_argument, NULL, 'c'},
-        {"size", required_argument, NULL, 's'},
-        {"duration", required_argument, NULL, 'd'},
-        {"window", required_argument, NULL, 'w'},
-        {"rate", required_argument, NULL, 'r'},
-        {"timeout", required_argument, NULL, 't'},
-        {"grace", required_argument, NULL, 256},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct bench_cfg cfg = {"localhost", NULL, AF_UNSPEC, 8,   64,
-                            5000,        1,    0,         200, 1000};
-    int c, window_set = 0;
+    struct bench_parse p = {{"localhost", NULL, AF_UNSPEC, 8, 64, 5000, 1, 0,
+                             200, 1000},
+                            0};
+    struct bench_cfg *cfg = &p.cfg;
+    int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &p);
 
-    while ((c = getopt_long(argc, argv, ":p:H:c:s:d:w:r:t:46jh", longopts,
-                            NULL)) != -1) {
-        int rc;
-        if (c == 'h')
-            return nk_print_usage(echo_udp_bench_usage);
-        window_set |= c == 'w';
-        rc = parse_opt(ctx, c, &cfg);
-        if (rc < 0)
-            return nk_bad_option(ctx, argv, c);
-        if (rc > 0)
-            return NK_EX_USAGE;
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
                               argv[optind]);
-    if (cfg.port == NULL)
+    if (cfg->port == NULL)
         return nk_usage_error(ctx, "--port is required");
-    if (cfg.rate > 0 && window_set)
+    if (cfg->rate > 0 && p.window_set)
         return nk_usage_error(ctx, "--rate sets the pace; --window is for "
                                    "the closed loop");
-    return bench_run(ctx, &cfg);
+    return bench_run(ctx, cfg);
 }

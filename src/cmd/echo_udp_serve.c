@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -29,35 +30,6 @@
 #include "netkit/server.h"
 #include "netkit/signals.h"
 #include "netkit/udp.h"
-
-const char echo_udp_serve_usage[] =
-    "usage: netkit echo-udp serve --port P [--bind ADDR] [-4|-6]\n"
-    "                             [--workers N] [--no-batch] [--quiet]\n"
-    "                             [--log-interval S] [--json]\n"
-    "\n"
-    "Echo each datagram back to its sender (RFC 862), any size up to 65507\n"
-    "bytes (65527 over IPv6). Datagrams are received and sent in batches\n"
-    "(recvmmsg/sendmmsg on Linux); no call ever blocks, and a reply that\n"
-    "would block is dropped and counted. Without --bind the socket is\n"
-    "dual-stack ([::], IPv4 peers as ::ffff:a.b.c.d). Logs each new peer\n"
-    "and a summary every --log-interval seconds on stderr; SIGINT/SIGTERM\n"
-    "print the totals and exit 0.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P          port to listen on (0: any free port)\n"
-    "  -b, --bind ADDR       address to bind (default: every address)\n"
-    "  -4, -6                IPv4 or IPv6 only\n"
-    "  -w, --workers N       N sockets with SO_REUSEPORT, one thread each\n"
-    "                        (default 1; 1-64)\n"
-    "      --no-batch        one recvmsg/sendmsg per datagram (to compare)\n"
-    "  -q, --quiet           no log lines (the listening line stays)\n"
-    "      --log-interval S  seconds between summaries (default 10; 0: off)\n"
-    "  -j, --json            totals as one JSON document\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-udp serve --port 9999\n"
-    "  netkit echo-udp serve --port 9999 --bind 127.0.0.1 --workers 2\n";
 
 #define BATCH 32          /* datagrams per recvmmsg/sendmmsg */
 #define ROUNDS 8          /* batches per wake-up before yielding */
@@ -597,78 +569,58 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
     return rc;
 }
 
-static int
-parse_workers(const struct nk_ctx *ctx, const char *s, int *out)
-{
-    struct nk_err err;
-    uint64_t v;
+static const struct nk_optdef serve_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct serve_cfg, port, 0, 0, "P",
+           "port to listen on (0: any free port)"),
+    NK_OPT('b', "bind", NK_OPT_STRING, struct serve_cfg, bind, 0, 0, "ADDR",
+           "address to bind (default: every address)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET, 0, NULL,
+           "IPv4 only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET6, 0,
+           NULL, "IPv6 only"),
+    NK_OPT('w', "workers", NK_OPT_INT, struct serve_cfg, workers, 1,
+           MAX_WORKERS, "N",
+           "N sockets with SO_REUSEPORT, one thread each\n"
+           "(default 1; 1-64)"),
+    NK_OPT(0, "no-batch", NK_OPT_SET, struct serve_cfg, batch_flags,
+           NK_UDP_NO_MMSG, 0, NULL,
+           "one recvmsg/sendmsg per datagram (to compare)"),
+    NK_OPT('q', "quiet", NK_OPT_FLAG, struct serve_cfg, quiet, 0, 0, NULL,
+           "no log lines (the listening line stays)"),
+    NK_OPT(0, "log-interval", NK_OPT_SECONDS, struct serve_cfg, log_ms, 0,
+           INT_MAX, "S", "seconds between summaries (default 10; 0: off)"),
+    NK_OPT_JSON_DEF("totals as one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
 
-    if (nk_parse_u64(s, MAX_WORKERS, &v, &err) < 0 || v < 1)
-        return nk_usage_error(ctx, "--workers takes 1 to %d, not '%s'",
-                              MAX_WORKERS, s);
-    *out = (int)v;
-    return 0;
-}
+const struct nk_optspec echo_udp_serve_spec = {
+    "usage: netkit echo-udp serve --port P [--bind ADDR] [-4|-6]\n"
+    "                             [--workers N] [--no-batch] [--quiet]\n"
+    "                             [--log-interval S] [--json]\n"
+    "\n"
+    "Echo each datagram back to its sender (RFC 862), any size up to 65507\n"
+    "bytes (65527 over IPv6). Datagrams are received and sent in batches\n"
+    "(recvmmsg/sendmmsg on Linux); no call ever blocks, and a reply that\n"
+    "would block is dropped and counted. Without --bind the socket is\n"
+    "dual-stack ([::], IPv4 peers as ::ffff:a.b.c.d). Logs each new peer\n"
+    "and a summary every --log-interval seconds on stderr; SIGINT/SIGTERM\n"
+    "print the totals and exit 0.\n"
+    "\n",
+    serve_optdefs,
+    "examples:\n"
+    "  netkit echo-udp serve --port 9999\n"
+    "  netkit echo-udp serve --port 9999 --bind 127.0.0.1 --workers 2\n",
+    0, NULL};
 
 int
 echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    enum { OPT_NO_BATCH = 256, OPT_LOG_INTERVAL };
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"workers", required_argument, NULL, 'w'},
-        {"no-batch", no_argument, NULL, OPT_NO_BATCH},
-        {"quiet", no_argument, NULL, 'q'},
-        {"log-interval", required_argument, NULL, OPT_LOG_INTERVAL},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct serve_cfg cfg = {NULL, NULL, AF_UNSPEC, 1, 0, 0, 10000};
-    struct nk_err err;
-    int c;
+    int rc = nk_opt_parse(ctx, &echo_udp_serve_spec, argc, argv, &cfg);
 
-    while ((c = getopt_long(argc, argv, ":p:b:w:46qjh", longopts, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'p':
-            if (nk_opt_port(ctx, "--port", optarg, 1, NULL) != 0)
-                return NK_EX_USAGE;
-            cfg.port = optarg;
-            break;
-        case 'b':
-            cfg.bind = optarg;
-            break;
-        case 'w':
-            if (parse_workers(ctx, optarg, &cfg.workers) != 0)
-                return NK_EX_USAGE;
-            break;
-        case '4':
-            cfg.family = AF_INET;
-            break;
-        case '6':
-            cfg.family = AF_INET6;
-            break;
-        case OPT_NO_BATCH:
-            cfg.batch_flags = NK_UDP_NO_MMSG;
-            break;
-        case 'q':
-            cfg.quiet = 1;
-            break;
-        case OPT_LOG_INTERVAL:
-            if (nk_parse_seconds(optarg, &cfg.log_ms, &err) < 0)
-                return nk_usage_error(ctx, "--log-interval: %s", err.msg);
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return nk_print_usage(echo_udp_serve_usage);
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "serve takes no arguments ('%s')",
                               argv[optind]);

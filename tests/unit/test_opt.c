@@ -20,6 +20,7 @@
 
 struct vals {
     int flag, family, count, n, ms, choice, called;
+    long l;
     const char *s, *portstr;
     uint64_t big;
     uint16_t port;
@@ -59,6 +60,7 @@ static const struct nk_optdef defs[] = {
            "some text,\nover two lines"),
     NK_OPT('n', "number", NK_OPT_INT, struct vals, n, 1, 10, "N",
            "1 to 10"),
+    NK_OPT('L', "long", NK_OPT_LONG, struct vals, l, 2, 99, "N", "2 to 99"),
     NK_OPT(0, "big", NK_OPT_U64, struct vals, big, 0, 1000000, "N",
            "up to a million"),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct vals, ms, 0, 5000, "S",
@@ -102,10 +104,10 @@ test_every_kind(void **state)
                     "--string=hi", "-n", "10",      "--big",    "999999",
                     "-t0.25", "--port",  "8080",    "--color",  "green",
                     "--call", "abc",     "op2",     "--json",   "--call-flag",
-                    "--service", "0",    NULL};
+                    "--service", "0",    "-L99",    NULL};
     struct vals v;
     (void)state;
-    assert_int_equal(parse(22, argv, &v), NK_OPT_GO);
+    assert_int_equal(parse(23, argv, &v), NK_OPT_GO);
     assert_int_equal(v.flag, 1);
     assert_int_equal(v.family, 2);
     assert_int_equal(v.count, 2);
@@ -118,7 +120,8 @@ test_every_kind(void **state)
     assert_int_equal(v.called, 103);
     assert_int_equal(ctx0.json, 1);
     /* operands, in order, after the options */
-    assert_int_equal(22 - optind, 2);
+    assert_int_equal(23 - optind, 2);
+    assert_int_equal(v.l, 99);
     assert_string_equal(v.portstr, "0");
     assert_string_equal(argv[optind], "op1");
     assert_string_equal(argv[optind + 1], "op2");
@@ -170,6 +173,7 @@ test_errors(void **state)
         {"-t", "6", NULL},       {"-t", "soon", NULL},
         {"-p", "0", NULL},       {"-p", "65536", NULL},
         {"--service", "x", NULL}, {"--service", "65536", NULL},
+        {"-L", "1", NULL},       {"--long", "100", NULL},
         {"--color", "blue", NULL}, {"--call", "bad", NULL},
         {"-z", NULL, NULL},      {"--nosuch", NULL, NULL},
         {"-n", NULL, NULL},      {"--string", NULL, NULL},
@@ -186,6 +190,7 @@ test_errors(void **state)
         assert_int_equal(v.n, -1);
         assert_int_equal(v.port, 0);
         assert_null(v.portstr);
+        assert_int_equal(v.l, 0);
     }
 }
 
@@ -312,7 +317,8 @@ test_tables_consistent(void **state)
                 fail_msg("%s: --%s has an empty help", names[i], d->name);
             if ((d->kind == NK_OPT_STRING || d->kind == NK_OPT_INT ||
                  d->kind == NK_OPT_PORT || d->kind == NK_OPT_SECONDS ||
-                 d->kind == NK_OPT_PORTSTR || d->kind == NK_OPT_U64) &&
+                 d->kind == NK_OPT_PORTSTR || d->kind == NK_OPT_U64 ||
+                 d->kind == NK_OPT_LONG) &&
                 d->arg == NULL)
                 fail_msg("%s: --%s takes a value but names none", names[i],
                          d->name);
