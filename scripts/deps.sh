@@ -22,7 +22,8 @@ set -eu
 PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
 bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
 ntpsec-ntpdig chrony ncat tmux mandoc man-db groff-base bash-completion zsh
-dpkg-dev file dash netbase util-linux iputils-ping nftables strace bsdextrautils"
+dpkg-dev file dash netbase util-linux iputils-ping nftables strace bsdextrautils
+nginx-light curl wget"
 
 missing=""
 for p in $PKGS; do

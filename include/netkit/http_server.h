@@ -28,16 +28,16 @@ enum nk_hs_method {
 struct nk_hs_request {
     enum nk_hs_method method;
     char method_name[16];
-    int minor;                     /* HTTP/1.<minor>: 0 or 1 */
+    int minor;                         /* HTTP/1.<minor>: 0 or 1 */
     char target[NK_HS_TARGET_MAX + 1]; /* as received, query stripped */
-    char path[NK_FS_PATH_MAX + 1]; /* decoded, leading '/' removed; the
-                                    * root is "." */
+    char path[NK_FS_PATH_MAX + 1];     /* decoded, leading '/' removed; the
+                                        * root is "." */
     size_t path_len;
-    int dir_slash;                 /* the target ends with '/' */
-    int keep_alive;                /* the connection may stay open */
-    int want_json;                 /* Accept names application/json */
-    int no_digest;                 /* Want-Repr-Digest: sha-256=0 */
-    int has_body;                  /* Content-Length > 0 or chunked */
+    int dir_slash;  /* the target ends with '/' */
+    int keep_alive; /* the connection may stay open */
+    int want_json;  /* Accept names application/json */
+    int no_digest;  /* Want-Repr-Digest: sha-256=0 */
+    int has_body;   /* Content-Length > 0 or chunked */
     uint64_t content_length;
     char range[NK_HS_FIELD_MAX + 1];    /* "" when absent */
     char if_range[NK_HS_FIELD_MAX + 1]; /* "" when absent */
@@ -87,6 +87,19 @@ int nk_hs_from_fs(int fs_code);
 /* Standard base64 with padding; returns the length written (NUL added)
  * or -1 if it does not fit. */
 int nk_hs_base64(const uint8_t *in, size_t n, char *out, size_t size);
+
+/* --- the client's side of the same headers (fileshare get http://) --- */
+
+/* Content-Range "bytes FIRST-LAST/SIZE" (0, with first, last and size
+ * set) or "bytes *" then "/SIZE" (1, size set); -1 if malformed or
+ * inconsistent (LAST < FIRST, LAST >= SIZE). */
+int nk_hs_parse_content_range(const char *v, uint64_t *first, uint64_t *last,
+                              uint64_t *size);
+
+/* The sha-256 member of a Repr-Digest field ("sha-256=:BASE64:", among
+ * others, RFC 9530): 1 with sha filled, 0 when there is none, -1 when it
+ * is there but malformed (not base64 of 32 bytes). */
+int nk_hs_parse_repr_digest(const char *v, uint8_t sha[32]);
 
 /* The Content-Type for a file name (by its extension), never NULL. */
 const char *nk_hs_content_type(const char *name);

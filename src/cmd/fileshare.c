@@ -28,11 +28,14 @@
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
 #include "netkit/fileshare.h"
+#include "netkit/http.h"
+#include "netkit/http_server.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
 #include "netkit/progress.h"
 #include "netkit/sha256.h"
+#include "netkit/url.h"
 
 #define DEFAULT_PORT "9000"
 #define IO_BUF (256 * 1024)
@@ -75,6 +78,10 @@ const char fileshare_get_usage[] =
     "a signal) is kept as DEST.part, never replacing one. A device or FIFO\n"
     "DEST (/dev/null) is written in place. A progress bar is drawn on\n"
     "stderr when it is a terminal.\n"
+    "HOST may instead be a URL, http://HOST[:PORT]/PATH, for any HTTP\n"
+    "server: --continue resumes with Range, redirects are followed (5 at\n"
+    "most), and the file is verified when the server sends Repr-Digest\n"
+    "(netkit's does); otherwise it says it could not verify.\n"
     "\n"
     "options:\n"
     "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
@@ -87,7 +94,8 @@ const char fileshare_get_usage[] =
     "\n"
     "examples:\n"
     "  netkit fileshare get localhost notes.txt --port 9000\n"
-    "  netkit fileshare get ::1 iso/big.iso -o /tmp/ --port 9000 --continue\n";
+    "  netkit fileshare get ::1 iso/big.iso -o /tmp/ --port 9000 --continue\n"
+    "  netkit fileshare get http://127.0.0.1:8000/notes.txt --continue\n";
 
 const char fileshare_list_usage[] =
     "usage: netkit fileshare list HOST [DIR] [--port P] [--timeout S]\n"
@@ -154,6 +162,7 @@ struct head {
     char text[NK_FS_REASON_MAX + 1];
     uint64_t size, offset, length, entries;
     int have_length, have_sha, truncated;
+    int until_close; /* HTTP without Content-Length: the body ends at EOF */
     uint8_t sha[NK_SHA256_LEN];
 };
 
@@ -435,6 +444,11 @@ struct get_job {
     uint8_t sha[NK_SHA256_LEN];
     int64_t ms;
     struct nk_err err;
+    /* get http://...: the URL (after redirects), and whether the server
+     * sent a Repr-Digest to verify against */
+    int http, have_digest;
+    struct nk_url url;
+    char upath[NK_FS_PATH_MAX + 1]; /* its path, decoded: names DEST */
 };
 
 /* DEST from -o (a directory gets PATH's base name), checked and opened
@@ -680,6 +694,8 @@ get_body(struct get_job *j, struct conn *c, const struct head *h,
         char *buf = hasher_slot(&hz);
         ssize_t n =
             fill_slot(c, j->o, buf, left < SLOT_BUF ? (size_t)left : SLOT_BUF);
+        if (n == 0 && h->until_close)
+            break; /* HTTP without a length: the end of the body */
         if (n <= 0) {
             /* The cause stays in c->err: nk_err_set clears its target
              * before formatting, so j->err.msg cannot be an argument. */
@@ -786,6 +802,321 @@ get_fetch(struct get_job *j, int *keep)
     return 0;
 }
 
+/* --- get over HTTP (get http://HOST[:PORT]/PATH) ------------------------ */
+
+#define REDIRECTS_MAX 5
+
+/* The operand is a URL: the host, port and path come from it (--port is
+ * not used), and PATH's base name names DEST. 0, or an exit status. */
+static int
+http_target(struct nk_ctx *ctx, struct copts *o, struct get_job *j)
+{
+    const char *q;
+    size_t len;
+    int n;
+
+    if (nk_url_parse(o->host, &j->url, &j->err) < 0)
+        return nk_fail(ctx->cmd->name, ctx->sub, &j->err);
+    if (strcmp(j->url.scheme, "http") != 0)
+        return nk_usage_error(ctx, "%s: only http:// URLs are supported",
+                              o->host);
+    if (o->path != NULL)
+        return nk_usage_error(ctx, "unexpected argument '%s' (the URL names "
+                                   "the path)", o->path);
+    q = strchr(j->url.path, '?');
+    len = q ? (size_t)(q - j->url.path) : strlen(j->url.path);
+    n = nk_fs_decode(j->url.path, len, j->upath, sizeof j->upath);
+    if (n < 0 || memchr(j->upath, '\0', (size_t)n) != NULL)
+        snprintf(j->upath, sizeof j->upath, "%.*s", (int)len, j->url.path);
+    j->http = 1;
+    o->host = j->url.host;
+    o->port = j->url.port[0] ? j->url.port : "80";
+    o->path = j->upath;
+    return 0;
+}
+
+/* Send the GET for j->url (with Range from j->start) and read the
+ * response head into hh; what followed it stays in c->buf. 0 or -1 with
+ * c->err. */
+static int
+http_open(struct get_job *j, struct conn *c, struct nk_http_head *hh)
+{
+    char req[NK_HTTP_REQUEST_MAX + 128];
+    struct copts o = *j->o;
+    const struct nk_url *u = &j->url;
+    int n;
+
+    c->fd = -1;
+    o.host = u->host;
+    o.port = u->port[0] ? u->port : "80";
+    n = nk_http_build_get(req, NK_HTTP_REQUEST_MAX, u->host, u->host_is_ipv6,
+                          atoi(o.port), u->path, &c->err);
+    if (n < 2)
+        return -1;
+    n -= 2; /* the blank line comes after ours */
+    if (j->start > 0)
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "Range: bytes=%" PRIu64 "-\r\n", j->start);
+    n += snprintf(req + n, sizeof req - (size_t)n,
+                  "Want-Repr-Digest: sha-256=10\r\n\r\n");
+    if (conn_open(c, &o, req, (size_t)n) < 0)
+        return -1;
+    nk_http_head_init(hh);
+    for (;;) {
+        size_t used = 0;
+        ssize_t r = sock_recv(c, &o, c->buf, sizeof c->buf);
+        int rc;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return nk_http_head_eof(hh, &c->err);
+        rc = nk_http_head_feed(hh, c->buf, (size_t)r, &used, &c->err);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {
+            c->have = (size_t)r - used;
+            memmove(c->buf, c->buf + used, c->have);
+            return 0;
+        }
+    }
+}
+
+/* Follow a Location: absolute http://, scheme-relative, absolute path or
+ * relative to the current path. 0 or -1 with j->err. */
+static int
+http_redirect(struct get_job *j, const char *loc)
+{
+    struct nk_url nu = j->url;
+    char buf[sizeof nu.path + 8];
+    const char *q;
+    size_t dir;
+
+    if (strncmp(loc, "//", 2) == 0) {
+        snprintf(buf, sizeof buf, "http:%s", loc);
+        loc = buf;
+    }
+    if (nk_url_like(loc)) {
+        if (nk_url_parse(loc, &nu, &j->err) < 0)
+            return -1;
+        if (strcmp(nu.scheme, "http") != 0)
+            return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                              "redirected to %s: only http:// is supported",
+                              loc);
+    } else if (loc[0] == '/') {
+        if (strlen(loc) >= sizeof nu.path)
+            return nk_err_set(&j->err, NK_EX_PROTOCOL, "redirect too long");
+        memcpy(nu.path, loc, strlen(loc) + 1);
+    } else {
+        q = strchr(j->url.path, '?');
+        dir = q ? (size_t)(q - j->url.path) : strlen(j->url.path);
+        while (dir > 0 && j->url.path[dir - 1] != '/')
+            dir--;
+        if (dir + strlen(loc) >= sizeof nu.path)
+            return nk_err_set(&j->err, NK_EX_PROTOCOL, "redirect too long");
+        memcpy(nu.path + dir, loc, strlen(loc) + 1); /* nu.path[0..dir) is
+                                                      * j->url.path's */
+    }
+    j->url = nu;
+    return 0;
+}
+
+static int
+is_redirect(int status)
+{
+    return status == 301 || status == 302 || status == 303 ||
+           status == 307 || status == 308;
+}
+
+static int
+http_refused(struct get_job *j, const struct nk_http_head *hh)
+{
+    if (hh->status == 404 || hh->status == 410)
+        return nk_err_set(&j->err, NK_EX_UNAVAILABLE,
+                          "%s does not exist on %s (%d %s)", j->url.path,
+                          j->url.host, hh->status, hh->reason);
+    return nk_err_set(&j->err,
+                      hh->status == 401 ? NK_EX_NOPERM
+                                        : status_exit(hh->status),
+                      "%s refused %s: %d %s", j->url.host, j->url.path,
+                      hh->status, hh->reason);
+}
+
+/* A 206 must be the range asked for, to the end of the file: anything
+ * else spliced onto the partial data would corrupt it. */
+static int
+http_partial(struct get_job *j, const struct nk_http_head *hh, struct head *h)
+{
+    const char *cr = nk_http_head_get(hh, "Content-Range");
+    uint64_t a, b, size;
+
+    if (j->start == 0 || cr == NULL ||
+        nk_hs_parse_content_range(cr, &a, &b, &size) != 0)
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "response: 206 without a usable Content-Range "
+                          "(asked for bytes=%" PRIu64 "-)",
+                          j->start);
+    if (a != j->start || b != size - 1 ||
+        (hh->content_length >= 0 &&
+         (uint64_t)hh->content_length != b - a + 1))
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "response: the server sent %s for bytes=%" PRIu64
+                          "-; refusing to splice it onto the partial data",
+                          cr, j->start);
+    h->size = size;
+    h->length = b - a + 1;
+    return 0;
+}
+
+/* What the answer means: 0 receive the body (h set), 1 start over (the
+ * partial data is longer than the file), 2 nothing to receive (the
+ * partial data is the whole file), -1 error in j->err. */
+static int
+http_answer(struct get_job *j, const struct nk_http_head *hh, struct head *h,
+            struct nk_sha256 *hs)
+{
+    const char *cr = nk_http_head_get(hh, "Content-Range");
+    const char *dg = nk_http_head_get(hh, "Repr-Digest");
+    const char *ce = nk_http_head_get(hh, "Content-Encoding");
+    uint64_t a, b, size;
+    int k;
+
+    memset(h, 0, sizeof *h);
+    if (hh->status == 416 && j->start > 0 && cr != NULL &&
+        nk_hs_parse_content_range(cr, &a, &b, &size) == 1 &&
+        size <= j->start) {
+        j->size = size;
+        return size < j->start ? 1 : 2;
+    }
+    if (hh->status != 200 && hh->status != 206)
+        return http_refused(j, hh);
+    if (nk_http_head_get(hh, "Transfer-Encoding") != NULL ||
+        (ce != NULL && strcasecmp(ce, "identity") != 0))
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "response: an encoded body (Transfer-Encoding or "
+                          "Content-Encoding) is not supported");
+    k = dg != NULL ? nk_hs_parse_repr_digest(dg, j->sha) : 0;
+    if (k < 0)
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "response: bad Repr-Digest '%s'", dg);
+    j->have_digest = k == 1;
+    if (hh->status == 206) {
+        if (http_partial(j, hh, h) < 0)
+            return -1;
+    } else {
+        if (j->start > 0) { /* the server ignored Range: start over */
+            nk_diag("fileshare get", "%s ignored the range (200, the whole "
+                                     "file): starting over",
+                    j->url.host);
+            j->start = 0;
+            nk_sha256_init(hs);
+        }
+        h->until_close = hh->content_length < 0;
+        h->length = h->until_close ? UINT64_MAX
+                                   : (uint64_t)hh->content_length;
+        h->size = h->until_close ? 0 : h->length;
+    }
+    j->size = h->size;
+    return 0;
+}
+
+/* One attempt from j->start, redirects followed (at most REDIRECTS_MAX).
+ * Returns 0, -1 (j->err), or 1 (start over). */
+static int
+http_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
+{
+    struct conn *c = malloc(sizeof *c);
+    struct nk_http_head *hh = malloc(sizeof *hh);
+    struct head h;
+    int rc = -1;
+
+    if (c == NULL || hh == NULL) {
+        free(c);
+        free(hh);
+        return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+    }
+    for (int hops = 0;; hops++) {
+        const char *loc;
+        if (http_open(j, c, hh) < 0) {
+            j->err = c->err;
+            *keep = 1;
+            goto out;
+        }
+        loc = nk_http_head_get(hh, "Location");
+        if (!is_redirect(hh->status) || loc == NULL)
+            break;
+        nk_close(c->fd);
+        c->fd = -1;
+        if (hops == REDIRECTS_MAX) {
+            nk_err_set(&j->err, NK_EX_PROTOCOL, "more than %d redirects",
+                       REDIRECTS_MAX);
+            goto out;
+        }
+        if (http_redirect(j, loc) < 0)
+            goto out;
+    }
+    rc = http_answer(j, hh, &h, hs);
+    /* A wrong range or a server in trouble: the partial data is still
+     * good for a later --continue. */
+    if (rc < 0)
+        *keep = hh->status == 206 || hh->status == 408 || hh->status >= 500;
+    if (rc == 0) {
+        rc = get_body(j, c, &h, hs, keep);
+        if (rc == 0 && h.until_close)
+            j->size = j->start + j->received;
+    } else if (rc == 2) {
+        rc = 0;
+    }
+out:
+    if (c->fd >= 0)
+        nk_close(c->fd);
+    free(hh);
+    free(c);
+    return rc;
+}
+
+/* Fetch into j->d over HTTP; verified against Repr-Digest when the
+ * server sent one, said plainly when it did not. */
+static int
+http_fetch(struct get_job *j, int *keep)
+{
+    struct nk_sha256 hs;
+    uint8_t got[NK_SHA256_LEN];
+    int rc = -1;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        nk_sha256_init(&hs);
+        j->received = 0;
+        if (attempt > 0)
+            j->start = 0;
+        else if (j->start > 0 && hash_part(j, &hs, j->start) < 0)
+            return -1;
+        rc = http_once(j, &hs, keep);
+        if (rc <= 0)
+            break;
+        nk_diag("fileshare get", "the partial data is longer than the "
+                                 "remote file: starting over");
+    }
+    if (rc != 0)
+        return -1;
+    *keep = 0;
+    nk_sha256_final(&hs, got);
+    if (j->have_digest && memcmp(got, j->sha, NK_SHA256_LEN) != 0) {
+        char a[NK_SHA256_HEXLEN + 1], b[NK_SHA256_HEXLEN + 1];
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "checksum mismatch: got %s, the server's "
+                          "Repr-Digest said %s; nothing saved",
+                          nk_sha256_hex(got, a), nk_sha256_hex(j->sha, b));
+    }
+    if (!j->have_digest) {
+        memcpy(j->sha, got, NK_SHA256_LEN);
+        nk_diag("fileshare get",
+                "not verified: %s sent no Repr-Digest (sha-256); the "
+                "SHA-256 shown is of the bytes received",
+                j->url.host);
+    }
+    return 0;
+}
+
 /* The whole get: DEST checked and opened before any traffic, the bytes
  * fetched, then DEST in place (rename; replacing only with --force), or
  * on failure the temporary kept as DEST.part (the network failed, or a
@@ -801,7 +1132,7 @@ get_run(struct get_job *j)
         return -1;
     rc = get_dest(j);
     if (rc == 0)
-        rc = get_fetch(j, &keep);
+        rc = j->http ? http_fetch(j, &keep) : get_fetch(j, &keep);
     if (rc == 0 && nk_dest_signal())
         rc = nk_dest_interrupted(&j->err, nk_dest_signal());
     if (rc == 0)
@@ -834,13 +1165,19 @@ fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
-    if (o.path == NULL)
-        return nk_usage_error(ctx, "PATH is required");
-    if (o.extra != NULL)
-        return nk_usage_error(ctx, "unexpected argument '%s'", o.extra);
     j = calloc(1, sizeof *j);
     if (j == NULL)
         return NK_EX_SOFTWARE;
+    if (nk_url_like(o.host) && (rc = http_target(ctx, &o, j)) != 0) {
+        free(j);
+        return rc;
+    }
+    if (o.path == NULL || o.extra != NULL) {
+        free(j);
+        return o.path == NULL
+                   ? nk_usage_error(ctx, "PATH is required")
+                   : nk_usage_error(ctx, "unexpected argument '%s'", o.extra);
+    }
     j->o = &o;
     j->d.fd = -1;
     nk_net_init();
@@ -860,7 +1197,7 @@ fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
     nk_out_uint(&out, "resumed_from", j->start);
     nk_out_uint(&out, "received", j->received);
     nk_out_str(&out, "sha256", nk_sha256_hex(j->sha, hex));
-    nk_out_bool(&out, "verified", 1);
+    nk_out_bool(&out, "verified", !j->http || j->have_digest);
     nk_out_double(&out, "seconds", (double)j->ms / 1000.0, 3);
     nk_out_double(&out, "mib_per_s",
                   j->ms > 0 ? (double)j->received / 1048576.0 /

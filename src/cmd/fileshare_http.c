@@ -28,8 +28,8 @@
 #include "netkit/parse.h"
 #include "netkit/sha256.h"
 
-#define KEEPALIVE_MAX 100       /* requests on one connection */
-#define KEEPALIVE_IDLE_MS 5000  /* wait for the next one at most this long */
+#define KEEPALIVE_MAX 100      /* requests on one connection */
+#define KEEPALIVE_IDLE_MS 5000 /* wait for the next one at most this long */
 #define RESP_HEAD_MAX 2048
 #define INDEX_CHUNK (16u * 1024)
 
@@ -136,8 +136,8 @@ send_file(struct client *c, const struct nk_hs_request *r, struct hres *res,
     }
     make_etag(&st, etag, sizeof etag);
     if (r->range[0] != '\0' && if_range_holds(r, etag, &st))
-        kind = nk_hs_range_resolve(r->range, (uint64_t)st.st_size, &first,
-                                   &last);
+        kind =
+            nk_hs_range_resolve(r->range, (uint64_t)st.st_size, &first, &last);
     if (kind == NK_HR_UNSAT) {
         snprintf(crange, sizeof crange, "Content-Range: bytes */%jd\r\n",
                  (intmax_t)st.st_size);
@@ -264,7 +264,8 @@ send_index(struct client *c, const struct nk_hs_request *r, struct hres *res,
     if (rc != 0) {
         int code = fss_list_status(rc, &why);
         fss_list_free(&l);
-        status(c, r, res, code, why, code == 503 ? "Retry-After: 1\r\n" : NULL);
+        status(c, r, res, code, why,
+               code == 503 ? "Retry-After: 1\r\n" : NULL);
         return;
     }
     total = index_pass(&l, r, NULL);
@@ -275,8 +276,7 @@ send_index(struct client *c, const struct nk_hs_request *r, struct hres *res,
                "Cache-Control: no-cache\r\n"
                "Content-Security-Policy: default-src 'none'; "
                "style-src 'unsafe-inline'\r\n\r\n",
-               r->want_json ? "application/json"
-                            : "text/html; charset=utf-8",
+               r->want_json ? "application/json" : "text/html; charset=utf-8",
                total);
     res->code = 200;
     snprintf(res->why, sizeof res->why, "OK");
@@ -299,8 +299,7 @@ send_index(struct client *c, const struct nk_hs_request *r, struct hres *res,
 /* A directory named without its '/': relative links in its index would
  * resolve against the parent, so send the client to the name with it. */
 static void
-redirect_dir(struct client *c, const struct nk_hs_request *r,
-             struct hres *res)
+redirect_dir(struct client *c, const struct nk_hs_request *r, struct hres *res)
 {
     char loc[NK_HS_TARGET_MAX + 32];
 
@@ -309,14 +308,13 @@ redirect_dir(struct client *c, const struct nk_hs_request *r,
 }
 
 static void
-get_or_head(struct client *c, const struct nk_hs_request *r,
-            struct hres *res)
+get_or_head(struct client *c, const struct nk_hs_request *r, struct hres *res)
 {
     struct walk w;
     enum nk_fs_kind kind;
     const char *why;
-    int code = fss_resolve(c->s, r->path, r->path_len, &w, 0, NULL, &kind,
-                           &why);
+    int code =
+        fss_resolve(c->s, r->path, r->path_len, &w, 0, NULL, &kind, &why);
 
     if (code != 0)
         status(c, r, res, nk_hs_from_fs(code), why,
@@ -345,9 +343,10 @@ dispatch(struct client *c, const struct nk_hs_request *r, struct hres *res)
     case NK_HS_PUT:
         if (c->s->o.allow_upload) {
             res->close = 1;
-            status(c, r, res, 501,
-                   "PUT over HTTP is not implemented: use netkit fileshare put",
-                   NULL);
+            status(
+                c, r, res, 501,
+                "PUT over HTTP is not implemented: use netkit fileshare put",
+                NULL);
             break;
         }
         /* FALLTHROUGH */
@@ -372,8 +371,7 @@ log_request(const struct client *c, const struct nk_hs_request *r,
     path[0] = '/';
     if (r->path_len == 1 && r->path[0] == '.')
         path[1] = '\0';
-    else if (nk_fs_encode(r->path, r->path_len, path + 1, sizeof path - 1) <
-             0)
+    else if (nk_fs_encode(r->path, r->path_len, path + 1, sizeof path - 1) < 0)
         snprintf(path, sizeof path, "?");
     fss_log(c->s, "%s HTTP %s %s: %d %s%s", c->peer,
             r->method_name[0] ? r->method_name : "?", path, res->code,
@@ -420,7 +418,8 @@ one_request(struct hconn *h, int64_t deadline)
     got = read_head(h, deadline, &end);
     r->method = NK_HS_GET; /* an answer to a broken head has a body */
     /* The last request a connection may make is told so. */
-    res.close = h->requests + 1 >= KEEPALIVE_MAX || atomic_load(&h->c->s->stop);
+    res.close =
+        h->requests + 1 >= KEEPALIVE_MAX || atomic_load(&h->c->s->stop);
     if (got == HEAD_OK) {
         char why[NK_FS_REASON_MAX + 1];
         code = nk_hs_parse_head(h->buf, end, r, why);

@@ -148,8 +148,7 @@ parse_request_line(const char *l, size_t n, struct nk_hs_request *r,
     if (n < mlen + 11)
         return bad(reason, 400, "malformed request line");
     sp2 = l + n - 9; /* " HTTP/1.x" */
-    if (sp2 <= sp1 || *sp2 != ' ' ||
-        memcmp(sp2 + 1, "HTTP/1.", 7) != 0)
+    if (sp2 <= sp1 || *sp2 != ' ' || memcmp(sp2 + 1, "HTTP/1.", 7) != 0)
         return bad(reason, 400, "malformed request line");
     if (sp2[8] != '0' && sp2[8] != '1')
         return bad(reason, 505, "HTTP version not supported");
@@ -407,7 +406,8 @@ nk_hs_range_resolve(const char *spec, uint64_t size, uint64_t *first,
     return NK_HR_ONE;
 }
 
-/* --- statuses ------------------------------------------------------------- */
+/* --- statuses -------------------------------------------------------------
+ */
 
 const char *
 nk_hs_reason(int code)
@@ -479,6 +479,113 @@ nk_hs_base64(const uint8_t *in, size_t n, char *out, size_t size)
     }
     out[o] = '\0';
     return (int)o;
+}
+
+static int
+b64val(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decode padded base64 s[0..n) into exactly want bytes: 0 or -1. */
+static int
+b64_decode_exact(const char *s, size_t n, uint8_t *out, size_t want)
+{
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+
+    if (n % 4 != 0 || n == 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int v;
+        if (s[i] == '=') {
+            if (i + 2 < n || (i + 1 < n && s[i + 1] != '='))
+                return -1;
+            break;
+        }
+        if ((v = b64val(s[i])) < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o == want)
+                return -1;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return o == want ? 0 : -1;
+}
+
+int
+nk_hs_parse_repr_digest(const char *v, uint8_t sha[32])
+{
+    size_t i = 0, n = strlen(v);
+
+    while (i < n) {
+        size_t s, e;
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        s = i;
+        while (i < n && v[i] != '=' && v[i] != ',')
+            i++;
+        if (i - s == 7 && strncasecmp(v + s, "sha-256", 7) == 0 && i < n &&
+            v[i] == '=') {
+            const char *colon;
+            if (v[i + 1] != ':')
+                return -1;
+            colon = strchr(v + i + 2, ':');
+            if (colon == NULL)
+                return -1;
+            e = (size_t)(colon - (v + i + 2));
+            return b64_decode_exact(v + i + 2, e, sha, 32) == 0 ? 1 : -1;
+        }
+        /* skip this member's value, a byte sequence may hold ',' no more
+         * than ':' delimits it */
+        if (i < n && v[i] == '=' && i + 1 < n && v[i + 1] == ':') {
+            const char *colon = strchr(v + i + 2, ':');
+            i = colon == NULL ? n : (size_t)(colon - v) + 1;
+        }
+        while (i < n && v[i] != ',')
+            i++;
+    }
+    return 0;
+}
+
+int
+nk_hs_parse_content_range(const char *v, uint64_t *first, uint64_t *last,
+                          uint64_t *size)
+{
+    size_t i = 0;
+    uint64_t a, b, sz;
+    int star = 0;
+
+    if (strncasecmp(v, "bytes ", 6) != 0)
+        return -1;
+    i = 6;
+    if (v[i] == '*') {
+        star = 1;
+        i++;
+    } else if (num(v, &i, &a) < 0 || v[i++] != '-' || num(v, &i, &b) < 0) {
+        return -1;
+    }
+    if (v[i++] != '/' || num(v, &i, &sz) < 0 || v[i] != '\0')
+        return -1;
+    *size = sz;
+    if (star)
+        return 1;
+    if (b < a || b >= sz)
+        return -1;
+    *first = a;
+    *last = b;
+    return 0;
 }
 
 const char *
@@ -592,7 +699,8 @@ nk_hs_date_parse(const char *s, size_t len, time_t *t)
     return 0;
 }
 
-/* --- response heads ------------------------------------------------------- */
+/* --- response heads -------------------------------------------------------
+ */
 
 void
 nk_hs_buf_init(struct nk_hs_buf *b, char *p, size_t cap)
@@ -624,7 +732,8 @@ nk_hs_addf(struct nk_hs_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* --- directory indexes ----------------------------------------------------- */
+/* --- directory indexes -----------------------------------------------------
+ */
 
 /* An appender that measures when it has no room. */
 struct out {

@@ -13,6 +13,12 @@ every wait bounded).
   urllib URL [RANGE]      fetch with urllib; print status, the headers
                           Content-Range and Repr-Digest, then the body's
                           sha256
+  fake PORTFILE KIND      a server that misbehaves, on 127.0.0.1 (port in
+                          PORTFILE), for 30 s at most: every request gets
+                          bad206 (206 "bytes 0-4/10" whatever was asked),
+                          baddigest (200 "hello" with another file's
+                          Repr-Digest), short (Content-Length 100, 10 bytes,
+                          close) or loop (302 to itself)
 """
 import hashlib
 import http.client
@@ -80,7 +86,48 @@ def fetch(url, rng=None):
         print(hashlib.sha256(body).hexdigest())
 
 
+def fake(portfile, kind):
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(8)
+    ls.settimeout(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    import os
+    os.rename(portfile + ".tmp", portfile)
+    other = "sha-256=:" + "A" * 43 + "=:"
+    answers = {
+        "bad206": "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-4/10"
+                  "\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        "baddigest": "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nRepr-Digest: "
+                     + other + "\r\nConnection: close\r\n\r\nhello",
+        "short": "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+                 "Connection: close\r\n\r\n0123456789",
+        "loop": "HTTP/1.1 302 Found\r\nLocation: /again\r\n"
+                "Content-Length: 0\r\nConnection: close\r\n\r\n",
+    }
+    end = time.time() + 30
+    while time.time() < end:
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            continue
+        c.settimeout(5)
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                b = c.recv(4096)
+                if not b:
+                    break
+                data += b
+            c.sendall(answers[kind].encode())
+        except OSError:
+            pass
+        c.close()
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"raw": raw, "keepalive": keepalive, "idle": idle, "urllib": fetch}[cmd](
+    {"raw": raw, "keepalive": keepalive, "idle": idle, "urllib": fetch,
+     "fake": fake}[cmd](
         *args)

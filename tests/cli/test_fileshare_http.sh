@@ -308,6 +308,169 @@ check_contains "log: an encoded name" "$LOG" "HTTP GET /sp%20ace.txt: 200 OK"
 check_contains "log: a 416" "$LOG" "HTTP GET /small.txt: 416 Range Not Satisfiable"
 check_eq "log: no raw control byte" "$(grep -c "$(printf '\001')" "$NK_TMP/fs.err")" 0
 
+# --- the client: netkit fileshare get http://... ----------------------------
+C=$NK_TMP/client
+mkdir -p "$C"
+run_nk fileshare get "$U/big.bin" -o "$C/"
+check_eq "get http:// from netkit: exit 0" "$RC" 0
+check_eq "get http://: identical" "$(cmp -s "$C/big.bin" "$R/big.bin" && echo same)" same
+check_contains "get http://: verified against Repr-Digest" "$OUT" "verified: yes"
+run_nk fileshare get "$U/sp%20ace.txt" -o "$C/" --json
+check_eq "get http:// encoded name: saved decoded" "$RC $(cat "$C/sp ace.txt")" "0 spaced"
+check_eq "get http:// --json verified" "$(jq -r .verified <<<"$OUT")" true
+head -c 123456 "$R/big.bin" >"$C/big2.bin.part"
+run_nk fileshare get "$U/big.bin" -o "$C/big2.bin" --continue
+check_eq "get http:// --continue: exit 0" "$RC" 0
+check_eq "get http:// --continue: identical" \
+    "$(cmp -s "$C/big2.bin" "$R/big.bin" && echo same)" same
+check_contains "get http:// --continue: resumed" "$OUT" "resumed_from: 123456"
+check_contains "get http:// --continue: the server sent only the rest" \
+    "$(cat "$NK_TMP/fs.err")" "206 Partial Content, $((3 * 1024 * 1024 + 7 - 123456)) bytes sent"
+cp "$R/small.txt" "$C/done.txt.part"
+run_nk fileshare get "$U/small.txt" -o "$C/done.txt" --continue
+check_eq "get http:// --continue of a complete file: exit 0, same bytes" \
+    "$RC $(cat "$C/done.txt")" "0 hello, file"
+check_contains "... and says it could not verify" "$ERR" "not verified"
+printf 'hello, file\nmore than the file' >"$C/long.txt.part"
+run_nk fileshare get "$U/small.txt" -o "$C/long.txt" --continue
+check_eq "get http:// --continue, partial longer than the file: starts over" \
+    "$RC $(cat "$C/long.txt")" "0 hello, file"
+run_nk fileshare get "$U/sub/deep" -o "$C/deep.html"
+check_eq "get http:// follows a 301" "$RC" 0
+check_contains "get http:// 301: the index" "$(cat "$C/deep.html")" 'href="./n.txt"'
+run_nk fileshare get "$U/nope.txt" -o "$C/"
+check_eq "get http:// 404: exit 69" "$RC" 69
+check_contains "get http:// 404: said" "$ERR" "/nope.txt does not exist on 127.0.0.1"
+check_eq "get http:// 404: nothing written" "$(ls "$C" | grep -c nope)" 0
+run_nk fileshare get "$U/link-out" -o "$C/"
+check_eq "get http:// 403: exit 77" "$RC" 77
+run_nk fileshare get "https://127.0.0.1:$P/small.txt" -o "$C/"
+check_eq "get https://: usage error" "$RC" 64
+run_nk fileshare get "$U/small.txt" extra -o "$C/"
+check_eq "get URL PATH: usage error" "$RC" 64
+
+# Misbehaving servers: a 206 for another range, a lying digest, a cut.
+fake() {
+    rm -f "$NK_TMP/fake.port"
+    $PEER fake "$NK_TMP/fake.port" "$1" &
+    FAKE_PID=$!
+    for i in $(seq 1 100); do [ -s "$NK_TMP/fake.port" ] && break; sleep 0.1; done
+    FP=$(cat "$NK_TMP/fake.port" 2>/dev/null)
+}
+unfake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
+fake bad206
+printf 'hello' >"$C/w.bin.part"
+run_nk fileshare get "http://127.0.0.1:$FP/w.bin" -o "$C/w.bin" --continue
+check_eq "a 206 for another range: refused (76)" "$RC" 76
+check_contains "a 206 for another range: said" "$ERR" "refusing to splice"
+check_eq "a 206 for another range: no w.bin" "$(ls "$C" | grep -c '^w.bin$')" 0
+check_eq "a 206 for another range: the partial data kept" "$(cat "$C/w.bin.part" 2>/dev/null)" hello
+unfake
+fake baddigest
+run_nk fileshare get "http://127.0.0.1:$FP/d.bin" -o "$C/"
+check_eq "a Repr-Digest that does not match: 76" "$RC" 76
+check_contains "... checksum mismatch said" "$ERR" "checksum mismatch"
+check_eq "... nothing saved" "$(ls -A "$C" | grep -c 'd\.bin')" 0
+unfake
+fake short
+run_nk fileshare get "http://127.0.0.1:$FP/s.bin" -o "$C/"
+check_eq "a body cut short: 74" "$RC" 74
+check_eq "a body cut short: kept as s.bin.part" "$(cat "$C/s.bin.part" 2>/dev/null)" 0123456789
+unfake
+fake loop
+run_nk fileshare get "http://127.0.0.1:$FP/l.bin" -o "$C/"
+check_eq "a redirect loop: bounded, 76" "$RC" 76
+check_contains "a redirect loop: said" "$ERR" "more than 5 redirects"
+unfake
+
 nk_stop_server "$SERVER_PID"
 check_eq "server stops cleanly" "$STOP_STATUS" 0
+
+# --- the client against python3 -m http.server ------------------------------
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+PY=$NK_TMP/py
+mkdir -p "$PY"
+PP=$(free_port)
+(cd "$R" && exec timeout 120 python3 -m http.server "$PP" --bind 127.0.0.1 \
+    >"$NK_TMP/py.log" 2>&1) &
+PYPID=$!
+for i in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PP/" && break
+    sleep 0.1
+done
+run_nk fileshare get "http://127.0.0.1:$PP/big.bin" -o "$PY/"
+check_eq "get from python http.server: exit 0" "$RC" 0
+check_eq "get from python http.server: identical" \
+    "$(cmp -s "$PY/big.bin" "$R/big.bin" && echo same)" same
+check_contains "get from python http.server: says it cannot verify" "$ERR" \
+    "not verified: 127.0.0.1 sent no Repr-Digest"
+check_contains "get from python http.server: verified no" "$OUT" "verified: no"
+head -c 5000 "$R/big.bin" >"$PY/b2.bin.part"
+run_nk fileshare get "http://127.0.0.1:$PP/big.bin" -o "$PY/b2.bin" --continue
+check_eq "python http.server ignores Range: exit 0" "$RC" 0
+check_contains "python http.server ignores Range: starts over, said" "$ERR" \
+    "ignored the range (200, the whole file): starting over"
+check_eq "python http.server ignores Range: identical" \
+    "$(cmp -s "$PY/b2.bin" "$R/big.bin" && echo same)" same
+run_nk fileshare get "http://127.0.0.1:$PP/sub" -o "$PY/sub.html"
+check_eq "python http.server's 301 followed" "$RC" 0
+kill "$PYPID" 2>/dev/null
+wait "$PYPID" 2>/dev/null
+
+# --- the client against nginx ---------------------------------------------------
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if nk_have "get from nginx" "$NGINX"; then
+    NG=$NK_TMP/ngx
+    mkdir -p "$NG/dl"
+    NP=$(free_port)
+    cat >"$NG/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $NG/nginx.pid;
+error_log $NG/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path $NG/body;
+    proxy_temp_path $NG/proxy;
+    fastcgi_temp_path $NG/fcgi;
+    uwsgi_temp_path $NG/uwsgi;
+    scgi_temp_path $NG/scgi;
+    types { text/plain txt; }
+    server {
+        listen 127.0.0.1:$NP;
+        root $R;
+        autoindex on;
+    }
+}
+CONF
+    timeout 120 "$NGINX" -c "$NG/nginx.conf" -p "$NG" 2>"$NG/stderr" &
+    NGPID=$!
+    for i in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$NP/" && break
+        sleep 0.1
+    done
+    run_nk fileshare get "http://127.0.0.1:$NP/big.bin" -o "$NG/dl/"
+    check_eq "get from nginx: exit 0" "$RC" 0
+    check_eq "get from nginx: identical" \
+        "$(cmp -s "$NG/dl/big.bin" "$R/big.bin" && echo same)" same
+    check_contains "get from nginx: says it cannot verify" "$ERR" "not verified"
+    head -c 2000000 "$R/big.bin" >"$NG/dl/c.bin.part"
+    run_nk fileshare get "http://127.0.0.1:$NP/big.bin" -o "$NG/dl/c.bin" --continue
+    check_eq "get --continue from nginx: exit 0" "$RC" 0
+    check_contains "get --continue from nginx: resumed (206)" "$OUT" "resumed_from: 2000000"
+    check_contains "get --continue from nginx: only the rest came" "$OUT" \
+        "received: $((3 * 1024 * 1024 + 7 - 2000000))"
+    check_eq "get --continue from nginx: identical" \
+        "$(cmp -s "$NG/dl/c.bin" "$R/big.bin" && echo same)" same
+    run_nk fileshare get "http://127.0.0.1:$NP/sub" -o "$NG/dl/sub.html"
+    check_eq "nginx's 301 (absolute Location) followed" "$RC" 0
+    check_contains "nginx's 301: its index" "$(cat "$NG/dl/sub.html")" 'deep/'
+    kill "$NGPID" 2>/dev/null
+    wait "$NGPID" 2>/dev/null
+fi
 nk_done

@@ -59,8 +59,8 @@ check_index(const char *name, uint64_t bytes, int json)
 {
     static char buf[8 * NK_FS_NAME_MAX + 512];
     const char *type = bytes & 1 ? "dir" : "file";
-    size_t m = nk_hs_index_entry(NULL, 0, json, (int)(bytes & 2), type, bytes,
-                                 name);
+    size_t m =
+        nk_hs_index_entry(NULL, 0, json, (int)(bytes & 2), type, bytes, name);
     size_t w = nk_hs_index_entry(buf, sizeof buf, json, (int)(bytes & 2), type,
                                  bytes, name);
 

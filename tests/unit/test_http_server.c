@@ -102,7 +102,7 @@ test_parse_bad(void **state)
     } rows[] = {
         {"GET / HTTP/1.1\r\n\r\n", 400}, /* no Host */
         {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
-        {"GET x HTTP/1.0\r\n\r\n", 400},         /* not origin-form */
+        {"GET x HTTP/1.0\r\n\r\n", 400}, /* not origin-form */
         {"GET / HTTP/1.2\r\n\r\n", 505},
         {"GET  / HTTP/1.0\r\n\r\n", 400},
         {"GET / x HTTP/1.0\r\n\r\n", 400},
@@ -112,7 +112,9 @@ test_parse_bad(void **state)
         {"GET / HTTP/1.0\r\n folded\r\n\r\n", 400},
         {"GET / HTTP/1.0\r\nno colon\r\n\r\n", 400},
         {"GET / HTTP/1.0\r\n: empty name\r\n\r\n", 400},
-        {"GET / HTTP/1.0\r\nX: a\x01" "b\r\n\r\n", 400},
+        {"GET / HTTP/1.0\r\nX: a\x01"
+         "b\r\n\r\n",
+         400},
         {"GET / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
          400},
         {"GET / HTTP/1.0\r\nContent-Length: -1\r\n\r\n", 400},
@@ -204,8 +206,8 @@ test_range(void **state)
         if (got != rows[i].want)
             fail_msg("%s: got %d want %d", rows[i].spec, got, rows[i].want);
         if (got == NK_HR_ONE && (f != rows[i].first || l != rows[i].last))
-            fail_msg("%s: got %llu-%llu", rows[i].spec,
-                     (unsigned long long)f, (unsigned long long)l);
+            fail_msg("%s: got %llu-%llu", rows[i].spec, (unsigned long long)f,
+                     (unsigned long long)l);
     }
 }
 
@@ -215,8 +217,12 @@ test_base64(void **state)
     static const struct {
         const char *in, *out;
     } rows[] = {
-        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-        {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
         {"foobar", "Zm9vYmFy"},
     };
     char out[16];
@@ -267,12 +273,12 @@ test_dates(void **state)
     assert_string_equal(d, "Tue, 29 Feb 2000 00:00:00 GMT");
     assert_int_equal(nk_hs_date_parse(d, strlen(d), &t), 0);
     assert_int_equal(t, 951782400);
-    assert_int_equal(nk_hs_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", 30, &t),
+    assert_int_equal(
+        nk_hs_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", 30, &t), -1);
+    assert_int_equal(nk_hs_date_parse("Sun, 06 Xyz 1994 08:49:37 GMT", 29, &t),
                      -1);
-    assert_int_equal(
-        nk_hs_date_parse("Sun, 06 Xyz 1994 08:49:37 GMT", 29, &t), -1);
-    assert_int_equal(
-        nk_hs_date_parse("Sun, 06 Nov 1994 25:49:37 GMT", 29, &t), -1);
+    assert_int_equal(nk_hs_date_parse("Sun, 06 Nov 1994 25:49:37 GMT", 29, &t),
+                     -1);
     assert_int_equal(nk_hs_date_parse("\"etag\"", 6, &t), -1);
 }
 
@@ -341,15 +347,70 @@ test_heads(void **state)
     assert_int_equal(nk_hs_build_drop(buf, 10, 414, "too long"), -1);
 }
 
+static void
+test_client_fields(void **state)
+{
+    uint8_t sha[32], want[32];
+    uint64_t a = 0, b = 0, n = 0;
+
+    (void)state;
+    assert_int_equal(nk_hs_parse_content_range("bytes 0-0/12", &a, &b, &n), 0);
+    assert_true(a == 0 && b == 0 && n == 12);
+    assert_int_equal(nk_hs_parse_content_range("bytes 7-11/12", &a, &b, &n),
+                     0);
+    assert_true(a == 7 && b == 11 && n == 12);
+    assert_int_equal(nk_hs_parse_content_range("bytes */12", &a, &b, &n), 1);
+    assert_true(n == 12);
+    assert_int_equal(nk_hs_parse_content_range("bytes 5-4/12", &a, &b, &n),
+                     -1);
+    assert_int_equal(nk_hs_parse_content_range("bytes 0-12/12", &a, &b, &n),
+                     -1);
+    assert_int_equal(nk_hs_parse_content_range("bytes 0-1/*", &a, &b, &n), -1);
+    assert_int_equal(nk_hs_parse_content_range("items 0-1/2", &a, &b, &n), -1);
+    assert_int_equal(nk_hs_parse_content_range("bytes 0-1/2x", &a, &b, &n),
+                     -1);
+
+    /* sha-256 of "" */
+    memcpy(want,
+           "\xe3\xb0\xc4\x42\x98\xfc\x1c\x14\x9a\xfb\xf4\xc8\x99\x6f\xb9\x24"
+           "\x27\xae\x41\xe4\x64\x9b\x93\x4c\xa4\x95\x99\x1b\x78\x52\xb8\x55",
+           32);
+    assert_int_equal(
+        nk_hs_parse_repr_digest(
+            "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:", sha),
+        1);
+    assert_memory_equal(sha, want, 32);
+    assert_int_equal(
+        nk_hs_parse_repr_digest("sha-512=:YWJj:, SHA-256=:47DEQpj8HBSa+/"
+                                "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:",
+                                sha),
+        1);
+    assert_memory_equal(sha, want, 32);
+    assert_int_equal(nk_hs_parse_repr_digest("sha-512=:YWJj:", sha), 0);
+    assert_int_equal(nk_hs_parse_repr_digest("", sha), 0);
+    assert_int_equal(nk_hs_parse_repr_digest("sha-256=:YWJj:", sha), -1);
+    assert_int_equal(nk_hs_parse_repr_digest("sha-256=47DEQ", sha), -1);
+    assert_int_equal(
+        nk_hs_parse_repr_digest(
+            "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuF!=:", sha),
+        -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_is_http),      cmocka_unit_test(test_parse_ok),
-        cmocka_unit_test(test_parse_bad),    cmocka_unit_test(test_parse_limits),
-        cmocka_unit_test(test_range),        cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_content_type), cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_index),        cmocka_unit_test(test_heads),
+        cmocka_unit_test(test_is_http),
+        cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_bad),
+        cmocka_unit_test(test_parse_limits),
+        cmocka_unit_test(test_range),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_heads),
+        cmocka_unit_test(test_client_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
