@@ -31,7 +31,7 @@ int
 nk_opt_long(const struct nk_ctx *ctx, const char *name, const char *s,
             long min, long max, long *out)
 {
-    uint64_t v;
+    uint64_t v = 0; /* -O2 cannot see that rc == 0 means it was set */
     int rc = nk_opt_u64(ctx, name, s, (uint64_t)(min < 0 ? 0 : min),
                         (uint64_t)max, &v);
 
