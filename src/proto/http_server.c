@@ -643,10 +643,14 @@ nk_hs_date_format(time_t t, char *out)
     if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 ||
         tm.tm_year + 1900 > 9999)
         memset(&tm, 0, sizeof tm);
-    snprintf(tmp, sizeof tmp, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-             days[tm.tm_wday % 7], tm.tm_mday % 100, months[tm.tm_mon % 12],
-             (tm.tm_year + 1900) % 10000, tm.tm_hour % 100, tm.tm_min % 100,
-             tm.tm_sec % 100);
+    /* unsigned and %.3s: -O2's format-truncation check then sees the
+     * exact width (29 bytes) */
+    snprintf(tmp, sizeof tmp, "%.3s, %02u %.3s %04u %02u:%02u:%02u GMT",
+             days[(unsigned)tm.tm_wday % 7], (unsigned)tm.tm_mday % 100,
+             months[(unsigned)tm.tm_mon % 12],
+             (unsigned)(tm.tm_year + 1900) % 10000,
+             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+             (unsigned)tm.tm_sec % 100);
     memcpy(out, tmp, NK_HS_DATE_LEN);
     out[NK_HS_DATE_LEN] = '\0';
 }
