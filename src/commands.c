@@ -38,7 +38,7 @@ static const struct nk_cmd commands[] = {
      NULL, &cmd_service_spec, NULL},
     {"sntp", cmd_sntp,
      "SNTP client (offset, delay, validation) and SNTP server",
-     cmd_sntp_usage, NULL, NULL},
+     NULL, &cmd_sntp_spec, cmd_sntp_subs},
     {"sockopt", cmd_sockopt,
      "show and change socket options; address-reuse and timeout lessons",
      NULL, &cmd_sockopt_spec, NULL},

@@ -119,6 +119,7 @@ void nk_getopt_reset(void);
 /* The subcommand tables of the commands that have them. */
 extern const struct nk_subcmd cmd_echo_tcp_subs[];
 extern const struct nk_subcmd cmd_echo_udp_subs[];
+extern const struct nk_subcmd cmd_sntp_subs[];
 
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
@@ -128,7 +129,7 @@ extern const char cmd_chat_usage[];
 int cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_fileshare_usage[];
 int cmd_sntp(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_sntp_usage[];
+extern const struct nk_optspec cmd_sntp_spec;
 int cmd_echo_tcp(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_echo_tcp_usage[];
 int cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx);

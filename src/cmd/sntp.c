@@ -33,54 +33,6 @@
 #include "netkit/sntp.h"
 #include "netkit/udp.h"
 
-const char cmd_sntp_usage[] =
-    "usage: netkit sntp [SERVER...] [--port P] [--count N] [--interval S]\n"
-    "                   [--timeout S] [--retries N] [-4|-6] [--json]\n"
-    "       netkit sntp --raw [SERVER...] [--port P] [--timeout S]\n"
-    "       netkit sntp serve [OPTIONS]    (see 'netkit sntp serve --help')\n"
-    "       netkit sntp bench [OPTIONS]    (see 'netkit sntp bench --help')\n"
-    "\n"
-    "Ask each SERVER (default pool.ntp.org) for the time with SNTP (RFC\n"
-    "4330) and print the address that answered, the server's time (local\n"
-    "ctime and ISO 8601 UTC), the clock offset and round-trip delay from\n"
-    "the four timestamps (RFC 5905), stratum, reference id, leap indicator,\n"
-    "version, poll, precision, root delay and root dispersion.\n"
-    "\n"
-    "A reply counts only if it comes from the address asked, is at least\n"
-    "48 bytes, is mode 4 (server), version 1-4, echoes the request's\n"
-    "random transmit timestamp as its origin and has a nonzero transmit\n"
-    "time; other datagrams are ignored and counted. A Kiss-o'-Death\n"
-    "(stratum 0) prints its code (RATE, DENY, RSTR...) and ends queries to\n"
-    "that server. Leap 3 or stratum 16 is reported as unsynchronised.\n"
-    "\n"
-    "'serve' as the first argument runs the server; to query a host really\n"
-    "named serve, write 'serve.' or put an option first.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P       server port (default 123)\n"
-    "  -c, --count N      N samples per server (1-1000): the best (lowest\n"
-    "                     delay) is shown, with min/median/max\n"
-    "  -i, --interval S   seconds between samples (default 1)\n"
-    "  -t, --timeout S    seconds to wait for each reply (default 2)\n"
-    "  -r, --retries N    requests after the first before giving up\n"
-    "                     (default 2; 0-10)\n"
-    "  -4, -6             IPv4 or IPv6 only\n"
-    "      --raw          the recipe exactly: send 0x1b and 47 zero bytes,\n"
-    "                     print word 10 minus 2208988800 as ctime (no\n"
-    "                     checks, wrong after 2036)\n"
-    "  -j, --json         one JSON document\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "exit: 0 answered, 68 unknown host, 69 refused or server not\n"
-    "synchronised, 75 no answer after the retries, 76 only bogus replies or\n"
-    "a Kiss-o'-Death; 1 when some servers failed.\n"
-    "\n"
-    "examples:\n"
-    "  netkit sntp\n"
-    "  netkit sntp --port 12300 127.0.0.1\n"
-    "  netkit sntp --count 4 --interval 0.2 --json ::1 --port 12300\n"
-    "  netkit sntp --raw 127.0.0.1 --port 12300\n";
-
 #define DEFAULT_SERVER "pool.ntp.org"
 #define MAX_COUNT 1000
 #define MAX_RETRIES 10
@@ -666,84 +618,91 @@ run_raw(const struct nk_ctx *ctx, const struct sntp_cfg *cfg, int n,
 
 /* --- options */
 
+static const struct nk_optdef sntp_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct sntp_cfg, port, 1, 0, "P",
+           "server port (default 123)"),
+    NK_OPT('c', "count", NK_OPT_LONG, struct sntp_cfg, count, 1, MAX_COUNT,
+           "N",
+           "N samples per server (1-1000): the best (lowest\n"
+           "delay) is shown, with min/median/max"),
+    NK_OPT('i', "interval", NK_OPT_SECONDS, struct sntp_cfg, interval_ms, 0,
+           3600000, "S", "seconds between samples (default 1)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct sntp_cfg, timeout_ms, 1,
+           600000, "S", "seconds to wait for each reply (default 2)"),
+    NK_OPT('r', "retries", NK_OPT_INT, struct sntp_cfg, retries, 0,
+           MAX_RETRIES, "N",
+           "requests after the first before giving up\n"
+           "(default 2; 0-10)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct sntp_cfg, family, AF_INET, 0, NULL,
+           "IPv4 only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct sntp_cfg, family, AF_INET6, 0, NULL,
+           "IPv6 only"),
+    NK_OPT(0, "raw", NK_OPT_FLAG, struct sntp_cfg, raw, 0, 0, NULL,
+           "the recipe exactly: send 0x1b and 47 zero bytes,\n"
+           "print word 10 minus 2208988800 as ctime (no\n"
+           "checks, wrong after 2036)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_sntp_spec = {
+    "usage: netkit sntp [SERVER...] [--port P] [--count N] [--interval S]\n"
+    "                   [--timeout S] [--retries N] [-4|-6] [--json]\n"
+    "       netkit sntp --raw [SERVER...] [--port P] [--timeout S]\n"
+    "       netkit sntp serve [OPTIONS]    (see 'netkit sntp serve --help')\n"
+    "       netkit sntp bench [OPTIONS]    (see 'netkit sntp bench --help')\n"
+    "\n"
+    "Ask each SERVER (default pool.ntp.org) for the time with SNTP (RFC\n"
+    "4330) and print the address that answered, the server's time (local\n"
+    "ctime and ISO 8601 UTC), the clock offset and round-trip delay from\n"
+    "the four timestamps (RFC 5905), stratum, reference id, leap indicator,\n"
+    "version, poll, precision, root delay and root dispersion.\n"
+    "\n"
+    "A reply counts only if it comes from the address asked, is at least\n"
+    "48 bytes, is mode 4 (server), version 1-4, echoes the request's\n"
+    "random transmit timestamp as its origin and has a nonzero transmit\n"
+    "time; other datagrams are ignored and counted. A Kiss-o'-Death\n"
+    "(stratum 0) prints its code (RATE, DENY, RSTR...) and ends queries to\n"
+    "that server. Leap 3 or stratum 16 is reported as unsynchronised.\n"
+    "\n"
+    "'serve' as the first argument runs the server; to query a host really\n"
+    "named serve, write 'serve.' or put an option first.\n"
+    "\n",
+    sntp_optdefs,
+    "exit: 0 answered, 68 unknown host, 69 refused or server not\n"
+    "synchronised, 75 no answer after the retries, 76 only bogus replies or\n"
+    "a Kiss-o'-Death; 1 when some servers failed.\n"
+    "\n"
+    "examples:\n"
+    "  netkit sntp\n"
+    "  netkit sntp --port 12300 127.0.0.1\n"
+    "  netkit sntp --count 4 --interval 0.2 --json ::1 --port 12300\n"
+    "  netkit sntp --raw 127.0.0.1 --port 12300\n",
+    0, NULL};
+
 static int
 parse_args(int argc, char **argv, struct nk_ctx *ctx, struct sntp_cfg *cfg)
 {
-    enum { OPT_RAW = 256 };
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"count", required_argument, NULL, 'c'},
-        {"interval", required_argument, NULL, 'i'},
-        {"timeout", required_argument, NULL, 't'},
-        {"retries", required_argument, NULL, 'r'},
-        {"raw", no_argument, NULL, OPT_RAW},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    long v;
-    int c;
+    int rc = nk_opt_parse(ctx, &cmd_sntp_spec, argc, argv, cfg);
 
-    while ((c = getopt_long(argc, argv, ":p:c:i:t:r:46jh", longopts, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'p':
-            if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
-                return NK_EX_USAGE;
-            cfg->port = optarg;
-            break;
-        case 'c':
-            if (nk_opt_long(ctx, "--count", optarg, 1, MAX_COUNT,
-                            &cfg->count) != 0)
-                return NK_EX_USAGE;
-            break;
-        case 'i':
-            if (nk_opt_seconds(ctx, "--interval", optarg, 0, 3600000,
-                               &cfg->interval_ms) != 0)
-                return NK_EX_USAGE;
-            break;
-        case 't':
-            if (nk_opt_seconds(ctx, "--timeout", optarg, 1, 600000,
-                               &cfg->timeout_ms) != 0)
-                return NK_EX_USAGE;
-            break;
-        case 'r':
-            if (nk_opt_long(ctx, "--retries", optarg, 0, MAX_RETRIES, &v) != 0)
-                return NK_EX_USAGE;
-            cfg->retries = (int)v;
-            break;
-        case '4':
-            cfg->family = AF_INET;
-            break;
-        case '6':
-            cfg->family = AF_INET6;
-            break;
-        case OPT_RAW:
-            cfg->raw = 1;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return -1;
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    if (rc != NK_OPT_GO)
+        return rc == NK_EX_OK ? -1 : rc; /* -1: --help was shown */
     if (cfg->raw && (ctx->json || cfg->count != 1))
         return nk_usage_error(ctx, "--raw prints the recipe's lines only; it "
                                    "takes no --json or --count");
     return 0;
 }
 
+const struct nk_subcmd cmd_sntp_subs[] = {
+    {"serve", sntp_serve, &sntp_serve_spec},
+    {"bench", sntp_bench, &sntp_bench_spec},
+    {NULL, NULL, NULL},
+};
+
 int
 cmd_sntp(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct nk_subcmd subs[] = {
-        {"serve", sntp_serve, NULL},
-        {"bench", sntp_bench, NULL},
-        {NULL, NULL, NULL},
-    };
     struct sntp_cfg cfg = {NK_SNTP_PORT, AF_UNSPEC, 2000, 2, 1, 1000, 0};
     int rc;
 
@@ -752,12 +711,10 @@ cmd_sntp(int argc, char **argv, struct nk_ctx *ctx)
      * operands; a host named bench is written "bench."). */
     if (argc >= 2 &&
         (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "bench") == 0))
-        return nk_run_subcommand(argc, argv, ctx, subs);
+        return nk_run_subcommand(argc, argv, ctx, cmd_sntp_subs);
     rc = parse_args(argc, argv, ctx, &cfg);
-    if (rc < 0)
-        return nk_cmd_help(ctx->cmd);
     if (rc != 0)
-        return rc;
+        return rc < 0 ? NK_EX_OK : rc;
     if (cfg.raw)
         return run_raw(ctx, &cfg, argc - optind, argv + optind);
     return run_client(ctx, &cfg, argc - optind, argv + optind);

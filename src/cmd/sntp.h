@@ -19,8 +19,8 @@ uint64_t sntp_now_ntp(void);
 uint64_t sntp_arrival(const struct nk_udp_msg *m, uint64_t read_ts);
 
 int sntp_serve(int argc, char **argv, struct nk_ctx *ctx);
-extern const char sntp_serve_usage[];
+extern const struct nk_optspec sntp_serve_spec;
 int sntp_bench(int argc, char **argv, struct nk_ctx *ctx);
-extern const char sntp_bench_usage[];
+extern const struct nk_optspec sntp_bench_spec;
 
 #endif

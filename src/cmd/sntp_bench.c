@@ -28,40 +28,6 @@
 #include "netkit/stats.h"
 #include "netkit/udp.h"
 
-const char sntp_bench_usage[] =
-    "usage: netkit sntp bench --port P [--host H] [-4|-6] [--inflight K]\n"
-    "                         [--duration S] [--timeout S] [--json]\n"
-    "\n"
-    "Load an SNTP/NTP server with client requests (mode 3, version 4, a\n"
-    "unique random transmit timestamp each) from one socket, keeping K\n"
-    "requests in flight for S seconds, and check every reply as the client\n"
-    "does (origin = our transmit timestamp, mode 4, version, nonzero\n"
-    "transmit, not unsynchronised). Reports replies per second, invalid\n"
-    "replies, lost requests (unanswered after --timeout, or when the run\n"
-    "ends) and latency percentiles in microseconds. A progress line is\n"
-    "shown on a terminal. Rate limiting on the server (KoD RATE, dropped\n"
-    "requests) shows as invalid or lost.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P       the server's port\n"
-    "  -H, --host H       host name or address (default localhost; the\n"
-    "                     first address it resolves to)\n"
-    "  -4, -6             IPv4 or IPv6 only\n"
-    "  -k, --inflight K   requests in flight (default 1; 1-256)\n"
-    "  -d, --duration S   seconds of sending (default 5)\n"
-    "  -t, --timeout S    a request unanswered this long is lost and frees\n"
-    "                     its slot; a reply after that counts as late\n"
-    "                     (default 0.2)\n"
-    "  -j, --json         one JSON document\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "exit: 0 measured, 69 refused, 75 no reply at all, 76 invalid replies.\n"
-    "\n"
-    "examples:\n"
-    "  netkit sntp bench --host 127.0.0.1 --port 12300 --inflight 32\n"
-    "  netkit sntp bench --host 127.0.0.1 --port 12300 --duration 2 "
-    "--json\n";
-
 #define BATCH 32
 #define MAX_INFLIGHT 256
 #define EXPIRED_RING 4096   /* given-up cookies remembered (late replies) */
@@ -503,68 +469,61 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 
 /* --- options */
 
-static int
-parse_opt(struct nk_ctx *ctx, int c, struct bench_cfg *cfg)
-{
-    switch (c) {
-    case 'p':
-        if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
-            return NK_EX_USAGE;
-        cfg->port = optarg;
-        return 0;
-    case 'H':
-        cfg->host = optarg;
-        return 0;
-    case '4':
-        cfg->family = AF_INET;
-        return 0;
-    case '6':
-        cfg->family = AF_INET6;
-        return 0;
-    case 'k':
-        return nk_opt_long(ctx, "--inflight", optarg, 1, MAX_INFLIGHT,
-                           &cfg->inflight);
-    case 'd':
-        return nk_opt_seconds(ctx, "--duration", optarg, 1, 86400000,
-                              &cfg->duration_ms);
-    case 't':
-        return nk_opt_seconds(ctx, "--timeout", optarg, 1, 86400000,
-                              &cfg->timeout_ms);
-    case 'j':
-        ctx->json = 1;
-        return 0;
-    default:
-        return -1;
-    }
-}
+static const struct nk_optdef bench_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct bench_cfg, port, 1, 0, "P",
+           "the server's port"),
+    NK_OPT('H', "host", NK_OPT_STRING, struct bench_cfg, host, 0, 0, "H",
+           "host name or address (default localhost; the\n"
+           "first address it resolves to)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct bench_cfg, family, AF_INET, 0, NULL,
+           "IPv4 only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct bench_cfg, family, AF_INET6, 0, NULL,
+           "IPv6 only"),
+    NK_OPT('k', "inflight", NK_OPT_LONG, struct bench_cfg, inflight, 1,
+           MAX_INFLIGHT, "K", "requests in flight (default 1; 1-256)"),
+    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_cfg, duration_ms, 1,
+           86400000, "S", "seconds of sending (default 5)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_cfg, timeout_ms, 1,
+           86400000, "S",
+           "a request unanswered this long is lost and frees\n"
+           "its slot; a reply after that counts as late\n"
+           "(default 0.2)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec sntp_bench_spec = {
+    "usage: netkit sntp bench --port P [--host H] [-4|-6] [--inflight K]\n"
+    "                         [--duration S] [--timeout S] [--json]\n"
+    "\n"
+    "Load an SNTP/NTP server with client requests (mode 3, version 4, a\n"
+    "unique random transmit timestamp each) from one socket, keeping K\n"
+    "requests in flight for S seconds, and check every reply as the client\n"
+    "does (origin = our transmit timestamp, mode 4, version, nonzero\n"
+    "transmit, not unsynchronised). Reports replies per second, invalid\n"
+    "replies, lost requests (unanswered after --timeout, or when the run\n"
+    "ends) and latency percentiles in microseconds. A progress line is\n"
+    "shown on a terminal. Rate limiting on the server (KoD RATE, dropped\n"
+    "requests) shows as invalid or lost.\n"
+    "\n",
+    bench_optdefs,
+    "exit: 0 measured, 69 refused, 75 no reply at all, 76 invalid replies.\n"
+    "\n"
+    "examples:\n"
+    "  netkit sntp bench --host 127.0.0.1 --port 12300 --inflight 32\n"
+    "  netkit sntp bench --host 127.0.0.1 --port 12300 --duration 2 "
+    "--json\n",
+    0, NULL};
 
 int
 sntp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"host", required_argument, NULL, 'H'},
-        {"inflight", required_argument, NULL, 'k'},
-        {"duration", required_argument, NULL, 'd'},
-        {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct bench_cfg cfg = {"localhost", NULL, AF_UNSPEC, 1, 5000, 200};
-    int c;
+    int rc = nk_opt_parse(ctx, &sntp_bench_spec, argc, argv, &cfg);
 
-    while ((c = getopt_long(argc, argv, ":p:H:k:d:t:46jh", longopts, NULL)) !=
-           -1) {
-        int rc;
-        if (c == 'h')
-            return nk_print_usage(sntp_bench_usage);
-        rc = parse_opt(ctx, c, &cfg);
-        if (rc < 0)
-            return nk_bad_option(ctx, argv, c);
-        if (rc > 0)
-            return NK_EX_USAGE;
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
                               argv[optind]);

@@ -36,44 +36,6 @@
 #include "netkit/sntp.h"
 #include "netkit/udp.h"
 
-const char sntp_serve_usage[] =
-    "usage: netkit sntp serve [--port P] [--bind ADDR] [-4|-6]\n"
-    "                         [--stratum N] [--refid ID] [--rate-limit N]\n"
-    "                         [--assume-synced] [--json]\n"
-    "\n"
-    "Serve this machine's clock with SNTP. Each client request (mode 3,\n"
-    "version 1-4, at least 48 bytes) gets a 48-byte mode 4 reply: version\n"
-    "and poll copied, origin = the request's transmit timestamp, receive\n"
-    "time read as the batch arrives, transmit time read last. Everything\n"
-    "else (short packets, control mode 6, private mode 7, broadcasts,\n"
-    "server replies) is dropped silently. Leap 3 (unsynchronised) is sent\n"
-    "while the kernel says the clock is not synchronised. Without --bind\n"
-    "the socket is dual-stack. SIGINT/SIGTERM print the counts of answered\n"
-    "and dropped packets and exit 0.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P        port (default 123; 0: any free port)\n"
-    "  -b, --bind ADDR     address to bind (default: every address)\n"
-    "  -4, -6              IPv4 or IPv6 only\n"
-    "  -s, --stratum N     stratum to announce, 1-15 (default 10, a local\n"
-    "                      clock; 0 would read as Kiss-o'-Death)\n"
-    "      --refid ID      reference id: up to 4 ASCII characters, or an\n"
-    "                      IPv4 address (default LOCL)\n"
-    "      --rate-limit N  at most N requests per second per client\n"
-    "                      address; the first excess one each second gets\n"
-    "                      a Kiss-o'-Death RATE, the rest are dropped\n"
-    "                      (default 0: no limit)\n"
-    "      --assume-synced\n"
-    "                      announce leap 0 even when the kernel says the\n"
-    "                      clock is unsynchronised (as chrony's 'local'\n"
-    "                      directive does), for isolated networks and tests\n"
-    "  -j, --json          the counts as one JSON document\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit sntp serve --port 12300\n"
-    "  netkit sntp serve --port 12300 --bind 127.0.0.1 --rate-limit 4\n";
-
 #define BATCH 32 /* datagrams per recvmmsg/sendmmsg */
 #define ROUNDS 8 /* batches per wake-up before yielding */
 #define INBUF                                                                 \
@@ -471,69 +433,84 @@ parse_refid(const struct nk_ctx *ctx, const char *s, uint32_t *out)
                           s);
 }
 
+/* --refid and --rate-limit, whose values need more than a range. */
+static int
+serve_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
+             const char *arg, void *values)
+{
+    struct serve_cfg *cfg = values;
+    long v;
+
+    if (def->name[0] == 'r' && def->name[1] == 'e')
+        return parse_refid(ctx, arg, &cfg->refid);
+    if (nk_opt_long(ctx, "--rate-limit", arg, 0, 1000000, &v) != 0)
+        return NK_EX_USAGE;
+    cfg->rate_limit = (uint32_t)v;
+    return 0;
+}
+
+static const struct nk_optdef serve_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct serve_cfg, port, 0, 0, "P",
+           "port (default 123; 0: any free port)"),
+    NK_OPT('b', "bind", NK_OPT_STRING, struct serve_cfg, bind, 0, 0, "ADDR",
+           "address to bind (default: every address)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET, 0, NULL,
+           "IPv4 only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET6, 0,
+           NULL, "IPv6 only"),
+    NK_OPT('s', "stratum", NK_OPT_INT, struct serve_cfg, stratum, 1, 15, "N",
+           "stratum to announce, 1-15 (default 10, a local\n"
+           "clock; 0 would read as Kiss-o'-Death)"),
+    {0, "refid", NK_OPT_CALL, 0, 0, 0, "ID",
+     "reference id: up to 4 ASCII characters, or an\n"
+     "IPv4 address (default LOCL)",
+     NULL, serve_option},
+    {0, "rate-limit", NK_OPT_CALL, 0, 0, 0, "N",
+     "at most N requests per second per client\n"
+     "address; the first excess one each second gets\n"
+     "a Kiss-o'-Death RATE, the rest are dropped\n"
+     "(default 0: no limit)",
+     NULL, serve_option},
+    NK_OPT(0, "assume-synced", NK_OPT_FLAG, struct serve_cfg, assume_synced,
+           0, 0, NULL,
+           "announce leap 0 even when the kernel says the\n"
+           "clock is unsynchronised (as chrony's 'local'\n"
+           "directive does), for isolated networks and tests"),
+    NK_OPT_JSON_DEF("the counts as one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec sntp_serve_spec = {
+    "usage: netkit sntp serve [--port P] [--bind ADDR] [-4|-6]\n"
+    "                         [--stratum N] [--refid ID] [--rate-limit N]\n"
+    "                         [--assume-synced] [--json]\n"
+    "\n"
+    "Serve this machine's clock with SNTP. Each client request (mode 3,\n"
+    "version 1-4, at least 48 bytes) gets a 48-byte mode 4 reply: version\n"
+    "and poll copied, origin = the request's transmit timestamp, receive\n"
+    "time read as the batch arrives, transmit time read last. Everything\n"
+    "else (short packets, control mode 6, private mode 7, broadcasts,\n"
+    "server replies) is dropped silently. Leap 3 (unsynchronised) is sent\n"
+    "while the kernel says the clock is not synchronised. Without --bind\n"
+    "the socket is dual-stack. SIGINT/SIGTERM print the counts of answered\n"
+    "and dropped packets and exit 0.\n"
+    "\n",
+    serve_optdefs,
+    "examples:\n"
+    "  netkit sntp serve --port 12300\n"
+    "  netkit sntp serve --port 12300 --bind 127.0.0.1 --rate-limit 4\n",
+    0, NULL};
+
 int
 sntp_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    enum { OPT_REFID = 256, OPT_RATE, OPT_SYNCED };
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"stratum", required_argument, NULL, 's'},
-        {"refid", required_argument, NULL, OPT_REFID},
-        {"rate-limit", required_argument, NULL, OPT_RATE},
-        {"assume-synced", no_argument, NULL, OPT_SYNCED},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct serve_cfg cfg = {NULL, NK_SNTP_PORT, AF_UNSPEC, 10, 0x4c4f434cu, 0,
                             0};
-    long v;
-    int c;
+    int rc = nk_opt_parse(ctx, &sntp_serve_spec, argc, argv, &cfg);
 
-    while ((c = getopt_long(argc, argv, ":p:b:s:46jh", longopts, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'p':
-            if (nk_opt_port(ctx, "--port", optarg, 1, NULL) != 0)
-                return NK_EX_USAGE;
-            cfg.port = optarg;
-            break;
-        case 'b':
-            cfg.bind = optarg;
-            break;
-        case 's':
-            if (nk_opt_long(ctx, "--stratum", optarg, 1, 15, &v) != 0)
-                return NK_EX_USAGE;
-            cfg.stratum = (int)v;
-            break;
-        case OPT_REFID:
-            if (parse_refid(ctx, optarg, &cfg.refid) != 0)
-                return NK_EX_USAGE;
-            break;
-        case OPT_RATE:
-            if (nk_opt_long(ctx, "--rate-limit", optarg, 0, 1000000, &v) != 0)
-                return NK_EX_USAGE;
-            cfg.rate_limit = (uint32_t)v;
-            break;
-        case OPT_SYNCED:
-            cfg.assume_synced = 1;
-            break;
-        case '4':
-            cfg.family = AF_INET;
-            break;
-        case '6':
-            cfg.family = AF_INET6;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'h':
-            return nk_print_usage(sntp_serve_usage);
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "serve takes no arguments ('%s')",
                               argv[optind]);
