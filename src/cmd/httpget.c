@@ -172,16 +172,13 @@ seconds(int ms, char *buf, size_t size)
     return buf;
 }
 
-/* A server's text (reason phrase, Location) made safe for stderr: bytes
- * outside printable ASCII become '?'. */
+/* A server's text (reason phrase, Location) made safe for a message by
+ * netkit's one escaper (nk_text_escape): UTF-8 kept, control bytes and
+ * bytes that are not UTF-8 as \xNN. */
 static const char *
 safe(const char *s, char *buf, size_t size)
 {
-    size_t i = 0;
-
-    for (; s[i] != '\0' && i + 1 < size; i++)
-        buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-    buf[i] = '\0';
+    nk_text_escape(s, strlen(s), buf, size);
     return buf;
 }
 

@@ -246,6 +246,11 @@ reply cuthead 'HTTP/1.0 200 OK\r\nContent-Le'
 raw_case "head cut short" cuthead 74 "before the end of the response head"
 reply e500 'HTTP/1.0 500 Internal Server Error\r\nContent-Length: 4\r\n\r\noops'
 raw_case "500" e500 69 "server answered 500 Internal Server Error"
+# A server's reason phrase (obs-text allowed, control bytes refused as
+# bogus) reaches stderr through netkit's one escaper: UTF-8 text kept, a
+# byte that is not UTF-8 (0x9b, a C1 CSI) shown as \x9b.
+reply e410 'HTTP/1.0 410 Gone \xc3\x84 \x9b\r\nContent-Length: 0\r\n\r\n'
+raw_case "reason phrase escaped" e410 69 'server answered 410 Gone Ä \x9b'
 python3 -c 'import sys; sys.stdout.write("HTTP/1.0 200 OK\r\nX-Big: " + "a" * 70000 + "\r\n\r\n")' >"$NK_TMP/bighead.reply"
 raw_case "head over 64 KiB" bighead 76 "response head larger than 65536 bytes"
 
