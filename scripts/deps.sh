@@ -23,7 +23,7 @@ PKGS="gcc libc6-dev make cmake libcmocka-dev jq python3 netcat-openbsd socat
 bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
 ntpsec-ntpdig chrony ncat tmux mandoc man-db groff-base bash-completion zsh
 dpkg-dev file dash netbase util-linux iputils-ping nftables strace bsdextrautils
-nginx-light curl wget"
+nginx-light curl wget chromium python3-websocket tesseract-ocr"
 
 missing=""
 for p in $PKGS; do

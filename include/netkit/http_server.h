@@ -101,6 +101,15 @@ int nk_hs_parse_content_range(const char *v, uint64_t *first, uint64_t *last,
  * is there but malformed (not base64 of 32 bytes). */
 int nk_hs_parse_repr_digest(const char *v, uint8_t sha[32]);
 
+/* The next entry link of an HTML directory index (netkit's, nginx's
+ * autoindex, python's http.server) in html[*pos..len): an href naming one
+ * entry relative to the page ("name" or "name/", "./" allowed first; no
+ * scheme, query, fragment, absolute path, "." or ".."). 1 with name
+ * (decoded, room for NK_FS_NAME_MAX + 1) and *dir set, 0 at the end;
+ * *pos moves past what was read. */
+int nk_hs_next_link(const char *html, size_t len, size_t *pos, char *name,
+                    int *dir);
+
 /* The Content-Type for a file name (by its extension), never NULL. */
 const char *nk_hs_content_type(const char *name);
 

@@ -103,6 +103,8 @@ const char fileshare_list_usage[] =
     "\n"
     "List a directory of a fileshare server (default: its root): each\n"
     "entry's name, type (file, dir, link, other) and size.\n"
+    "HOST may instead be a URL, http://HOST[:PORT]/DIR/, for any HTTP\n"
+    "server's directory index: names and types (dir or file), no sizes.\n"
     "\n"
     "options:\n"
     "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
@@ -1019,6 +1021,33 @@ http_answer(struct get_job *j, const struct nk_http_head *hh, struct head *h,
     return 0;
 }
 
+/* Send the request and read the answer's head, following redirects (at
+ * most REDIRECTS_MAX). 0, or -1 with j->err (*keep set when the network
+ * failed). */
+static int
+http_follow(struct get_job *j, struct conn *c, struct nk_http_head *hh,
+            int *keep)
+{
+    for (int hops = 0;; hops++) {
+        const char *loc;
+        if (http_open(j, c, hh) < 0) {
+            j->err = c->err;
+            *keep = 1;
+            return -1;
+        }
+        loc = nk_http_head_get(hh, "Location");
+        if (!is_redirect(hh->status) || loc == NULL)
+            return 0;
+        nk_close(c->fd);
+        c->fd = -1;
+        if (hops == REDIRECTS_MAX)
+            return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                              "more than %d redirects", REDIRECTS_MAX);
+        if (http_redirect(j, loc) < 0)
+            return -1;
+    }
+}
+
 /* One attempt from j->start, redirects followed (at most REDIRECTS_MAX).
  * Returns 0, -1 (j->err), or 1 (start over). */
 static int
@@ -1034,26 +1063,8 @@ http_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
         free(hh);
         return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
     }
-    for (int hops = 0;; hops++) {
-        const char *loc;
-        if (http_open(j, c, hh) < 0) {
-            j->err = c->err;
-            *keep = 1;
-            goto out;
-        }
-        loc = nk_http_head_get(hh, "Location");
-        if (!is_redirect(hh->status) || loc == NULL)
-            break;
-        nk_close(c->fd);
-        c->fd = -1;
-        if (hops == REDIRECTS_MAX) {
-            nk_err_set(&j->err, NK_EX_PROTOCOL, "more than %d redirects",
-                       REDIRECTS_MAX);
-            goto out;
-        }
-        if (http_redirect(j, loc) < 0)
-            goto out;
-    }
+    if (http_follow(j, c, hh, keep) < 0)
+        goto out;
     rc = http_answer(j, hh, &h, hs);
     /* A wrong range or a server in trouble: the partial data is still
      * good for a later --continue. */
@@ -1253,6 +1264,109 @@ list_body(struct conn *c, const struct copts *o, const struct head *h,
     return 0;
 }
 
+/* --- list over HTTP (list http://HOST[:PORT]/DIR/) ----------------------- */
+
+#define LIST_HTTP_MAX (8u << 20) /* an index page read at most */
+
+/* The index page at j->url into *body (NUL-terminated). 0 or -1. */
+static int
+http_index(struct get_job *j, char **body, size_t *len, int *truncated)
+{
+    struct conn *c = malloc(sizeof *c);
+    struct nk_http_head *hh = malloc(sizeof *hh);
+    size_t cap = LIST_HTTP_MAX;
+    int keep = 0, rc = -1;
+
+    *body = NULL;
+    *len = 0;
+    if (c == NULL || hh == NULL) {
+        nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+        goto out;
+    }
+    if (http_follow(j, c, hh, &keep) < 0)
+        goto out;
+    if (hh->status != 200) {
+        http_refused(j, hh);
+        goto out;
+    }
+    if (hh->content_length >= 0 && (uint64_t)hh->content_length < cap)
+        cap = (size_t)hh->content_length;
+    *body = malloc(cap + 1);
+    if (*body == NULL) {
+        nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
+        goto out;
+    }
+    while (*len < cap) {
+        ssize_t n = body_read(c, j->o, *body + *len, cap - *len);
+        if (n < 0) {
+            j->err = c->err;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        *len += (size_t)n;
+    }
+    if (hh->content_length >= 0 && *len < (uint64_t)hh->content_length &&
+        *len < cap) {
+        nk_err_set(&j->err, NK_EX_IOERR, "receive: the index was cut short");
+        goto out;
+    }
+    *truncated = *len == LIST_HTTP_MAX;
+    (*body)[*len] = '\0';
+    rc = 0;
+out:
+    if (c != NULL && c->fd >= 0)
+        nk_close(c->fd);
+    free(c);
+    free(hh);
+    return rc;
+}
+
+/* list http://...: the entries an HTML directory index links to, from
+ * any server (netkit's, nginx's autoindex, python's http.server): names
+ * and whether each is a directory; an index page has no reliable sizes. */
+static int
+list_http(struct nk_ctx *ctx, struct copts *o)
+{
+    struct get_job *j = calloc(1, sizeof *j);
+    struct nk_out out;
+    char *body = NULL, name[NK_FS_NAME_MAX + 1];
+    size_t len = 0, pos = 0;
+    uint64_t count = 0;
+    int rc, dir, truncated = 0;
+
+    if (j == NULL)
+        return NK_EX_SOFTWARE;
+    j->o = o;
+    rc = http_target(ctx, o, j);
+    if (rc == 0) {
+        nk_net_init();
+        if (http_index(j, &body, &len, &truncated) < 0)
+            rc = nk_fail(ctx->cmd->name, ctx->sub, &j->err);
+    }
+    if (rc == 0) {
+        nk_out_init(&out, stdout, o->json ? NK_OUT_JSON : NK_OUT_TEXT,
+                    ctx->color);
+        nk_out_str(&out, "host", j->url.host);
+        nk_out_str(&out, "dir", j->url.path);
+        nk_out_arr(&out, "entries");
+        while (nk_hs_next_link(body, len, &pos, name, &dir)) {
+            nk_out_obj(&out, NULL);
+            nk_out_str(&out, "name", name);
+            nk_out_str(&out, "type", dir ? "dir" : "file");
+            nk_out_close(&out);
+            count++;
+        }
+        nk_out_close(&out);
+        nk_out_uint(&out, "count", count);
+        nk_out_bool(&out, "truncated", truncated);
+        rc = nk_out_finish(&out) < 0 ? NK_EX_SOFTWARE : NK_EX_OK;
+    }
+    free(body);
+    free(j);
+    return rc;
+}
+
 int
 fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
 {
@@ -1269,6 +1383,8 @@ fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
         return rc < 0 ? NK_EX_OK : rc;
     if (o.extra != NULL)
         return nk_usage_error(ctx, "unexpected argument '%s'", o.extra);
+    if (nk_url_like(o.host))
+        return list_http(ctx, &o);
     dir = o.path ? o.path : ".";
     n = nk_fs_build_list(line, sizeof line, dir);
     if (n < 0)

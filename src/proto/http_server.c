@@ -588,6 +588,70 @@ nk_hs_parse_content_range(const char *v, uint64_t *first, uint64_t *last,
     return 0;
 }
 
+/* One href value: 1 if it names one entry (name and *dir set). */
+static int
+link_entry(const char *v, size_t n, char *name, int *dir)
+{
+    char raw[3 * NK_FS_NAME_MAX + 8], dec[NK_FS_NAME_MAX + 2];
+    size_t r = 0;
+    int d;
+
+    /* The only entity an href needs here: "&amp;" for '&'. */
+    for (size_t i = 0; i < n; i++) {
+        if (r + 1 >= sizeof raw)
+            return 0;
+        raw[r++] = v[i];
+        if (v[i] == '&' && n - i >= 5 && memcmp(v + i, "&amp;", 5) == 0)
+            i += 4;
+    }
+    raw[r] = '\0';
+    if (r >= 2 && raw[0] == '.' && raw[1] == '/') {
+        memmove(raw, raw + 2, r - 1);
+        r -= 2;
+    }
+    *dir = r > 0 && raw[r - 1] == '/';
+    if (*dir)
+        raw[--r] = '\0';
+    if (r == 0 || strpbrk(raw, "/?#:") != NULL)
+        return 0;
+    d = nk_fs_decode(raw, r, dec, sizeof dec);
+    if (d <= 0 || (size_t)d > NK_FS_NAME_MAX ||
+        memchr(dec, '\0', (size_t)d) != NULL || memchr(dec, '/', (size_t)d) ||
+        strcmp(dec, ".") == 0 || strcmp(dec, "..") == 0)
+        return 0;
+    memcpy(name, dec, (size_t)d + 1);
+    return 1;
+}
+
+int
+nk_hs_next_link(const char *html, size_t len, size_t *pos, char *name,
+                int *dir)
+{
+    while (*pos + 6 < len) {
+        size_t i = *pos, s, e;
+        char q;
+        if (strncasecmp(html + i, "href=", 5) != 0) {
+            (*pos)++;
+            continue;
+        }
+        i += 5;
+        q = html[i];
+        if (q != '"' && q != '\'') {
+            *pos = i;
+            continue;
+        }
+        s = ++i;
+        while (i < len && html[i] != q)
+            i++;
+        e = i;
+        *pos = i < len ? i + 1 : len;
+        if (e < len && link_entry(html + s, e - s, name, dir))
+            return 1;
+    }
+    *pos = len;
+    return 0;
+}
+
 const char *
 nk_hs_content_type(const char *name)
 {

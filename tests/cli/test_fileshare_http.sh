@@ -308,6 +308,31 @@ check_contains "log: an encoded name" "$LOG" "HTTP GET /sp%20ace.txt: 200 OK"
 check_contains "log: a 416" "$LOG" "HTTP GET /small.txt: 416 Range Not Satisfiable"
 check_eq "log: no raw control byte" "$(grep -c "$(printf '\001')" "$NK_TMP/fs.err")" 0
 
+# --- a browser: headless Chromium shows the index, a click downloads -------
+# (Debian's python3 is the one with python3-websocket.)
+BPY=/usr/bin/python3
+if nk_have "browser: index and a click" chromium tesseract &&
+    { $BPY -c 'import websocket' 2>/dev/null ||
+        { nk_skip "browser: index and a click" "python3-websocket not installed"; false; }; }; then
+    B=$NK_TMP/browser
+    mkdir -p "$B"
+    timeout 120 $BPY "$(dirname "$0")/fileshare_http_browser.py" \
+        "$(command -v chromium)" "$U/" "$B" big.bin >"$B/out" 2>&1
+    check_eq "browser: the page loaded, the link clicked, the file came" \
+        "$(awk '{print $1}' "$B/out" | tr '\n' ' ')" "screenshot clicked downloaded "
+    # What the screenshot shows, read back with OCR (spaces ignored: OCR
+    # splits "small.txt" as "small. txt" at times).
+    tesseract "$B/index.png" "$B/ocr" >/dev/null 2>&1
+    OCR=$(tr -d ' ' <"$B/ocr.txt" 2>/dev/null)
+    for want in "Indexof/" "big.bin" "small.txt" "data.json" "sub/" "3145735"; do
+        check_contains "browser screenshot shows $want" "$OCR" "$want"
+    done
+    check_eq "browser: the clicked download is the file" \
+        "$(cmp -s "$B/dl/big.bin" "$R/big.bin" && echo same)" same
+    check_contains "browser: the click's GET logged" "$(cat "$NK_TMP/fs.err")" \
+        "HTTP GET /big.bin: 200 OK, 3145735 bytes sent"
+fi
+
 # --- the client: netkit fileshare get http://... ----------------------------
 C=$NK_TMP/client
 mkdir -p "$C"
@@ -348,6 +373,20 @@ run_nk fileshare get "https://127.0.0.1:$P/small.txt" -o "$C/"
 check_eq "get https://: usage error" "$RC" 64
 run_nk fileshare get "$U/small.txt" extra -o "$C/"
 check_eq "get URL PATH: usage error" "$RC" 64
+
+# list http://: the index's links, names decoded, directories marked.
+run_nk fileshare list "$U/" --json
+check_eq "list http:// netkit: exit 0" "$RC" 0
+check_json "list http:// --json" "$OUT"
+check_eq "list http://: an odd name decoded" \
+    "$(jq -r '.entries[] | select(.name=="a <b>&\"q'"'"'.txt") | .type' <<<"$OUT")" file
+check_eq "list http://: a directory" "$(jq -r '.entries[] | select(.name=="sub") | .type' <<<"$OUT")" dir
+check_eq "list http://: every entry, no parent link" "$(jq -r .count <<<"$OUT")" \
+    "$(ls -A "$R" | grep -vc '^\.nkput-')"
+run_nk fileshare list "$U/sub"
+check_contains "list http:// without '/': redirected, deep listed" "$OUT" "name: deep"
+run_nk fileshare list "$U/nope/"
+check_eq "list http:// 404: 69" "$RC" 69
 
 # Misbehaving servers: a 206 for another range, a lying digest, a cut.
 fake() {
@@ -416,6 +455,10 @@ check_eq "python http.server ignores Range: identical" \
     "$(cmp -s "$PY/b2.bin" "$R/big.bin" && echo same)" same
 run_nk fileshare get "http://127.0.0.1:$PP/sub" -o "$PY/sub.html"
 check_eq "python http.server's 301 followed" "$RC" 0
+run_nk fileshare list "http://127.0.0.1:$PP/" --json
+check_eq "list http:// python: odd name and dir" \
+    "$(jq -r '.entries[] | select(.name=="a <b>&\"q'"'"'.txt" or .name=="sub") | .type' <<<"$OUT" | sort | tr '\n' ' ')" \
+    "dir file "
 kill "$PYPID" 2>/dev/null
 wait "$PYPID" 2>/dev/null
 
@@ -470,6 +513,10 @@ CONF
     run_nk fileshare get "http://127.0.0.1:$NP/sub" -o "$NG/dl/sub.html"
     check_eq "nginx's 301 (absolute Location) followed" "$RC" 0
     check_contains "nginx's 301: its index" "$(cat "$NG/dl/sub.html")" 'deep/'
+    run_nk fileshare list "http://127.0.0.1:$NP/" --json
+    check_eq "list http:// nginx: big.bin, sub/" \
+        "$(jq -r '.entries[] | select(.name=="big.bin" or .name=="sub") | .type' <<<"$OUT" | sort | tr '\n' ' ')" \
+        "dir file "
     kill "$NGPID" 2>/dev/null
     wait "$NGPID" 2>/dev/null
 fi

@@ -396,6 +396,37 @@ test_client_fields(void **state)
         -1);
 }
 
+static void
+test_index_links(void **state)
+{
+    /* netkit's, nginx's and python's index lines, and what to skip. */
+    static const char html[] =
+        "<a href=\"../\">../</a><a href=\"./a%20b.txt\">a b.txt</a>"
+        "<a href=\"sub/\">sub/</a>\n<a href='q%26x'>q&amp;x</a>"
+        "<a href=\"x&amp;y\">x&amp;y</a>"
+        "<a href=\"http://evil.invalid/\">x</a><a href=\"/abs\">a</a>"
+        "<a href=\"?C=N;O=D\">sort</a><a href=\"a/b\">deep</a>"
+        "<a href=\"%2e%2e\">dots</a><a href=\"%00\">nul</a>"
+        "<a href=\"unterminated";
+    static const struct {
+        const char *name;
+        int dir;
+    } want[] = {{"a b.txt", 0}, {"sub", 1}, {"q&x", 0}, {"x&y", 0}};
+    char name[NK_FS_NAME_MAX + 1];
+    size_t pos = 0, k = 0;
+    int dir;
+
+    (void)state;
+    while (nk_hs_next_link(html, sizeof html - 1, &pos, name, &dir)) {
+        assert_true(k < sizeof want / sizeof want[0]);
+        assert_string_equal(name, want[k].name);
+        assert_int_equal(dir, want[k].dir);
+        k++;
+    }
+    assert_int_equal(k, sizeof want / sizeof want[0]);
+    assert_int_equal(pos, sizeof html - 1);
+}
+
 int
 main(void)
 {
@@ -411,6 +442,7 @@ main(void)
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_heads),
         cmocka_unit_test(test_client_fields),
+        cmocka_unit_test(test_index_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
