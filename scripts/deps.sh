@@ -48,6 +48,7 @@ if [ ! -e "$policy" ]; then
     made_policy=1
 fi
 trap '[ -n "$made_policy" ] && $SUDO rm -f "$policy"' EXIT
-$SUDO apt-get update -qq
+# Wait for a package manager that is already running rather than fail.
+$SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing >/dev/null
