@@ -11,7 +11,7 @@ static const struct nk_cmd commands[] = {
      NULL, &cmd_byteorder_spec, NULL},
     {"chat", cmd_chat,
      "line chat: one-to-one as in the lesson, or a multi-client room",
-     cmd_chat_usage, NULL, NULL},
+     cmd_chat_usage, NULL, cmd_chat_subs},
     {"echo-tcp", cmd_echo_tcp,
      "TCP echo: server in six concurrency models, client, load test",
      cmd_echo_tcp_usage, NULL, cmd_echo_tcp_subs},

@@ -120,6 +120,7 @@ void nk_getopt_reset(void);
 extern const struct nk_subcmd cmd_echo_tcp_subs[];
 extern const struct nk_subcmd cmd_echo_udp_subs[];
 extern const struct nk_subcmd cmd_sntp_subs[];
+extern const struct nk_subcmd cmd_chat_subs[];
 
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);

@@ -165,8 +165,8 @@ takes_arg(const struct nk_optdef *d)
 }
 
 /* "--name", or "-x" for a letter-only option: what messages call it. */
-static void
-opt_name(const struct nk_optdef *d, char *buf, size_t n)
+void
+nk_opt_name(const struct nk_optdef *d, char *buf, size_t n)
 {
     if (d->name != NULL)
         snprintf(buf, n, "--%s", d->name);
@@ -214,7 +214,7 @@ take(struct nk_ctx *ctx, const struct nk_optspec *spec,
     long v;
     int rc = 0;
 
-    opt_name(d, name, sizeof name);
+    nk_opt_name(d, name, sizeof name);
     switch (d->kind) {
     case NK_OPT_FLAG:
         *(int *)p = 1;
@@ -275,6 +275,16 @@ int
 nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
              char **argv, void *values)
 {
+    unsigned long long given;
+
+    return nk_opt_parse_given(ctx, spec, argc, argv, values, &given);
+}
+
+int
+nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,
+                   int argc, char **argv, void *values,
+                   unsigned long long *given)
+{
     struct option longs[MAX_OPTS + 1];
     char shorts[3 * MAX_OPTS + 3] = "-:";
     size_t n = 0, k = 2, i = 0;
@@ -296,6 +306,7 @@ nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
     }
     longs[n] = (struct option){NULL, 0, NULL, 0};
     shorts[k] = '\0';
+    *given = 0;
     nk_getopt_reset();
     /* The one getopt_long loop every converted command goes through;
      * "-" (operands in order, as 1) only when the spec takes them so. */
@@ -321,6 +332,7 @@ nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
             d = nk_opt_find(spec->opts, NULL, (char)c);
         if (d == NULL)
             return nk_bad_option(ctx, argv, c);
+        *given |= 1ULL << (d - spec->opts);
         rc = take(ctx, spec, d, optarg, values);
         if (rc != NK_OPT_GO)
             return rc;

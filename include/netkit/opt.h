@@ -97,6 +97,13 @@ struct nk_optspec {
  * Resets getopt itself, so a command may run more than once. */
 int nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec,
                  int argc, char **argv, void *values);
+/* The same, and *given gets bit i set for each spec->opts[i] given (for
+ * rules such as "--lesson takes only --port"). */
+int nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,
+                       int argc, char **argv, void *values,
+                       unsigned long long *given);
+/* The "--name" (or "-x") a message should call def. */
+void nk_opt_name(const struct nk_optdef *def, char *buf, size_t n);
 
 /* The "options:" section alone, and the whole usage text. */
 void nk_opt_render(FILE *fp, const struct nk_optdef *opts);

@@ -41,7 +41,7 @@ const char cmd_chat_usage[] =
     "  netkit chat serve --port 1234\n"
     "  netkit chat connect localhost --port 1234 --name alice\n";
 
-const char chat_serve_usage[] =
+const struct nk_optspec chat_serve_spec = {
     "usage: netkit chat serve --port P [--bind ADDR] [--name NICK]\n"
     "                         [--max-clients N] [--rate B] [--drop-after S]\n"
     "                         [--no-console] [--json]\n"
@@ -60,32 +60,16 @@ const char chat_serve_usage[] =
     "then turns, this side first: each typed line goes out as one message\n"
     "with no line end, each read is one message. A bye word from either\n"
     "side, either side closing, or the end of stdin ends it (exit 0).\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P          port to listen on (0: an ephemeral port)\n"
-    "  -b, --bind ADDR       address to listen on (default: every address)\n"
-    "  -n, --name NICK       the operator's nickname (default: server)\n"
-    "  -c, --max-clients N   clients at once; more are told the room is\n"
-    "                        full (default 1000)\n"
-    "      --rate B          bytes per second each client may send; past\n"
-    "                        it the room reads it more slowly, never drops\n"
-    "                        a line (default 1048576, 1 s of burst; 0: no\n"
-    "                        limit)\n"
-    "      --drop-after S    drop a client whose output stays backed up\n"
-    "                        (over 64 KiB) for S seconds; meanwhile the\n"
-    "                        room reads nobody (default 10)\n"
-    "      --no-console      do not read stdin (a daemon)\n"
-    "  -j, --json            the transcript as JSON Lines\n"
-    "      --lesson          the lesson's one-to-one chat (see above)\n"
-    "  -h, --help            this text\n"
-    "\n"
+    "\n",
+    chat_serve_optdefs,
     "examples:\n"
     "  netkit chat serve --port 1234\n"
     "  netkit chat serve --port 1234 --bind ::1 --name alice\n"
     "  netkit chat serve --port 0 --no-console --json >room.log\n"
-    "  netkit chat serve --lesson --port 1234\n";
+    "  netkit chat serve --lesson --port 1234\n",
+    0, NULL};
 
-const char chat_connect_usage[] =
+const struct nk_optspec chat_connect_spec = {
     "usage: netkit chat connect HOST --port P [--name NICK] [--wait S]\n"
     "                           [--json]\n"
     "       netkit chat connect --lesson HOST --port P\n"
@@ -101,31 +85,22 @@ const char chat_connect_usage[] =
     "read is one message, each typed line goes out as one message with no\n"
     "line end and no nick. A bye word from either side, either side\n"
     "closing, or the end of stdin ends it (exit 0).\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P      the room's port\n"
-    "  -n, --name NICK   your nickname (default: $USER if it is valid,\n"
-    "                    else the server names you guestN)\n"
-    "  -w, --wait S      after the end of piped input, wait at most S\n"
-    "                    seconds (default: until the server closes or\n"
-    "                    someone says a bye word; 0: leave at once)\n"
-    "  -j, --json        each received line as a JSON object\n"
-    "      --lesson      the lesson's one-to-one chat (see above)\n"
-    "  -h, --help        this text\n"
-    "\n"
+    "\n",
+    chat_connect_optdefs,
     "examples:\n"
     "  netkit chat connect localhost --port 1234 --name bob\n"
     "  printf 'hello\\nbye\\n' | netkit chat connect ::1 --port 1234\n"
-    "  netkit chat connect --lesson 127.0.0.1 --port 1234\n";
+    "  netkit chat connect --lesson 127.0.0.1 --port 1234\n",
+    0, NULL};
+
+const struct nk_subcmd cmd_chat_subs[] = {
+    {"connect", chat_connect, &chat_connect_spec},
+    {"serve", chat_serve, &chat_serve_spec},
+    {NULL, NULL, NULL},
+};
 
 int
 cmd_chat(int argc, char **argv, struct nk_ctx *ctx)
 {
-    static const struct nk_subcmd subs[] = {
-        {"connect", chat_connect, NULL},
-        {"serve", chat_serve, NULL},
-        {NULL, NULL, NULL},
-    };
-
-    return nk_run_subcommand(argc, argv, ctx, subs);
+    return nk_run_subcommand(argc, argv, ctx, cmd_chat_subs);
 }

@@ -530,56 +530,66 @@ chat_connect_run(struct nk_ctx *ctx, const char *host, const char *port,
     return rc;
 }
 
+/* What the option table fills. */
+struct connect_parse {
+    const char *port, *nick;
+    int wait_ms; /* -1: until the server closes */
+    int lesson;
+};
+
+static int
+set_nick(const struct nk_ctx *ctx, const struct nk_optdef *def,
+         const char *arg, void *values)
+{
+    const char *why;
+
+    (void)def;
+    if (nk_chat_nick_check(arg, strlen(arg), &why) < 0)
+        return nk_usage_error(ctx, "--name: %s", why);
+    ((struct connect_parse *)values)->nick = arg;
+    return 0;
+}
+
+const struct nk_optdef chat_connect_optdefs[] = {
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct connect_parse, port, 1, 0, "P",
+           "the room's port"),
+    {'n', "name", NK_OPT_CALL, 0, 0, 0, "NICK",
+     "your nickname (default: $USER if it is valid,\n"
+     "else the server names you guestN)",
+     NULL, set_nick},
+    NK_OPT('w', "wait", NK_OPT_SECONDS, struct connect_parse, wait_ms, 0,
+           86400000, "S",
+           "after the end of piped input, wait at most S\n"
+           "seconds (default: until the server closes or\n"
+           "someone says a bye word; 0: leave at once)"),
+    NK_OPT_JSON_DEF("each received line as a JSON object"),
+    NK_OPT(0, "lesson", NK_OPT_FLAG, struct connect_parse, lesson, 0, 0, NULL,
+           "the lesson's one-to-one chat (see above)"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
 int
 chat_connect(int argc, char **argv, struct nk_ctx *ctx)
 {
-    if (chat_lesson_wanted(argc, argv))
-        return chat_lesson(argc, argv, ctx, 0);
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"name", required_argument, NULL, 'n'},
-        {"wait", required_argument, NULL, 'w'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *port = NULL, *nick = NULL, *why;
-    int c, wait_ms = -1;
+    struct connect_parse p = {NULL, NULL, -1, 0};
+    unsigned long long given;
+    int rc = nk_opt_parse_given(ctx, &chat_connect_spec, argc, argv, &p,
+                                &given);
 
-    while ((c = getopt_long(argc, argv, ":p:n:w:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            return nk_print_usage(chat_connect_usage);
-        case 'j':
-            ctx->json = 1;
-            break;
-        case 'p':
-            if (nk_opt_port(ctx, "--port", optarg, 0, NULL) != 0)
-                return NK_EX_USAGE;
-            port = optarg;
-            break;
-        case 'n':
-            if (nk_chat_nick_check(optarg, strlen(optarg), &why) < 0)
-                return nk_usage_error(ctx, "--name: %s", why);
-            nick = optarg;
-            break;
-        case 'w':
-            if (nk_opt_seconds(ctx, "--wait", optarg, 0, 86400000, &wait_ms) !=
-                0)
-                return NK_EX_USAGE;
-            break;
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    if (rc != NK_OPT_GO)
+        return rc;
+    if (p.lesson)
+        return chat_lesson(ctx, 0, chat_connect_optdefs, given, p.port, NULL,
+                           argc, argv);
     if (optind >= argc)
         return nk_usage_error(ctx, "a HOST is required");
     if (optind + 1 < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'",
                               argv[optind + 1]);
-    if (port == NULL)
+    if (p.port == NULL)
         return nk_usage_error(ctx, "--port is required");
-    if (nick == NULL)
-        nick = default_nick();
-    return chat_connect_run(ctx, argv[optind], port, nick, wait_ms);
+    if (p.nick == NULL)
+        p.nick = default_nick();
+    return chat_connect_run(ctx, argv[optind], p.port, p.nick, p.wait_ms);
 }

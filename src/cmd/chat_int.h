@@ -20,13 +20,18 @@
  * the exit status. */
 int chat_serve(int argc, char **argv, struct nk_ctx *ctx);
 int chat_connect(int argc, char **argv, struct nk_ctx *ctx);
-extern const char chat_serve_usage[];
+/* Their usage (chat.c) around their option tables (chat_room.c,
+ * chat_client.c). */
+extern const struct nk_optspec chat_serve_spec, chat_connect_spec;
+extern const struct nk_optdef chat_serve_optdefs[], chat_connect_optdefs[];
 
-/* --lesson (chat_lesson.c): the lesson's one-to-one chat. wanted: 1 when
- * argv holds --lesson; chat_lesson runs it (server: serve, else connect). */
-int chat_lesson_wanted(int argc, char **argv);
-int chat_lesson(int argc, char **argv, struct nk_ctx *ctx, int server);
-extern const char chat_connect_usage[];
+/* --lesson (chat_lesson.c): the lesson's one-to-one chat (server: serve,
+ * else connect), after the subcommand's own parse: defs and given say
+ * which options were given (only --port, and --bind for serve, go with
+ * --lesson); the operands are argv[optind..argc). */
+int chat_lesson(const struct nk_ctx *ctx, int server,
+                const struct nk_optdef *defs, unsigned long long given,
+                const char *port, const char *bind, int argc, char **argv);
 
 /* The terminal: one input line owned by us, redrawn under output (on a
  * terminal), or lines assembled from a pipe or file. */

@@ -377,50 +377,24 @@ lesson_connect(const char *host, const char *port)
     return lesson_end(&les, st);
 }
 
-int
-chat_lesson_wanted(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "--lesson") == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* netkit chat serve|connect --lesson [HOST] --port P [--bind ADDR]. */
 int
-chat_lesson(int argc, char **argv, struct nk_ctx *ctx, int server)
+chat_lesson(const struct nk_ctx *ctx, int server,
+            const struct nk_optdef *defs, unsigned long long given,
+            const char *port, const char *bind, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"lesson", no_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *port = NULL, *bind = NULL;
-    int c;
+    for (int i = 0; defs[i].letter || defs[i].name; i++) {
+        const char *n = defs[i].name ? defs[i].name : "";
+        char name[64];
 
-    while ((c = getopt_long(argc, argv, server ? ":p:b:h" : ":p:h", longopts,
-                            NULL)) != -1) {
-        if (c == 'h')
-            return nk_print_usage(server ? chat_serve_usage
-                                         : chat_connect_usage);
-        if (c == 'p' && nk_opt_port(ctx, "--port", optarg, server, NULL) != 0)
-            return NK_EX_USAGE;
-        if (c == 'p')
-            port = optarg;
-        else if (c == 'b' && server)
-            bind = optarg;
-        else if (c != 'L')
-            return nk_usage_error(ctx,
-                                  "%s: not an option of --lesson "
-                                  "(it takes %s)",
-                                  argv[optind - 1],
-                                  server ? "--port and --bind"
-                                         : "HOST and --port");
+        if (!(given >> i & 1) || strcmp(n, "port") == 0 ||
+            strcmp(n, "lesson") == 0 || (server && strcmp(n, "bind") == 0))
+            continue;
+        nk_opt_name(&defs[i], name, sizeof name);
+        return nk_usage_error(ctx,
+                              "%s: not an option of --lesson (it takes %s)",
+                              name,
+                              server ? "--port and --bind" : "HOST and --port");
     }
     if (port == NULL)
         return nk_usage_error(ctx, "--port is required");

@@ -772,85 +772,87 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
     return rc;
 }
 
+/* What the option table fills. */
+struct serve_parse {
+    struct serve_opts o;
+    int have_port, lesson;
+};
+
+/* --port (kept as the number's text) and --name (a valid nickname). */
 static int
-serve_opt(struct nk_ctx *ctx, int c, struct serve_opts *o, int *have_port)
+serve_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
+             const char *arg, void *values)
 {
+    struct serve_parse *p = values;
     uint16_t port;
     const char *why;
 
-    switch (c) {
-    case 'p':
-        if (nk_opt_port(ctx, "--port", optarg, 1, &port) != 0)
-            return NK_EX_USAGE;
-        snprintf(o->port, sizeof o->port, "%u", (unsigned)port);
-        *have_port = 1;
-        return 0;
-    case 'b':
-        o->bind = optarg;
-        return 0;
-    case 'n':
-        if (nk_chat_nick_check(optarg, strlen(optarg), &why) < 0)
+    if (def->letter == 'n') {
+        if (nk_chat_nick_check(arg, strlen(arg), &why) < 0)
             return nk_usage_error(ctx, "--name: %s", why);
-        o->name = optarg;
+        p->o.name = arg;
         return 0;
-    case 'c':
-        return nk_opt_u64(ctx, "--max-clients", optarg, 0, 100000,
-                          &o->max_clients);
-    case 'C':
-        o->no_console = 1;
-        return 0;
-    case 'R':
-        return nk_opt_u64(ctx, "--rate", optarg, 0, 1000000000, &o->rate);
-    case 'D':
-        return nk_opt_seconds(ctx, "--drop-after", optarg, 100, 3600000,
-                              &o->drop_after_ms);
-    default:
-        return -1;
     }
+    if (nk_opt_port(ctx, "--port", arg, 1, &port) != 0)
+        return NK_EX_USAGE;
+    snprintf(p->o.port, sizeof p->o.port, "%u", (unsigned)port);
+    p->have_port = 1;
+    return 0;
 }
+
+const struct nk_optdef chat_serve_optdefs[] = {
+    {'p', "port", NK_OPT_CALL, 0, 0, 0, "P",
+     "port to listen on (0: an ephemeral port)", NULL, serve_option},
+    NK_OPT('b', "bind", NK_OPT_STRING, struct serve_parse, o.bind, 0, 0,
+           "ADDR", "address to listen on (default: every address)"),
+    {'n', "name", NK_OPT_CALL, 0, 0, 0, "NICK",
+     "the operator's nickname (default: server)", NULL, serve_option},
+    NK_OPT('M', "max-clients", NK_OPT_U64, struct serve_parse, o.max_clients,
+           0, 100000, "N",
+           "clients at once; more are told the room is\n"
+           "full (default 1000)"),
+    NK_OPT(0, "rate", NK_OPT_U64, struct serve_parse, o.rate, 0, 1000000000,
+           "B",
+           "bytes per second each client may send; past\n"
+           "it the room reads it more slowly, never drops\n"
+           "a line (default 1048576, 1 s of burst; 0: no\n"
+           "limit)"),
+    NK_OPT(0, "drop-after", NK_OPT_SECONDS, struct serve_parse,
+           o.drop_after_ms, 100, 3600000, "S",
+           "drop a client whose output stays backed up\n"
+           "(over 64 KiB) for S seconds; meanwhile the\n"
+           "room reads nobody (default 10)"),
+    NK_OPT(0, "no-console", NK_OPT_FLAG, struct serve_parse, o.no_console, 0,
+           0, NULL, "do not read stdin (a daemon)"),
+    NK_OPT_JSON_DEF("the transcript as JSON Lines"),
+    NK_OPT(0, "lesson", NK_OPT_FLAG, struct serve_parse, lesson, 0, 0, NULL,
+           "the lesson's one-to-one chat (see above)"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
 
 int
 chat_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    if (chat_lesson_wanted(argc, argv))
-        return chat_lesson(argc, argv, ctx, 1);
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"name", required_argument, NULL, 'n'},
-        {"max-clients", required_argument, NULL, 'c'},
-        {"no-console", no_argument, NULL, 'C'},
-        {"rate", required_argument, NULL, 'R'},
-        {"drop-after", required_argument, NULL, 'D'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct serve_opts o;
-    int c, rc, have_port = 0;
+    struct serve_parse p;
+    unsigned long long given;
+    int rc;
 
-    memset(&o, 0, sizeof o);
-    o.name = "server";
-    o.max_clients = 1000;
-    o.rate = RATE_DEFAULT;
-    o.drop_after_ms = DROP_AFTER_MS;
-    while ((c = getopt_long(argc, argv, ":p:b:n:c:jh", longopts, NULL)) !=
-           -1) {
-        if (c == 'h')
-            return nk_print_usage(chat_serve_usage);
-        if (c == 'j') {
-            ctx->json = 1;
-            continue;
-        }
-        rc = serve_opt(ctx, c, &o, &have_port);
-        if (rc < 0)
-            return nk_bad_option(ctx, argv, c);
-        if (rc != 0)
-            return rc;
-    }
+    memset(&p, 0, sizeof p);
+    p.o.name = "server";
+    p.o.max_clients = 1000;
+    p.o.rate = RATE_DEFAULT;
+    p.o.drop_after_ms = DROP_AFTER_MS;
+    rc = nk_opt_parse_given(ctx, &chat_serve_spec, argc, argv, &p, &given);
+    if (rc != NK_OPT_GO)
+        return rc;
+    if (p.lesson)
+        return chat_lesson(ctx, 1, chat_serve_optdefs, given,
+                           p.have_port ? p.o.port : NULL, p.o.bind, argc,
+                           argv);
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-    if (!have_port)
+    if (!p.have_port)
         return nk_usage_error(ctx, "--port is required (0 picks one)");
-    return serve(ctx, &o);
+    return serve(ctx, &p.o);
 }

@@ -162,6 +162,22 @@ test_operands_in_order(void **state)
     assert_string_equal(argv[optind], "-c");
 }
 
+/* Which options were given, by their index in the table. */
+static void
+test_given(void **state)
+{
+    char *argv[] = {"t", "-f", "--port", "80", "-f", NULL};
+    unsigned long long given = 0;
+    struct vals v;
+    (void)state;
+    memset(&v, 0, sizeof v);
+    ctx0.cmd = nk_cmd_find("help");
+    assert_int_equal(nk_opt_parse_given(&ctx0, &spec, 5, argv, &v, &given),
+                     NK_OPT_GO);
+    assert_true(given == ((1ULL << 0) | (1ULL << 8)));
+    assert_string_equal(defs[8].name, "port");
+}
+
 /* Each bad word is a usage error (64); an out-of-range value leaves the
  * field as it was. */
 static void
@@ -367,6 +383,7 @@ main(void)
         cmocka_unit_test(test_every_kind),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_operands_in_order),
+        cmocka_unit_test(test_given),
         cmocka_unit_test(test_hidden_alias),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_help),
