@@ -39,6 +39,10 @@ struct nk_hs_request {
     int no_digest;  /* Want-Repr-Digest: sha-256=0 */
     int has_body;   /* Content-Length > 0 or chunked */
     uint64_t content_length;
+    int has_length;                     /* Content-Length was given */
+    int expect_continue;                /* Expect: 100-continue */
+    char digest[NK_HS_FIELD_MAX + 1];   /* PUT: Content-Digest, else
+                                         * Repr-Digest; "" when absent */
     char range[NK_HS_FIELD_MAX + 1];    /* "" when absent */
     char if_range[NK_HS_FIELD_MAX + 1]; /* "" when absent */
 };

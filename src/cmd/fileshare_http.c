@@ -11,6 +11,7 @@
  * measure it (Content-Length) and once to send it, so it costs the
  * listing and one small buffer. Pure parts: src/proto/http_server.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -330,9 +331,98 @@ get_or_head(struct client *c, const struct nk_hs_request *r, struct hres *res)
     fss_walk_done(&w);
 }
 
-static void
-dispatch(struct client *c, const struct nk_hs_request *r, struct hres *res)
+/* --- PUT (with --allow-upload) ------------------------------------------ */
+
+static int
+http_continue(struct client *c)
 {
+    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+    return fss_send_buf(c, cont, sizeof cont - 1);
+}
+
+static int
+no_continue(struct client *c)
+{
+    (void)c;
+    return 0;
+}
+
+static void
+put_stored(struct hconn *h, const struct nk_hs_request *r, struct hres *res,
+           int code, const char *why, const uint8_t *sha, uint64_t *got)
+{
+    char b64[48], hdr[96];
+
+    if (code < 0) {
+        res->code = 400;
+        snprintf(res->why, sizeof res->why, "client gone before the data");
+    } else if (code != 0) {
+        status(h->c, r, res, nk_hs_from_fs(code),
+               code == NK_FS_MISMATCH ? "sha-256 differs from the digest"
+                                      : why,
+               NULL);
+        fss_put_drain(h->c, code, r->content_length, got);
+    } else {
+        nk_hs_base64(sha, NK_SHA256_LEN, b64, sizeof b64);
+        snprintf(hdr, sizeof hdr, "Repr-Digest: sha-256=:%s:\r\n", b64);
+        res->close = 0;
+        status(h->c, r, res, 201, NULL, hdr);
+    }
+}
+
+/* Store the body as a new file, as the line protocol's PUT does: the
+ * same path rules, never over an existing name, and only if the bytes'
+ * SHA-256 is the one the client declared (Content-Digest or Repr-Digest:
+ * sha-256=:BASE64:). */
+static void
+put_file(struct hconn *h, const struct nk_hs_request *r, struct hres *res)
+{
+    struct client *c = h->c;
+    struct walk w;
+    enum nk_fs_kind kind;
+    char name[NK_FS_NAME_MAX + 1];
+    uint8_t want[NK_SHA256_LEN], sha[NK_SHA256_LEN];
+    uint64_t got = 0;
+    struct stat st;
+    const char *why;
+    int code;
+
+    res->close = 1; /* an upload refused early leaves its body unread */
+    if (!r->has_length) {
+        status(c, r, res, 411, "PUT needs a Content-Length", NULL);
+        return;
+    }
+    if (nk_hs_parse_repr_digest(r->digest, want) != 1) {
+        status(
+            c, r, res, 400,
+            "PUT needs Content-Digest or Repr-Digest: sha-256=:BASE64:", NULL);
+        return;
+    }
+    code = fss_resolve(c->s, r->path, r->path_len, &w, 1, name, &kind, &why);
+    if (code != 0)
+        status(c, r, res, nk_hs_from_fs(code), why, NULL);
+    else if (kind != NK_FSK_DIR)
+        status(c, r, res, 404, "not a directory", NULL);
+    else if (fstatat(w.fds[w.n - 1], name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        status(c, r, res, 409, "already exists", NULL);
+    else {
+        code = fss_put_store(
+            c, w.fds[w.n - 1], name, r->content_length, want, h->buf, &h->have,
+            r->expect_continue ? http_continue : no_continue, &got, sha, &why);
+        put_stored(h, r, res, code, why, sha, &got);
+    }
+    fss_walk_done(&w);
+    snprintf(res->detail, sizeof res->detail,
+             ", %" PRIu64 " of %" PRIu64 " bytes received", got,
+             r->content_length);
+}
+
+static void
+dispatch(struct hconn *h, const struct nk_hs_request *r, struct hres *res)
+{
+    struct client *c = h->c;
+
     if (r->has_body && r->method != NK_HS_PUT)
         res->close = 1; /* its body is not read: no further request */
     switch (r->method) {
@@ -342,11 +432,7 @@ dispatch(struct client *c, const struct nk_hs_request *r, struct hres *res)
         break;
     case NK_HS_PUT:
         if (c->s->o.allow_upload) {
-            res->close = 1;
-            status(
-                c, r, res, 501,
-                "PUT over HTTP is not implemented: use netkit fileshare put",
-                NULL);
+            put_file(h, r, res);
             break;
         }
         /* FALLTHROUGH */
@@ -429,7 +515,7 @@ one_request(struct hconn *h, int64_t deadline)
             res.close = 1;
             status(h->c, r, &res, code, why, NULL);
         } else {
-            dispatch(h->c, r, &res);
+            dispatch(h, r, &res);
         }
     } else if (got == HEAD_TOO_BIG) {
         res.close = 1;

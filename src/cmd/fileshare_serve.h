@@ -128,6 +128,22 @@ void fss_list_free(struct listing *l);
 /* The status (and reason) for fss_read_dir's failure rc. */
 int fss_list_status(int rc, const char **reason);
 
+/* Store size bytes (pre[0..*npre) first, then the socket) as dir/name
+ * if their SHA-256 is want: through a reserved temporary, renamed into
+ * place without replacing anything. go(c) is called once the temporary
+ * exists (it may ask the client for the bytes; -1: the client is gone,
+ * and so is the temporary). 0 stored (sha is the digest), -1 client
+ * gone, or a line-protocol status with *why (may be NULL). */
+int fss_put_store(struct client *c, int dir, const char *name, uint64_t size,
+                  const uint8_t *want, char *pre, size_t *npre,
+                  int (*go)(struct client *), uint64_t *got, uint8_t *sha,
+                  const char **why);
+/* After a failed store: read and discard the rest of the upload where the
+ * line protocol does (a full disk, a write error), so the client sees the
+ * answer rather than a reset. */
+void fss_put_drain(struct client *c, int status, uint64_t size,
+                   uint64_t *got);
+
 /* The HTTP side (fileshare_http.c): serve the connection whose request
  * line (in c->buf) ends in HTTP/1.x, keep-alive requests included. */
 void fsh_serve(struct client *c);

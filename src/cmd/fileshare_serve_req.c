@@ -617,11 +617,12 @@ do_list(struct client *c, const struct nk_fs_request *r, struct outcome *o)
 
 /* --- PUT ---------------------------------------------------------------- */
 
-/* Receive r->size bytes into fd, hashing them: 0, or a status. *got
- * counts the bytes that arrived; on a write error (507, 500) the rest is
- * left unread for drain(). */
+/* Receive size bytes into fd (pre[0..*npre) first: what came with the
+ * request), hashing them: 0, or a status. *got counts the bytes that
+ * arrived; on a write error (507, 500) the rest is left unread for
+ * drain(). */
 static int
-put_receive(struct client *c, const struct nk_fs_request *r, int fd,
+put_receive(struct client *c, uint64_t size, char *pre, size_t *npre, int fd,
             uint8_t *sha, uint64_t *got)
 {
     struct nk_sha256 h;
@@ -632,15 +633,14 @@ put_receive(struct client *c, const struct nk_fs_request *r, int fd,
     if (buf == NULL)
         return NK_FS_INTERNAL;
     nk_sha256_init(&h);
-    while (*got < r->size && status == 0) {
-        size_t want =
-            r->size - *got < PUT_BUF ? (size_t)(r->size - *got) : PUT_BUF;
+    while (*got < size && status == 0) {
+        size_t want = size - *got < PUT_BUF ? (size_t)(size - *got) : PUT_BUF;
         ssize_t n;
-        if (c->have > 0) { /* bytes that came with the request line */
-            n = (ssize_t)(c->have < want ? c->have : want);
-            memcpy(buf, c->buf, (size_t)n);
-            memmove(c->buf, c->buf + n, c->have - (size_t)n);
-            c->have -= (size_t)n;
+        if (*npre > 0) { /* bytes that came with the request */
+            n = (ssize_t)(*npre < want ? *npre : want);
+            memcpy(buf, pre, (size_t)n);
+            memmove(pre, pre + n, *npre - (size_t)n);
+            *npre -= (size_t)n;
         } else {
             n = nk_recv_nb(c->fd, buf, want);
         }
@@ -756,42 +756,72 @@ create_status(int e)
     return fss_busy_errno(e) ? NK_FS_BUSY : NK_FS_INTERNAL;
 }
 
+int
+fss_put_store(struct client *c, int dir, const char *name, uint64_t size,
+              const uint8_t *want, char *pre, size_t *npre,
+              int (*go)(struct client *), uint64_t *got, uint8_t *sha,
+              const char **why)
+{
+    char tmp[NK_FS_NAME_MAX + 1];
+    int fd = tmp_create(dir, tmp, sizeof tmp), status;
+
+    *why = NULL;
+    if (fd < 0) {
+        status = create_status(errno);
+        *why = status == NK_FS_BUSY ? "server busy: out of file descriptors"
+                                    : "cannot create the file on the server";
+        return status;
+    }
+    if (go(c) < 0) {
+        close(fd);
+        unlinkat(dir, tmp, 0);
+        return -1;
+    }
+    status = put_receive(c, size, pre, npre, fd, sha, got);
+    if (close(fd) < 0 && status == 0)
+        status = NK_FS_INTERNAL;
+    if (status == 0 && memcmp(sha, want, NK_SHA256_LEN) != 0)
+        status = NK_FS_MISMATCH;
+    if (status == 0 && rename_noreplace(dir, tmp, name) < 0)
+        status = errno == EEXIST ? NK_FS_CONFLICT : NK_FS_INTERNAL;
+    if (status != 0)
+        unlinkat(dir, tmp, 0);
+    if (status == NK_FS_CONFLICT)
+        *why = "already exists";
+    return status;
+}
+
+void
+fss_put_drain(struct client *c, int status, uint64_t size, uint64_t *got)
+{
+    if ((status == NK_FS_NO_SPACE || status == NK_FS_INTERNAL) && *got < size)
+        drain(c, size, got);
+}
+
+static int
+line_continue(struct client *c)
+{
+    return send_head(c, NK_FS_CONTINUE, NULL, NULL);
+}
+
 static void
 put_store(struct client *c, const struct nk_fs_request *r, int dir,
           const char *name, struct outcome *o, uint64_t *got)
 {
-    char tmp[NK_FS_NAME_MAX + 1], hex[NK_SHA256_HEXLEN + 1], hdrs[160];
+    char hex[NK_SHA256_HEXLEN + 1], hdrs[160];
     uint8_t sha[NK_SHA256_LEN];
-    int fd = tmp_create(dir, tmp, sizeof tmp), status;
+    const char *why;
+    int status = fss_put_store(c, dir, name, r->size, r->sha, c->buf,
+                               &c->have, line_continue, got, sha, &why);
 
-    if (fd < 0) {
-        status = create_status(errno);
-        answer(c, o, status,
-               status == NK_FS_BUSY ? "server busy: out of file descriptors"
-                                    : "cannot create the file on the server");
-        return;
-    }
-    if (send_head(c, NK_FS_CONTINUE, NULL, NULL) < 0) {
-        close(fd);
-        unlinkat(dir, tmp, 0);
+    if (status < 0) {
         o->code = NK_FS_BAD_REQUEST;
         snprintf(o->reason, sizeof o->reason, "client gone before the data");
         return;
     }
-    status = put_receive(c, r, fd, sha, got);
-    if (close(fd) < 0 && status == 0)
-        status = NK_FS_INTERNAL;
-    if (status == 0 && memcmp(sha, r->sha, NK_SHA256_LEN) != 0)
-        status = NK_FS_MISMATCH;
-    if (status == 0 && rename_noreplace(dir, tmp, name) < 0)
-        status = errno == EEXIST ? NK_FS_CONFLICT : NK_FS_INTERNAL;
     if (status != 0) {
-        unlinkat(dir, tmp, 0);
-        answer(c, o, status,
-               status == NK_FS_CONFLICT ? "already exists" : NULL);
-        if ((status == NK_FS_NO_SPACE || status == NK_FS_INTERNAL) &&
-            *got < r->size)
-            drain(c, r->size, got);
+        answer(c, o, status, why);
+        fss_put_drain(c, status, r->size, got);
         return;
     }
     snprintf(hdrs, sizeof hdrs, "size: %" PRIu64 "\nsha256: %s\n", r->size,

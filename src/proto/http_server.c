@@ -224,6 +224,7 @@ content_length(const char *v, size_t n, struct nk_hs_request *r, int *seen,
     if (*seen && x != r->content_length)
         return bad(reason, 400, "conflicting Content-Length");
     *seen = 1;
+    r->has_length = 1;
     r->content_length = x;
     if (x > 0)
         r->has_body = 1;
@@ -252,6 +253,16 @@ header(const char *k, size_t kl, const char *v, size_t vl,
             r->keep_alive = 0;
         else if (list_has(v, vl, "keep-alive"))
             r->keep_alive = 1;
+    } else if (IS("content-digest")) {
+        return keep(r->digest, v, vl, reason);
+    } else if (IS("repr-digest")) {
+        if (r->digest[0] == '\0')
+            return keep(r->digest, v, vl, reason);
+    } else if (IS("expect")) {
+        if (vl == 12 && strncasecmp(v, "100-continue", 12) == 0)
+            r->expect_continue = 1;
+        else
+            return bad(reason, 417, "only Expect: 100-continue");
     } else if (IS("content-length")) {
         return content_length(v, vl, r, cl_seen, reason);
     } else if (IS("transfer-encoding")) {
@@ -432,6 +443,7 @@ nk_hs_reason(int code)
         {413, "Content Too Large"},
         {414, "URI Too Long"},
         {416, "Range Not Satisfiable"},
+        {417, "Expectation Failed"},
         {422, "Unprocessable Content"},
         {431, "Request Header Fields Too Large"},
         {500, "Internal Server Error"},
@@ -712,9 +724,8 @@ nk_hs_date_format(time_t t, char *out)
     snprintf(tmp, sizeof tmp, "%.3s, %02u %.3s %04u %02u:%02u:%02u GMT",
              days[(unsigned)tm.tm_wday % 7], (unsigned)tm.tm_mday % 100,
              months[(unsigned)tm.tm_mon % 12],
-             (unsigned)(tm.tm_year + 1900) % 10000,
-             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
-             (unsigned)tm.tm_sec % 100);
+             (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
+             (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
     memcpy(out, tmp, NK_HS_DATE_LEN);
     out[NK_HS_DATE_LEN] = '\0';
 }

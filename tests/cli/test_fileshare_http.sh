@@ -425,6 +425,39 @@ unfake
 nk_stop_server "$SERVER_PID"
 check_eq "server stops cleanly" "$STOP_STATUS" 0
 
+# --- PUT with --allow-upload: the line protocol's rules and digest check ----
+UR=$NK_TMP/upload
+mkdir -p "$UR/in"
+if nk_start_server up "$NK" fileshare serve --root "$UR" --port 0 \
+    --bind 127.0.0.1 --allow-upload; then
+    UU=http://127.0.0.1:$SERVER_PORT
+    DG="sha-256=:$(b64sha "$R/big.bin"):"
+    get put1 -T "$R/big.bin" -H "Repr-Digest: $DG" "$UU/in/big.bin"
+    check_eq "PUT with its digest: 201" "$CODE" 201
+    check_eq "PUT: stored identical" "$(cmp -s "$UR/in/big.bin" "$R/big.bin" && echo same)" same
+    check_eq "PUT: the stored file's digest answered" "$(hdr repr-digest "$NK_TMP/put1.head")" "$DG"
+    get put2 -T "$R/small.txt" -H "Content-Digest: $DG" "$UU/in/s.txt"
+    check_eq "PUT with another file's digest: 422" "$CODE" 422
+    check_eq "PUT 422: nothing stored, no temporary left" "$(ls -A "$UR/in" | tr '\n' ' ')" "big.bin "
+    get put3 -T "$R/small.txt" "$UU/in/s.txt"
+    check_eq "PUT without a digest: 400" "$CODE" 400
+    check_contains "PUT without a digest: said" "$(cat "$NK_TMP/put3.body")" "PUT needs Content-Digest"
+    get put4 -T "$R/big.bin" -H "Repr-Digest: $DG" "$UU/in/big.bin"
+    check_eq "PUT over an existing file: 409" "$CODE" 409
+    get put5 --path-as-is -T "$R/small.txt" \
+        -H "Repr-Digest: sha-256=:$(b64sha "$R/small.txt"):" "$UU/../escape.txt"
+    check_eq "PUT ..: 403" "$CODE" 403
+    check_eq "PUT ..: nothing outside" "$(ls "$NK_TMP"/escape.txt 2>/dev/null | wc -l)" 0
+    get put6 -T "$R/small.txt" -H "Repr-Digest: sha-256=:$(b64sha "$R/small.txt"):" \
+        "$UU/in/.nkput-x.part"
+    check_eq "PUT of a reserved name: 403" "$CODE" 403
+    get put7 -X POST -d x "$UU/in/p"
+    check_eq "POST with --allow-upload: still 405" "$CODE" 405
+    check_contains "PUT logged" "$(cat "$NK_TMP/up.err")" \
+        "HTTP PUT /in/big.bin: 201 Created, 3145735 of 3145735 bytes received"
+    nk_stop_server "$SERVER_PID"
+fi
+
 # --- the client against python3 -m http.server ------------------------------
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
