@@ -20,7 +20,7 @@ static const struct nk_cmd commands[] = {
      cmd_echo_udp_usage, NULL, cmd_echo_udp_subs},
     {"fileshare", cmd_fileshare,
      "serve a directory safely; fetch, list and upload files",
-     cmd_fileshare_usage, NULL, NULL},
+     cmd_fileshare_usage, NULL, cmd_fileshare_subs},
     {"help", cmd_help, "show help for netkit, a command, or the exit codes",
      NULL, &cmd_help_spec, NULL},
     {"hostinfo", cmd_hostinfo,

@@ -121,6 +121,7 @@ extern const struct nk_subcmd cmd_echo_tcp_subs[];
 extern const struct nk_subcmd cmd_echo_udp_subs[];
 extern const struct nk_subcmd cmd_sntp_subs[];
 extern const struct nk_subcmd cmd_chat_subs[];
+extern const struct nk_subcmd cmd_fileshare_subs[];
 
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);

@@ -66,7 +66,65 @@ const char cmd_fileshare_usage[] =
     "  netkit fileshare get localhost docs/report.pdf --port 9000\n"
     "  netkit fileshare list localhost --port 9000 --json\n";
 
-const char fileshare_get_usage[] =
+
+
+const struct nk_subcmd cmd_fileshare_subs[] = {
+    {"get", fileshare_get, &fileshare_get_spec},
+    {"list", fileshare_list, &fileshare_list_spec},
+    {"put", fileshare_put, &fileshare_put_spec},
+    {"serve", fileshare_serve, &fileshare_serve_spec},
+    {NULL, NULL, NULL},
+};
+
+int
+cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx)
+{
+
+    return nk_run_subcommand(argc, argv, ctx, cmd_fileshare_subs);
+}
+
+/* --- shared client pieces ---------------------------------------------- */
+
+struct copts {
+    const char *host, *path, *extra; /* extra: get's nothing, put's REMOTE */
+    const char *port;
+    const char *dest;
+    int force, resume, json;
+    int timeout_ms;
+};
+
+#define FS_PORT_OPT                                                        \
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct copts, port, 1, 0, "P",     \
+           "server port (default " DEFAULT_PORT ")")
+#define FS_TIMEOUT_OPT                                                     \
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct copts, timeout_ms, 100,  \
+           86400000, "S",                                                  \
+           "give up when nothing moves for S seconds (10)")
+
+static const struct nk_optdef get_optdefs[] = {
+    FS_PORT_OPT,
+    NK_OPT('o', "output", NK_OPT_STRING, struct copts, dest, 0, 0, "DEST",
+           "file or directory to save to"),
+    NK_OPT('f', "force", NK_OPT_FLAG, struct copts, force, 0, 0, NULL,
+           "replace an existing DEST"),
+    NK_OPT('C', "continue", NK_OPT_FLAG, struct copts, resume, 0, 0, NULL,
+           "resume a broken or killed transfer (DEST.part)"),
+    FS_TIMEOUT_OPT,
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+/* list and put take the same options. */
+static const struct nk_optdef list_put_optdefs[] = {
+    FS_PORT_OPT,
+    FS_TIMEOUT_OPT,
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec fileshare_get_spec = {
     "usage: netkit fileshare get HOST PATH [--port P] [-o DEST] [--force]\n"
     "                            [--continue] [--timeout S] [--json]\n"
     "\n"
@@ -82,22 +140,15 @@ const char fileshare_get_usage[] =
     "server: --continue resumes with Range, redirects are followed (5 at\n"
     "most), and the file is verified when the server sends Repr-Digest\n"
     "(netkit's does); otherwise it says it could not verify.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
-    "  -o, --output DEST  file or directory to save to\n"
-    "  -f, --force        replace an existing DEST\n"
-    "  -c, --continue     resume a broken or killed transfer (DEST.part)\n"
-    "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
-    "  -j, --json         one JSON document\n"
-    "  -h, --help         this text\n"
-    "\n"
+    "\n",
+    get_optdefs,
     "examples:\n"
     "  netkit fileshare get localhost notes.txt --port 9000\n"
     "  netkit fileshare get ::1 iso/big.iso -o /tmp/ --port 9000 --continue\n"
-    "  netkit fileshare get http://127.0.0.1:8000/notes.txt --continue\n";
+    "  netkit fileshare get http://127.0.0.1:8000/notes.txt --continue\n",
+    0, NULL};
 
-const char fileshare_list_usage[] =
+const struct nk_optspec fileshare_list_spec = {
     "usage: netkit fileshare list HOST [DIR] [--port P] [--timeout S]\n"
     "                             [--json]\n"
     "\n"
@@ -105,18 +156,14 @@ const char fileshare_list_usage[] =
     "entry's name, type (file, dir, link, other) and size.\n"
     "HOST may instead be a URL, http://HOST[:PORT]/DIR/, for any HTTP\n"
     "server's directory index: names and types (dir or file), no sizes.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
-    "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
-    "  -j, --json         one JSON document\n"
-    "  -h, --help         this text\n"
-    "\n"
+    "\n",
+    list_put_optdefs,
     "examples:\n"
     "  netkit fileshare list localhost --port 9000\n"
-    "  netkit fileshare list localhost docs --port 9000 --json\n";
+    "  netkit fileshare list localhost docs --port 9000 --json\n",
+    0, NULL};
 
-const char fileshare_put_usage[] =
+const struct nk_optspec fileshare_put_spec = {
     "usage: netkit fileshare put HOST FILE [REMOTE] [--port P] [--timeout S]\n"
     "                            [--json]\n"
     "\n"
@@ -124,40 +171,12 @@ const char fileshare_put_usage[] =
     "(default: FILE's base name; a REMOTE ending in '/' is a directory).\n"
     "The server stores it under a temporary name, checks its size and\n"
     "SHA-256, and renames it into place; an existing file is not replaced.\n"
-    "\n"
-    "options:\n"
-    "  -p, --port P       server port (default " DEFAULT_PORT ")\n"
-    "  -t, --timeout S    give up when nothing moves for S seconds (10)\n"
-    "  -j, --json         one JSON document\n"
-    "  -h, --help         this text\n"
-    "\n"
+    "\n",
+    list_put_optdefs,
     "examples:\n"
     "  netkit fileshare put localhost report.pdf --port 9000\n"
-    "  netkit fileshare put localhost report.pdf inbox/ --port 9000\n";
-
-int
-cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx)
-{
-    static const struct nk_subcmd subs[] = {
-        {"get", fileshare_get, NULL},
-        {"list", fileshare_list, NULL},
-        {"put", fileshare_put, NULL},
-        {"serve", fileshare_serve, NULL},
-        {NULL, NULL, NULL},
-    };
-
-    return nk_run_subcommand(argc, argv, ctx, subs);
-}
-
-/* --- shared client pieces ---------------------------------------------- */
-
-struct copts {
-    const char *host, *path, *extra; /* extra: get's nothing, put's REMOTE */
-    const char *port;
-    const char *dest;
-    int force, resume, json;
-    int timeout_ms;
-};
+    "  netkit fileshare put localhost report.pdf inbox/ --port 9000\n",
+    0, NULL};
 
 struct head {
     int code;
@@ -178,54 +197,16 @@ struct conn {
 
 static int
 parse_common(int argc, char **argv, struct nk_ctx *ctx, struct copts *o,
-             const char *usage, const char *shorts)
+             const struct nk_optspec *spec)
 {
-    static const struct option longs[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"continue", no_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
+    int rc;
 
     o->port = DEFAULT_PORT;
     o->timeout_ms = 10000;
+    rc = nk_opt_parse(ctx, spec, argc, argv, o);
+    if (rc != NK_OPT_GO)
+        return rc == NK_EX_OK ? -1 : rc; /* -1: --help was shown */
     o->json = ctx->json;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (nk_opt_port(ctx, "--port", optarg, 0, NULL))
-                return NK_EX_USAGE;
-            o->port = optarg;
-            break;
-        case 'o':
-            o->dest = optarg;
-            break;
-        case 'f':
-            o->force = 1;
-            break;
-        case 'c':
-            o->resume = 1;
-            break;
-        case 't':
-            if (nk_opt_seconds(ctx, "--timeout", optarg, 100, 86400000,
-                               &o->timeout_ms))
-                return NK_EX_USAGE;
-            break;
-        case 'j':
-            o->json = 1;
-            break;
-        case 'h':
-            nk_print_usage(usage);
-            return -1;
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
     if (optind < argc)
         o->host = argv[optind++];
     if (optind < argc)
@@ -1171,8 +1152,7 @@ fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
     struct get_job *j;
     struct nk_out out;
     char hex[NK_SHA256_HEXLEN + 1];
-    int rc =
-        parse_common(argc, argv, ctx, &o, fileshare_get_usage, ":p:o:fct:jh");
+    int rc = parse_common(argc, argv, ctx, &o, &fileshare_get_spec);
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
@@ -1376,8 +1356,7 @@ fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
     struct nk_out out;
     char line[NK_FS_LINE_MAX + 1];
     const char *dir;
-    int n, rc = parse_common(argc, argv, ctx, &o, fileshare_list_usage,
-                             ":p:t:jh");
+    int n, rc = parse_common(argc, argv, ctx, &o, &fileshare_list_spec);
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
@@ -1587,7 +1566,7 @@ fileshare_put(int argc, char **argv, struct nk_ctx *ctx)
     struct put_job *p;
     struct nk_out out;
     char hex[NK_SHA256_HEXLEN + 1];
-    int rc = parse_common(argc, argv, ctx, &o, fileshare_put_usage, ":p:t:jh");
+    int rc = parse_common(argc, argv, ctx, &o, &fileshare_put_spec);
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;

@@ -10,9 +10,7 @@ int fileshare_serve(int argc, char **argv, struct nk_ctx *ctx);
 int fileshare_get(int argc, char **argv, struct nk_ctx *ctx);
 int fileshare_list(int argc, char **argv, struct nk_ctx *ctx);
 int fileshare_put(int argc, char **argv, struct nk_ctx *ctx);
-extern const char fileshare_serve_usage[];
-extern const char fileshare_get_usage[];
-extern const char fileshare_list_usage[];
-extern const char fileshare_put_usage[];
+extern const struct nk_optspec fileshare_serve_spec, fileshare_get_spec,
+    fileshare_list_spec, fileshare_put_spec;
 
 #endif

@@ -50,40 +50,6 @@
 #define HEADER_TIMEOUT_MS 10000 /* default --header-timeout */
 #define THREAD_STACK (256 * 1024)
 
-const char fileshare_serve_usage[] =
-    "usage: netkit fileshare serve --root DIR --port P [--bind ADDR]\n"
-    "                              [--max-clients N] [--timeout S]\n"
-    "                              [--header-timeout S]\n"
-    "                              [--read-only | --allow-upload] [--quiet]\n"
-    "\n"
-    "Share the files under DIR: clients fetch them (GET), list directories\n"
-    "(LIST) and, with --allow-upload, store new files (PUT). Paths are\n"
-    "resolved beneath DIR: '..', absolute paths, symbolic links that lead\n"
-    "out of DIR, devices, FIFOs and sockets, and names with control bytes\n"
-    "are refused, each with its own status. Files are sent with sendfile(2).\n"
-    "Each request is logged on stderr; SIGINT/SIGTERM stop the server.\n"
-    "\n"
-    "options:\n"
-    "  -r, --root DIR         the directory to share (required)\n"
-    "  -p, --port P           port to listen on (0: an ephemeral port)\n"
-    "  -b, --bind ADDR        address to listen on (default: every address)\n"
-    "  -c, --max-clients N    clients served at once (default 64); when\n"
-    "                         full, the oldest connection that has not sent\n"
-    "                         its request is closed (408) for a new one, or\n"
-    "                         the new one gets status 503\n"
-    "  -t, --timeout S        drop a client idle this long (default 10)\n"
-    "  -H, --header-timeout S close a connection whose request line has not\n"
-    "                         arrived S after connecting (default: 10, or\n"
-    "                         --timeout if shorter)\n"
-    "  -R, --read-only        refuse every upload (the default)\n"
-    "  -U, --allow-upload     accept PUT: new files, stored atomically\n"
-    "  -q, --quiet            no per-request log lines\n"
-    "  -h, --help             this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit fileshare serve --root ~/pub --port 9000\n"
-    "  netkit fileshare serve --root /srv/in --port 9000 --allow-upload\n";
-
 /* --- logging --------------------------------------------------------- */
 
 void
@@ -323,77 +289,95 @@ tick(struct srv *s)
 
 /* --- options and the main loop ----------------------------------------- */
 
+/* What the option table fills. */
+struct srv_parse {
+    struct srv_opts o;
+    int have_port;
+};
+
+static int
+set_port(const struct nk_ctx *ctx, const struct nk_optdef *def,
+         const char *arg, void *values)
+{
+    struct srv_parse *p = values;
+
+    (void)def;
+    if (nk_opt_port(ctx, "--port", arg, 1, NULL))
+        return NK_EX_USAGE;
+    snprintf(p->o.port, sizeof p->o.port, "%s", arg);
+    p->have_port = 1;
+    return 0;
+}
+
+static const struct nk_optdef serve_optdefs[] = {
+    NK_OPT('r', "root", NK_OPT_STRING, struct srv_parse, o.root, 0, 0, "DIR",
+           "the directory to share (required)"),
+    {'p', "port", NK_OPT_CALL, 0, 0, 0, "P",
+     "port to listen on (0: an ephemeral port)", NULL, set_port},
+    NK_OPT('b', "bind", NK_OPT_STRING, struct srv_parse, o.bind, 0, 0, "ADDR",
+           "address to listen on (default: every address)"),
+    NK_OPT('M', "max-clients", NK_OPT_U64, struct srv_parse, o.max_clients, 1,
+           100000, "N",
+           "clients served at once (default 64); when\n"
+           "full, the oldest connection that has not sent\n"
+           "its request is closed (408) for a new one, or\n"
+           "the new one gets status 503"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct srv_parse, o.timeout_ms, 100,
+           86400000, "S", "drop a client idle this long (default 10)"),
+    NK_OPT('T', "header-timeout", NK_OPT_SECONDS, struct srv_parse,
+           o.header_timeout_ms, 100, 86400000, "S",
+           "close a connection whose request line has not\n"
+           "arrived S after connecting (default: 10, or\n"
+           "--timeout if shorter)"),
+    NK_OPT('R', "read-only", NK_OPT_FLAG, struct srv_parse, o.read_only, 0, 0,
+           NULL, "refuse every upload (the default)"),
+    NK_OPT('U', "allow-upload", NK_OPT_FLAG, struct srv_parse, o.allow_upload,
+           0, 0, NULL, "accept PUT: new files, stored atomically"),
+    NK_OPT('q', "quiet", NK_OPT_FLAG, struct srv_parse, o.quiet, 0, 0, NULL,
+           "no per-request log lines"),
+    NK_OPT_JSON_DEF("when stopped, one JSON document: root, address,\n"
+                    "max_clients and the exit status"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec fileshare_serve_spec = {
+    "usage: netkit fileshare serve --root DIR --port P [--bind ADDR]\n"
+    "                              [--max-clients N] [--timeout S]\n"
+    "                              [--header-timeout S]\n"
+    "                              [--read-only | --allow-upload] [--quiet]\n"
+    "\n"
+    "Share the files under DIR: clients fetch them (GET), list directories\n"
+    "(LIST) and, with --allow-upload, store new files (PUT). Paths are\n"
+    "resolved beneath DIR: '..', absolute paths, symbolic links that lead\n"
+    "out of DIR, devices, FIFOs and sockets, and names with control bytes\n"
+    "are refused, each with its own status. Files are sent with sendfile(2).\n"
+    "Each request is logged on stderr; SIGINT/SIGTERM stop the server.\n"
+    "\n",
+    serve_optdefs,
+    "examples:\n"
+    "  netkit fileshare serve --root ~/pub --port 9000\n"
+    "  netkit fileshare serve --root /srv/in --port 9000 --allow-upload\n",
+    0, NULL};
+
 static int
 parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
 {
-    static const struct option longs[] = {
-        {"root", required_argument, NULL, 'r'},
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"max-clients", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 't'},
-        {"header-timeout", required_argument, NULL, 'H'},
-        {"read-only", no_argument, NULL, 'R'},
-        {"allow-upload", no_argument, NULL, 'U'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, have_port = 0;
+    struct srv_parse p;
+    int rc;
 
-    o->max_clients = 64;
-    o->timeout_ms = 10000;
-    while ((c = getopt_long(argc, argv, ":r:p:b:c:t:H:RUqh", longs, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'r':
-            o->root = optarg;
-            break;
-        case 'p':
-            if (nk_opt_port(ctx, "--port", optarg, 1, NULL))
-                return NK_EX_USAGE;
-            snprintf(o->port, sizeof o->port, "%s", optarg);
-            have_port = 1;
-            break;
-        case 'b':
-            o->bind = optarg;
-            break;
-        case 'c':
-            if (nk_opt_u64(ctx, "--max-clients", optarg, 1, 100000,
-                           &o->max_clients))
-                return NK_EX_USAGE;
-            break;
-        case 't':
-            if (nk_opt_seconds(ctx, "--timeout", optarg, 100, 86400000,
-                               &o->timeout_ms))
-                return NK_EX_USAGE;
-            break;
-        case 'H':
-            if (nk_opt_seconds(ctx, "--header-timeout", optarg, 100, 86400000,
-                               &o->header_timeout_ms))
-                return NK_EX_USAGE;
-            break;
-        case 'R':
-            o->read_only = 1;
-            break;
-        case 'U':
-            o->allow_upload = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            nk_print_usage(fileshare_serve_usage);
-            return -1;
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-    }
+    memset(&p, 0, sizeof p);
+    p.o.max_clients = 64;
+    p.o.timeout_ms = 10000;
+    rc = nk_opt_parse(ctx, &fileshare_serve_spec, argc, argv, &p);
+    if (rc != NK_OPT_GO)
+        return rc == NK_EX_OK ? -1 : rc; /* -1: --help was shown */
+    *o = p.o;
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
     if (o->root == NULL)
         return nk_usage_error(ctx, "--root DIR is required");
-    if (!have_port)
+    if (!p.have_port)
         return nk_usage_error(ctx, "--port is required");
     if (o->read_only && o->allow_upload)
         return nk_usage_error(ctx, "--read-only and --allow-upload conflict");
@@ -451,6 +435,20 @@ run(struct srv *s)
     return NK_EX_OK;
 }
 
+/* --json: what ran, once stopped (the log lines stay on stderr). */
+static int
+print_summary(const struct srv *s, const char *addr, int status)
+{
+    struct nk_out o;
+
+    nk_out_init(&o, stdout, NK_OUT_JSON, 0);
+    nk_out_str(&o, "root", s->o.root);
+    nk_out_str(&o, "address", addr);
+    nk_out_int(&o, "max_clients", (int64_t)s->o.max_clients);
+    nk_out_int(&o, "status", status);
+    return nk_out_finish(&o);
+}
+
 int
 fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
@@ -491,6 +489,8 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
     rc = run(s);
     nk_close(lfd);
     nk_server_stopped("fileshare", NULL);
+    if (ctx->json && print_summary(s, addr, rc) < 0)
+        rc = NK_EX_SOFTWARE;
     nk_stop_uninstall();
     nk_stop_reset();
     /* A client thread still running after the grace period keeps s. */

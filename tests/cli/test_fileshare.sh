@@ -294,4 +294,17 @@ check_eq "bad put not stored" "$(ls "$U" | grep -c bad.txt)" 0
 # --- stop --------------------------------------------------------------
 nk_stop_server "$SPID"
 check_eq "SIGTERM: exit 0" "$STOP_STATUS" 0
+
+# --- serve --json: one JSON document once stopped -------------------------
+if nk_start_server js "$NK" fileshare serve --root "$R" --port 0 \
+    --bind 127.0.0.1 --quiet --json; then
+    JPID=$SERVER_PID
+    nk_stop_server "$JPID"
+    check_eq "serve --json: exit 0" "$STOP_STATUS" 0
+    check_eq "serve --json: root and status" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["root"] == sys.argv[2], d["status"], d["address"].startswith("127.0.0.1:"))
+' "$NK_TMP/js.out" "$R" 2>&1)" "True 0 True"
+fi
 nk_done

@@ -376,6 +376,22 @@ test_shared_letters(void **state)
             }
 }
 
+/* Every command and subcommand with a table takes --json. */
+static void
+test_every_table_has_json(void **state)
+{
+    const struct nk_optdef *t[64];
+    const char *names[64];
+    size_t n;
+    (void)state;
+    tables(t, names, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct nk_optdef *d = nk_opt_find(t[i], "json", 0);
+        if (d == NULL || d->kind != NK_OPT_JSON || d->letter != 'j')
+            fail_msg("%s: no -j, --json", names[i]);
+    }
+}
+
 int
 main(void)
 {
@@ -389,6 +405,7 @@ main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_tables_consistent),
         cmocka_unit_test(test_shared_letters),
+        cmocka_unit_test(test_every_table_has_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
