@@ -81,6 +81,31 @@ check_index(const char *name, uint64_t bytes, int json)
         abort();
 }
 
+/* The client's parsers: a Content-Range is consistent, a digest is 32
+ * bytes or nothing, index links are single decoded names. */
+static void
+check_client(const char *s, size_t n)
+{
+    char name[NK_FS_NAME_MAX + 1];
+    uint8_t sha[32];
+    uint64_t a = 0, b = 0, size = 0;
+    size_t pos = 0, last = 0;
+    int dir, k = nk_hs_parse_content_range(s, &a, &b, &size);
+
+    if (k == 0 && (a > b || b >= size))
+        abort();
+    k = nk_hs_parse_repr_digest(s, sha);
+    if (k < -1 || k > 1)
+        abort();
+    while (nk_hs_next_link(s, n, &pos, name, &dir)) {
+        if (pos <= last || pos > n || name[0] == '\0' ||
+            strchr(name, '/') != NULL || strcmp(name, "..") == 0 ||
+            strcmp(name, ".") == 0)
+            abort();
+        last = pos;
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -94,6 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     check_head(s, size);
+    check_client(s, size);
     (void)nk_hs_is_http(s, size);
     (void)nk_hs_looks_http(s, size);
     (void)nk_hs_content_type(s);

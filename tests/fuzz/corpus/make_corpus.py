@@ -196,6 +196,9 @@ HTTP_SERVER = {
     "ranges": b"bytes=0-0,5-6,-3",
     "suffix": b"bytes=-100",
     "date": b"Sun, 06 Nov 1994 08:49:37 GMT",
+    "content-range": b"bytes 7-11/12",
+    "repr-digest": b"sha-512=:YWJj:, sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:",
+    "index": b'<a href="../">../</a><a href="./a%20b">a b</a><a href=\'d/\'>d/</a>',
 }
 
 CORPORA = {
