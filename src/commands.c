@@ -33,7 +33,7 @@ static const struct nk_cmd commands[] = {
      "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", NULL, &cmd_ipconv_spec, NULL},
     {"ping", cmd_ping,
      "ICMP echo (rootless where allowed) or TCP connect ping, IPv4 and IPv6",
-     cmd_ping_usage, NULL, NULL},
+     NULL, &cmd_ping_spec, NULL},
     {"service", cmd_service, "port <-> service name, URL scheme -> port",
      NULL, &cmd_service_spec, NULL},
     {"sntp", cmd_sntp,

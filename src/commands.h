@@ -145,7 +145,7 @@ extern const struct nk_optspec cmd_httpget_spec;
 int cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_ipconv_spec;
 int cmd_ping(int argc, char **argv, struct nk_ctx *ctx);
-extern const char cmd_ping_usage[];
+extern const struct nk_optspec cmd_ping_spec;
 int cmd_service(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_service_spec;
 int cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx);

@@ -15,66 +15,9 @@
 #include "netkit/icmp_proto.h"
 #include "netkit/signals.h"
 
-const char cmd_ping_usage[] =
-    "usage: netkit ping HOST [--count N] [--interval S] [--timeout S]\n"
-    "                   [--deadline S] [--size B] [--ttl N] [-4|-6]\n"
-    "                   [--socket KIND] [--json|--json-lines] [--quiet]\n"
-    "                   [--lesson]\n"
-    "       netkit ping HOST --tcp PORT|--udp PORT [--count N]\n"
-    "                   [--interval S] [--timeout S] [--deadline S] [-4|-6]\n"
-    "                   [--json|--json-lines] [--quiet]\n"
-    "\n"
-    "Send ICMP echo requests to HOST (resolved once, before the first\n"
-    "probe) and print one line per reply: bytes, address, icmp_seq, ttl\n"
-    "and the round trip in ms; lines too for timeouts, duplicates, late\n"
-    "replies (after --timeout: reported, not counted as received) and ICMP\n"
-    "errors with the address that sent them. At the end (count reached,\n"
-    "--deadline, Ctrl-C) the summary: transmitted, received, loss and\n"
-    "rtt min/avg/max/mdev.\n"
-    "\n"
-    "No root needed where net.ipv4.ping_group_range includes your group\n"
-    "(ICMP datagram socket); as root a raw socket. With --tcp PORT it\n"
-    "times TCP connects instead (SYN to SYN-ACK), for hosts that drop\n"
-    "ICMP; a reset is 'port closed, host up', not a loss. --udp PORT sends\n"
-    "a datagram: any datagram back is 'open', ICMP port unreachable is\n"
-    "'port closed, host up', silence a loss (open and silent, or filtered).\n"
-    "\n"
-    "options:\n"
-    "  -c, --count N       stop after N probes (default: until Ctrl-C)\n"
-    "  -i, --interval S    seconds between probes (default 1, at least\n"
-    "                      0.002)\n"
-    "  -t, --timeout S     seconds to wait for each reply (default 2)\n"
-    "  -w, --deadline S    stop after S seconds, whatever the count\n"
-    "  -s, --size B        ICMP data bytes (default 56; 16-65507)\n"
-    "      --ttl N         IP time to live / IPv6 hop limit (1-255)\n"
-    "  -4, -6              IPv4 or IPv6 only\n"
-    "      --socket KIND   auto, dgram or raw (default auto: raw as root,\n"
-    "                      else dgram, else raw)\n"
-    "      --tcp PORT      TCP connect ping to PORT\n"
-    "      --udp PORT      UDP ping to PORT\n"
-    "  -j, --json          one JSON document at the end\n"
-    "      --json-lines    one JSON object per line as events come\n"
-    "  -q, --quiet         only the first line and the summary\n"
-    "      --lesson        the course's Windows-style output (default 4\n"
-    "                      probes of 32 bytes)\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "exit: 0 every probe answered, 1 some lost, 75 none answered, 68\n"
-    "unknown host, 77 no ICMP socket allowed, 64 usage. (iputils ping\n"
-    "exits 0 when any reply came.)\n"
-    "\n"
-    "examples:\n"
-    "  netkit ping --count 3 127.0.0.1\n"
-    "  netkit ping -6 --count 5 --interval 0.2 ::1\n"
-    "  netkit ping --tcp 443 --count 3 example.com\n"
-    "  netkit ping --udp 53 --count 3 127.0.0.1\n"
-    "  netkit ping --lesson 8.8.8.8\n";
-
 #define MAX_COUNT 1000000
 #define MAX_SIZE 65507
 #define RING 65536
-
-enum { OPT_TTL = 256, OPT_JSONL, OPT_TCP, OPT_UDP, OPT_SOCKET, OPT_LESSON };
 
 int64_t
 ping_now_us(void)
@@ -176,105 +119,116 @@ check_cfg(const struct nk_ctx *ctx, struct ping_cfg *cfg, int size_set,
     return 0;
 }
 
+static int
+socket_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
+              const char *arg, void *values)
+{
+    (void)def;
+    return parse_socket(ctx, arg, values);
+}
+
+static const struct nk_optdef ping_optdefs[] = {
+    NK_OPT('c', "count", NK_OPT_LONG, struct ping_cfg, count, 1, MAX_COUNT,
+           "N", "stop after N probes (default: until Ctrl-C)"),
+    NK_OPT('i', "interval", NK_OPT_SECONDS, struct ping_cfg, interval_ms, 2,
+           86400000, "S",
+           "seconds between probes (default 1, at least\n"
+           "0.002)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct ping_cfg, timeout_ms, 1,
+           86400000, "S", "seconds to wait for each reply (default 2)"),
+    NK_OPT('w', "deadline", NK_OPT_SECONDS, struct ping_cfg, deadline_ms, 1,
+           86400000, "S", "stop after S seconds, whatever the count"),
+    NK_OPT('s', "size", NK_OPT_LONG, struct ping_cfg, size, NK_PING_STAMP,
+           MAX_SIZE, "B", "ICMP data bytes (default 56; 16-65507)"),
+    NK_OPT(0, "ttl", NK_OPT_INT, struct ping_cfg, ttl, 1, 255, "N",
+           "IP time to live / IPv6 hop limit (1-255)"),
+    NK_OPT('4', NULL, NK_OPT_SET, struct ping_cfg, family, AF_INET, 0, NULL,
+           "IPv4 only"),
+    NK_OPT('6', NULL, NK_OPT_SET, struct ping_cfg, family, AF_INET6, 0, NULL,
+           "IPv6 only"),
+    {0, "socket", NK_OPT_CALL, 0, 0, 0, "KIND",
+     "auto, dgram or raw (default auto: raw as root,\n"
+     "else dgram, else raw)",
+     NULL, socket_option},
+    NK_OPT(0, "tcp", NK_OPT_PORT, struct ping_cfg, port, 1, 0, "PORT",
+           "TCP connect ping to PORT"),
+    NK_OPT(0, "udp", NK_OPT_PORT, struct ping_cfg, port, 1, 0, "PORT",
+           "UDP ping to PORT"),
+    NK_OPT_JSON_DEF("one JSON document at the end"),
+    NK_OPT(0, "json-lines", NK_OPT_FLAG, struct ping_cfg, jsonl, 0, 0, NULL,
+           "one JSON object per line as events come"),
+    NK_OPT('q', "quiet", NK_OPT_FLAG, struct ping_cfg, quiet, 0, 0, NULL,
+           "only the first line and the summary"),
+    NK_OPT(0, "lesson", NK_OPT_FLAG, struct ping_cfg, lesson, 0, 0, NULL,
+           "the course's Windows-style output (default 4\n"
+           "probes of 32 bytes)"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec cmd_ping_spec = {
+    "usage: netkit ping HOST [--count N] [--interval S] [--timeout S]\n"
+    "                   [--deadline S] [--size B] [--ttl N] [-4|-6]\n"
+    "                   [--socket KIND] [--json|--json-lines] [--quiet]\n"
+    "                   [--lesson]\n"
+    "       netkit ping HOST --tcp PORT|--udp PORT [--count N]\n"
+    "                   [--interval S] [--timeout S] [--deadline S] [-4|-6]\n"
+    "                   [--json|--json-lines] [--quiet]\n"
+    "\n"
+    "Send ICMP echo requests to HOST (resolved once, before the first\n"
+    "probe) and print one line per reply: bytes, address, icmp_seq, ttl\n"
+    "and the round trip in ms; lines too for timeouts, duplicates, late\n"
+    "replies (after --timeout: reported, not counted as received) and ICMP\n"
+    "errors with the address that sent them. At the end (count reached,\n"
+    "--deadline, Ctrl-C) the summary: transmitted, received, loss and\n"
+    "rtt min/avg/max/mdev.\n"
+    "\n"
+    "No root needed where net.ipv4.ping_group_range includes your group\n"
+    "(ICMP datagram socket); as root a raw socket. With --tcp PORT it\n"
+    "times TCP connects instead (SYN to SYN-ACK), for hosts that drop\n"
+    "ICMP; a reset is 'port closed, host up', not a loss. --udp PORT sends\n"
+    "a datagram: any datagram back is 'open', ICMP port unreachable is\n"
+    "'port closed, host up', silence a loss (open and silent, or filtered).\n"
+    "\n",
+    ping_optdefs,
+    "exit: 0 every probe answered, 1 some lost, 75 none answered, 68\n"
+    "unknown host, 77 no ICMP socket allowed, 64 usage. (iputils ping\n"
+    "exits 0 when any reply came.)\n"
+    "\n"
+    "examples:\n"
+    "  netkit ping --count 3 127.0.0.1\n"
+    "  netkit ping -6 --count 5 --interval 0.2 ::1\n"
+    "  netkit ping --tcp 443 --count 3 example.com\n"
+    "  netkit ping --udp 53 --count 3 127.0.0.1\n"
+    "  netkit ping --lesson 8.8.8.8\n",
+    0, NULL};
+
+/* Whether the option called name was given (a bit of nk_opt_parse_given's
+ * mask). */
+static int
+given_opt(unsigned long long given, const char *name)
+{
+    return given >> (nk_opt_find(ping_optdefs, name, 0) - ping_optdefs) & 1;
+}
+
 /* Options into cfg: 0, or the exit status to return (-1: --help). */
 static int
 parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
 {
-    static const struct option longopts[] = {
-        {"count", required_argument, NULL, 'c'},
-        {"interval", required_argument, NULL, 'i'},
-        {"timeout", required_argument, NULL, 't'},
-        {"deadline", required_argument, NULL, 'w'},
-        {"size", required_argument, NULL, 's'},
-        {"ttl", required_argument, NULL, OPT_TTL},
-        {"socket", required_argument, NULL, OPT_SOCKET},
-        {"tcp", required_argument, NULL, OPT_TCP},
-        {"udp", required_argument, NULL, OPT_UDP},
-        {"json", no_argument, NULL, 'j'},
-        {"json-lines", no_argument, NULL, OPT_JSONL},
-        {"quiet", no_argument, NULL, 'q'},
-        {"lesson", no_argument, NULL, OPT_LESSON},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, size_set = 0, count_set = 0, icmp_only = 0, tcp = 0;
-    long v = 0;
+    unsigned long long g;
+    int rc = nk_opt_parse_given(ctx, &cmd_ping_spec, argc, argv, cfg, &g);
 
-    while ((c = getopt_long(argc, argv, ":c:i:t:w:s:46jqh", longopts, NULL)) !=
-           -1) {
-        int bad = 0;
-        switch (c) {
-        case 'c':
-            bad =
-                nk_opt_long(ctx, "--count", optarg, 1, MAX_COUNT, &cfg->count);
-            count_set = 1;
-            break;
-        case 'i':
-            bad = nk_opt_seconds(ctx, "--interval", optarg, 2, 86400000,
-                                 &cfg->interval_ms);
-            break;
-        case 't':
-            bad = nk_opt_seconds(ctx, "--timeout", optarg, 1, 86400000,
-                                 &cfg->timeout_ms);
-            break;
-        case 'w':
-            bad = nk_opt_seconds(ctx, "--deadline", optarg, 1, 86400000,
-                                 &cfg->deadline_ms);
-            break;
-        case 's':
-            bad = nk_opt_long(ctx, "--size", optarg, NK_PING_STAMP, MAX_SIZE,
-                              &cfg->size);
-            size_set = icmp_only = 1;
-            break;
-        case OPT_TTL:
-            bad = nk_opt_long(ctx, "--ttl", optarg, 1, 255, &v);
-            cfg->ttl = (int)v;
-            icmp_only = 1;
-            break;
-        case OPT_SOCKET:
-            bad = parse_socket(ctx, optarg, cfg);
-            icmp_only = 1;
-            break;
-        case OPT_TCP:
-        case OPT_UDP:
-            bad = nk_opt_port(ctx, c == OPT_TCP ? "--tcp" : "--udp", optarg, 0,
-                              &cfg->port);
-            tcp |= c == OPT_TCP;
-            cfg->udp |= c == OPT_UDP;
-            break;
-        case '4':
-            cfg->family = AF_INET;
-            break;
-        case '6':
-            cfg->family = AF_INET6;
-            break;
-        case 'j':
-            ctx->json = 1;
-            break;
-        case OPT_JSONL:
-            cfg->jsonl = 1;
-            break;
-        case 'q':
-            cfg->quiet = 1;
-            break;
-        case OPT_LESSON:
-            cfg->lesson = 1;
-            break;
-        case 'h':
-            nk_print_usage(cmd_ping_usage);
-            return -1;
-        default:
-            return nk_bad_option(ctx, argv, c);
-        }
-        if (bad)
-            return NK_EX_USAGE;
-    }
-    if (tcp && cfg->udp)
+    if (rc != NK_OPT_GO)
+        return rc == NK_EX_OK ? -1 : rc;
+    cfg->udp = given_opt(g, "udp");
+    if (given_opt(g, "tcp") && cfg->udp)
         return nk_usage_error(ctx, "--tcp or --udp, not both");
     if (argc - optind != 1)
         return nk_usage_error(ctx, "give one HOST");
     cfg->host = argv[optind];
-    return check_cfg(ctx, cfg, size_set, count_set, icmp_only);
+    return check_cfg(ctx, cfg, given_opt(g, "size"), given_opt(g, "count"),
+                     given_opt(g, "size") || given_opt(g, "ttl") ||
+                         given_opt(g, "socket"));
 }
 
 /* Resolve once, before the first probe: the first address of the family
