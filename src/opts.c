@@ -98,12 +98,20 @@ rotate(char **argv, int from, int mid, int to)
  * optind, in order. */
 static int operand_count;
 
+/* The one place netkit calls getopt_long. */
+static int
+getopt_step(int argc, char **argv, const char *shorts,
+            const struct option *longs)
+{
+    return getopt_long(argc, argv, shorts, longs, NULL);
+}
+
 int
 nk_getopt_operands(int argc, char **argv, const char *optstring,
                    const struct option *longopts)
 {
     int in_order = optstring[0] == '-';
-    char spec[128];
+    char spec[256];
 
     /* RETURN_IN_ORDER ("-"): getopt never scans ahead, so each word is
      * seen here before getopt could read "-1" as option '1'. */
@@ -114,7 +122,7 @@ nk_getopt_operands(int argc, char **argv, const char *optstring,
          * first word that is a negative number can be taken here. */
         char *none[] = {argv[0], NULL};
         operand_count = 0;
-        getopt_long(1, none, spec, longopts, NULL);
+        getopt_step(1, none, spec, longopts);
     }
     for (;;) {
         int before = optind, c;
@@ -126,7 +134,7 @@ nk_getopt_operands(int argc, char **argv, const char *optstring,
             operand_count++;
             continue;
         }
-        c = getopt_long(argc, argv, spec, longopts, NULL);
+        c = getopt_step(argc, argv, spec, longopts);
         if (c == 1 && in_order)
             return 1;
         if (c == 1) {
@@ -308,13 +316,13 @@ nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,
     shorts[k] = '\0';
     *given = 0;
     nk_getopt_reset();
-    /* The one getopt_long loop every converted command goes through;
+    /* The one option loop every command goes through;
      * "-" (operands in order, as 1) only when the spec takes them so. */
     while ((c = spec->operand != NULL || spec->number_operands
                     ? nk_getopt_operands(argc, argv,
                                          shorts + (spec->operand == NULL),
                                          longs)
-                    : getopt_long(argc, argv, shorts + 1, longs, NULL)) !=
+                    : getopt_step(argc, argv, shorts + 1, longs)) !=
            -1) {
         const struct nk_optdef *d;
         int rc;
