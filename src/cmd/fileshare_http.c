@@ -31,6 +31,7 @@
 
 #define KEEPALIVE_MAX 100      /* requests on one connection */
 #define KEEPALIVE_IDLE_MS 5000 /* wait for the next one at most this long */
+#define KA_SLICE_MS 200        /* ... checking for a stop or eviction */
 #define RESP_HEAD_MAX 2048
 #define INDEX_CHUNK (16u * 1024)
 
@@ -542,6 +543,51 @@ one_request(struct hconn *h, int64_t deadline)
     return keep;
 }
 
+int
+fsh_evict_idle(struct srv *s)
+{
+    int ev = atomic_load(&s->ka_evict);
+
+    if (ev >= atomic_load(&s->ka_idle))
+        return 0; /* every idle one is already asked */
+    atomic_fetch_add(&s->ka_evict, 1);
+    return 1;
+}
+
+/* Between requests: wait for the next one's first bytes, within deadline,
+ * in slices that also see a stop and the main thread asking an idle
+ * connection to make room. 1 readable, 0 not (close quietly). */
+static int
+ka_wait(struct hconn *h, int64_t deadline)
+{
+    struct srv *s = h->c->s;
+    int r = 0, ev, idle;
+
+    atomic_fetch_add(&s->ka_idle, 1);
+    for (;;) {
+        int64_t left = deadline - nk_now_ms();
+        ev = atomic_load(&s->ka_evict);
+        if (atomic_load(&s->stop) || left <= 0)
+            break;
+        if (ev > 0 &&
+            atomic_compare_exchange_strong(&s->ka_evict, &ev, ev - 1))
+            break;
+        r = nk_wait_fd(h->c->fd, POLLIN,
+                       left < KA_SLICE_MS ? (int)left : KA_SLICE_MS, NULL);
+        if (r != 0) {
+            r = r > 0;
+            break;
+        }
+    }
+    idle = atomic_fetch_sub(&s->ka_idle, 1) - 1;
+    /* A request asked of a connection that got busy meanwhile lapses. */
+    ev = atomic_load(&s->ka_evict);
+    while (ev > idle &&
+           !atomic_compare_exchange_weak(&s->ka_evict, &ev, ev - 1))
+        ;
+    return r;
+}
+
 void
 fsh_serve(struct client *c)
 {
@@ -564,7 +610,10 @@ fsh_serve(struct client *c)
     memcpy(h->buf, c->buf, c->have); /* the request line and what followed */
     h->have = c->have;
     while (one_request(h, deadline) && h->requests < KEEPALIVE_MAX &&
-           !atomic_load(&s->stop))
-        deadline = nk_now_ms() + idle_ms;
+           !atomic_load(&s->stop)) {
+        if (h->have == 0 && !ka_wait(h, nk_now_ms() + idle_ms))
+            break;
+        deadline = nk_now_ms() + s->o.header_timeout_ms;
+    }
     free(h);
 }

@@ -207,6 +207,8 @@ make_room(struct srv *s, int fd, const char *peer)
                   "request timeout (idle connection closed for a new client)");
         return 1;
     }
+    if (fsh_evict_idle(s)) /* an HTTP keep-alive connection makes room */
+        return 1;
     nk_answer_close(fd, "503 too many clients\n\n");
     fss_log(s, "%s refused: 503 too many clients", peer);
     return 0;

@@ -50,6 +50,8 @@ struct srv {
     atomic_int stop;
     atomic_int active;        /* requests being served (threads) */
     atomic_size_t list_bytes; /* held by listings (fileshare_serve_req.c) */
+    atomic_int ka_idle;       /* HTTP threads waiting between requests */
+    atomic_int ka_evict;      /* ... asked to close, to make room */
     pthread_mutex_t mu;       /* the digest cache */
     struct cache_slot cache[CACHE_SLOTS];
     unsigned cache_next;
@@ -147,6 +149,11 @@ void fss_put_drain(struct client *c, int status, uint64_t size,
 /* The HTTP side (fileshare_http.c): serve the connection whose request
  * line (in c->buf) ends in HTTP/1.x, keep-alive requests included. */
 void fsh_serve(struct client *c);
+
+/* The main thread, at --max-clients with no connection waiting for its
+ * first request line: ask one HTTP connection idle between requests to
+ * close (within one wait slice). 1 if one was asked, 0 if none is idle. */
+int fsh_evict_idle(struct srv *s);
 
 /* A log line on stderr unless --quiet. */
 void fss_log(const struct srv *s, const char *fmt, ...)

@@ -51,6 +51,7 @@ if ! nk_start_server fs "$NK" fileshare serve --root "$R" --port 0 \
     exit
 fi
 P=$SERVER_PORT
+FS_PID=$SERVER_PID
 U=http://127.0.0.1:$P
 D=$NK_TMP/dl
 mkdir -p "$D"
@@ -294,6 +295,26 @@ check_eq "at most 100 requests on one connection" "$out" "answered 100 closed-by
 out=$($PEER idle "$P" /small.txt)
 check_eq "an idle keep-alive connection is closed (--header-timeout 2)" \
     "$(awk -v s="$out" 'BEGIN{print (s >= 1.5 && s < 10) ? "bounded" : s}')" bounded
+
+# At --max-clients, a connection idle between requests makes room for a
+# new client instead of the new client getting 503.
+if nk_start_server full "$NK" fileshare serve --root "$R" --port 0 \
+    --bind 127.0.0.1 --max-clients 1; then
+    FULLP=$SERVER_PORT
+    $PEER idle "$FULLP" /small.txt >"$NK_TMP/full.idle" 2>&1 &
+    IDLE_PID=$!
+    for i in $(seq 1 100); do
+        grep -q 'HTTP GET /small.txt: 200' "$NK_TMP/full.err" && break
+        sleep 0.1
+    done
+    get full -H 'Connection: close' "http://127.0.0.1:$FULLP/small.txt"
+    check_eq "--max-clients 1, one keep-alive idle: a new client is served" "$CODE" 200
+    wait "$IDLE_PID"
+    check_eq "... and the idle one was closed for it (well before 5 s)" \
+        "$(awk -v s="$(cat "$NK_TMP/full.idle")" 'BEGIN{print (s < 3) ? "early" : s}')" early
+    nk_stop_server "$SERVER_PID"
+    SERVER_PID=$FS_PID
+fi
 
 # --- the line protocol on the same port ------------------------------------
 run_nk fileshare get 127.0.0.1 small.txt --port "$P" -o "$D/lp.txt"
