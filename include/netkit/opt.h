@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h> /* AF_INET, AF_INET6 for NK_OPT_IPV46 */
 
 struct nk_ctx;
 
@@ -70,6 +71,18 @@ struct nk_optdef {
 #define NK_OPT_HELP_DEF                                                    \
     {'h', "help", NK_OPT_HELP, 0, 0, 0, NULL, "this text", NULL, NULL}
 #define NK_OPT_END {0, NULL, NK_OPT_FLAG, 0, 0, 0, NULL, NULL, NULL, NULL}
+/* A client's -p, --port (required, kept as text) and -H, --host. */
+#define NK_OPT_PEER(type, port, host)                                      \
+    NK_OPT('p', "port", NK_OPT_PORTSTR, type, port, 1, 0, "P",             \
+           "the server's port (required)"),                                \
+        NK_OPT('H', "host", NK_OPT_STRING, type, host, 0, 0, "H",          \
+               "the server's name or address (default: localhost)")
+/* -4 and -6: AF_INET or AF_INET6 into an int field. */
+#define NK_OPT_IPV46(type, field)                                          \
+    NK_OPT('4', NULL, NK_OPT_SET, type, field, AF_INET, 0, NULL,           \
+           "IPv4 only"),                                                   \
+        NK_OPT('6', NULL, NK_OPT_SET, type, field, AF_INET6, 0, NULL,      \
+               "IPv6 only")
 
 /* A command's (or subcommand's) whole usage: the synopsis and description
  * (ending in a blank line), the option table, and what follows the

@@ -755,14 +755,8 @@ run_bench(const struct nk_ctx *ctx, const struct bench_opts *opt)
 /* ---- options ---- */
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT('p', "port", NK_OPT_PORTSTR, struct bench_opts, port, 1, 0, "P",
-           "the server's port (required)"),
-    NK_OPT('H', "host", NK_OPT_STRING, struct bench_opts, host, 0, 0, "H",
-           "the server (default: localhost)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct bench_opts, family, AF_INET, 0, NULL,
-           "IPv4 addresses only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct bench_opts, family, AF_INET6, 0,
-           NULL, "IPv6 addresses only"),
+    NK_OPT_PEER(struct bench_opts, port, host),
+    NK_OPT_IPV46(struct bench_opts, family),
     NK_OPT('P', "conns", NK_OPT_U64, struct bench_opts, conns, 1, MAX_CONNS,
            "N", "connections (default: 10)"),
     NK_OPT('s', "size", NK_OPT_U64, struct bench_opts, size, 1, MAX_SIZE,

@@ -662,14 +662,8 @@ ping_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
 }
 
 static const struct nk_optdef cl_optdefs[] = {
-    NK_OPT('p', "port", NK_OPT_PORTSTR, struct cl_parse, o.port, 1, 0, "P",
-           "the server's port (required)"),
-    NK_OPT('H', "host", NK_OPT_STRING, struct cl_parse, o.host, 0, 0, "H",
-           "the server (default: localhost)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct cl_parse, o.family, AF_INET, 0, NULL,
-           "IPv4 addresses only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct cl_parse, o.family, AF_INET6, 0,
-           NULL, "IPv6 addresses only"),
+    NK_OPT_PEER(struct cl_parse, o.port, o.host),
+    NK_OPT_IPV46(struct cl_parse, o.family),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct cl_parse, o.timeout_ms, 0,
            86400000, "S",
            "connect timeout, and how long to wait for the\n"

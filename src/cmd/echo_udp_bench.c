@@ -501,15 +501,8 @@ set_window(const struct nk_ctx *ctx, const struct nk_optdef *def,
 }
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT('p', "port", NK_OPT_PORTSTR, struct bench_parse, cfg.port, 1, 0,
-           "P", "the echo service's port"),
-    NK_OPT('H', "host", NK_OPT_STRING, struct bench_parse, cfg.host, 0, 0, "H",
-           "host name or address (default localhost; the\n"
-           "first address it resolves to)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct bench_parse, cfg.family, AF_INET, 0,
-           NULL, "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct bench_parse, cfg.family, AF_INET6, 0,
-           NULL, "IPv6 only"),
+    NK_OPT_PEER(struct bench_parse, cfg.port, cfg.host),
+    NK_OPT_IPV46(struct bench_parse, cfg.family),
     NK_OPT('P', "clients", NK_OPT_LONG, struct bench_parse, cfg.clients, 1,
            MAX_CLIENTS, "N", "client sockets (default 8; 1-1000)"),
     NK_OPT('s', "size", NK_OPT_LONG, struct bench_parse, cfg.size,

@@ -639,14 +639,8 @@ set_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
 }
 
 static const struct nk_optdef client_optdefs[] = {
-    NK_OPT('p', "port", NK_OPT_PORTSTR, struct client_cfg, port, 1, 0, "P",
-           "the echo service's port"),
-    NK_OPT('H', "host", NK_OPT_STRING, struct client_cfg, host, 0, 0, "H",
-           "host name or address (default localhost)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct client_cfg, family, AF_INET, 0, NULL,
-           "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct client_cfg, family, AF_INET6, 0,
-           NULL, "IPv6 only"),
+    NK_OPT_PEER(struct client_cfg, port, host),
+    NK_OPT_IPV46(struct client_cfg, family),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct client_cfg, timeout_ms, 0,
            86400000, "S", "seconds to wait for each reply (default 1)"),
     {'r', "retries", NK_OPT_CALL, 0, 0, 0, "N",

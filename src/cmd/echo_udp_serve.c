@@ -574,10 +574,7 @@ static const struct nk_optdef serve_optdefs[] = {
            "port to listen on (0: any free port)"),
     NK_OPT('b', "bind", NK_OPT_STRING, struct serve_cfg, bind, 0, 0, "ADDR",
            "address to bind (default: every address)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET, 0, NULL,
-           "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET6, 0,
-           NULL, "IPv6 only"),
+    NK_OPT_IPV46(struct serve_cfg, family),
     NK_OPT('w', "workers", NK_OPT_INT, struct serve_cfg, workers, 1,
            MAX_WORKERS, "N",
            "N sockets with SO_REUSEPORT, one thread each\n"

@@ -48,10 +48,7 @@ static const struct nk_optdef hg_optdefs[] = {
            INT_MAX, "S",
            "limit for the connect and for each wait for data,\n"
            "in seconds (default 10; 0: no limit)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct hg_opts, family, AF_INET, 0, NULL,
-           "IPv4 addresses only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct hg_opts, family, AF_INET6, 0, NULL,
-           "IPv6 addresses only"),
+    NK_OPT_IPV46(struct hg_opts, family),
     NK_OPT('H', "host", NK_OPT_STRING, struct hg_opts, host, 0, 0, "HOST",
            "host name or address (instead of URL)"),
     NK_OPT('p', "port", NK_OPT_STRING, struct hg_opts, port, 0, 0, "PORT",

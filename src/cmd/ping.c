@@ -142,10 +142,7 @@ static const struct nk_optdef ping_optdefs[] = {
            MAX_SIZE, "B", "ICMP data bytes (default 56; 16-65507)"),
     NK_OPT(0, "ttl", NK_OPT_INT, struct ping_cfg, ttl, 1, 255, "N",
            "IP time to live / IPv6 hop limit (1-255)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct ping_cfg, family, AF_INET, 0, NULL,
-           "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct ping_cfg, family, AF_INET6, 0, NULL,
-           "IPv6 only"),
+    NK_OPT_IPV46(struct ping_cfg, family),
     {0, "socket", NK_OPT_CALL, 0, 0, 0, "KIND",
      "auto, dgram or raw (default auto: raw as root,\n"
      "else dgram, else raw)",

@@ -633,10 +633,7 @@ static const struct nk_optdef sntp_optdefs[] = {
            MAX_RETRIES, "N",
            "requests after the first before giving up\n"
            "(default 2; 0-10)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct sntp_cfg, family, AF_INET, 0, NULL,
-           "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct sntp_cfg, family, AF_INET6, 0, NULL,
-           "IPv6 only"),
+    NK_OPT_IPV46(struct sntp_cfg, family),
     NK_OPT(0, "raw", NK_OPT_FLAG, struct sntp_cfg, raw, 0, 0, NULL,
            "the recipe exactly: send 0x1b and 47 zero bytes,\n"
            "print word 10 minus 2208988800 as ctime (no\n"

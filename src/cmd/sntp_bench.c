@@ -470,15 +470,8 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 /* --- options */
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT('p', "port", NK_OPT_PORTSTR, struct bench_cfg, port, 1, 0, "P",
-           "the server's port"),
-    NK_OPT('H', "host", NK_OPT_STRING, struct bench_cfg, host, 0, 0, "H",
-           "host name or address (default localhost; the\n"
-           "first address it resolves to)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct bench_cfg, family, AF_INET, 0, NULL,
-           "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct bench_cfg, family, AF_INET6, 0, NULL,
-           "IPv6 only"),
+    NK_OPT_PEER(struct bench_cfg, port, host),
+    NK_OPT_IPV46(struct bench_cfg, family),
     NK_OPT('k', "inflight", NK_OPT_LONG, struct bench_cfg, inflight, 1,
            MAX_INFLIGHT, "K", "requests in flight (default 1; 1-256)"),
     NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_cfg, duration_ms, 1,

@@ -454,10 +454,7 @@ static const struct nk_optdef serve_optdefs[] = {
            "port (default 123; 0: any free port)"),
     NK_OPT('b', "bind", NK_OPT_STRING, struct serve_cfg, bind, 0, 0, "ADDR",
            "address to bind (default: every address)"),
-    NK_OPT('4', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET, 0, NULL,
-           "IPv4 only"),
-    NK_OPT('6', NULL, NK_OPT_SET, struct serve_cfg, family, AF_INET6, 0,
-           NULL, "IPv6 only"),
+    NK_OPT_IPV46(struct serve_cfg, family),
     NK_OPT('s', "stratum", NK_OPT_INT, struct serve_cfg, stratum, 1, 15, "N",
            "stratum to announce, 1-15 (default 10, a local\n"
            "clock; 0 would read as Kiss-o'-Death)"),
