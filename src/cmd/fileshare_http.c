@@ -34,6 +34,9 @@
 #define KA_SLICE_MS 200        /* ... checking for a stop or eviction */
 #define RESP_HEAD_MAX 2048
 #define INDEX_CHUNK (16u * 1024)
+/* The largest index piece: a head whose path (NK_FS_PATH_MAX bytes) is
+ * escaped twice at 6 bytes a byte ("&quot;"), and the page's frame. */
+#define PIECE_MAX (12u * NK_FS_PATH_MAX + 1024)
 
 /* One connection's state across its requests. */
 struct hconn {
@@ -195,6 +198,7 @@ send_file(struct client *c, const struct nk_hs_request *r, struct hres *res,
 
 struct chunker {
     struct client *c;
+    char *piece; /* one piece is built here (PIECE_MAX) */
     char *buf;
     size_t len;
     int err;
@@ -218,36 +222,44 @@ chunk_put(struct chunker *k, const char *s, size_t n)
     k->len += n;
 }
 
-/* Measure (k NULL) or send (k set) the index: its length. */
+/* One piece of the index: counted, and sent when sending. */
+static void
+emit(struct chunker *k, size_t n, size_t *total)
+{
+    *total += n;
+    if (k == NULL)
+        return;
+    if (n >= PIECE_MAX) { /* never: PIECE_MAX bounds every piece */
+        k->err = 1;
+        return;
+    }
+    chunk_put(k, k->piece, n);
+}
+
+/* Measure (k NULL: nothing built) or send (k set) the index: its
+ * length, the same both times. */
 static size_t
 index_pass(const struct listing *l, const struct nk_hs_request *r,
            struct chunker *k)
 {
-    char piece[4 * NK_FS_NAME_MAX * 6 + 256];
-    size_t total, n;
+    char *p = k != NULL ? k->piece : NULL;
+    size_t size = k != NULL ? PIECE_MAX : 0, total = 0;
     int first = 1;
 
-    n = nk_hs_index_head(piece, sizeof piece, r->want_json, r->path);
-    total = n;
-    if (k != NULL)
-        chunk_put(k, piece, n);
+    emit(k, nk_hs_index_head(p, size, r->want_json, r->path), &total);
     for (size_t i = 0; i < l->n; i++) {
         char type[8], name[NK_FS_NAME_MAX + 1];
         uint64_t bytes;
         if (nk_fs_parse_entry(l->lines[i], strlen(l->lines[i]) - 1, type,
                               &bytes, name) < 0)
             continue;
-        n = nk_hs_index_entry(piece, sizeof piece, r->want_json, first, type,
-                              bytes, name);
+        emit(
+            k,
+            nk_hs_index_entry(p, size, r->want_json, first, type, bytes, name),
+            &total);
         first = 0;
-        total += n;
-        if (k != NULL)
-            chunk_put(k, piece, n < sizeof piece ? n : 0);
     }
-    n = nk_hs_index_foot(piece, sizeof piece, r->want_json);
-    total += n;
-    if (k != NULL)
-        chunk_put(k, piece, n);
+    emit(k, nk_hs_index_foot(p, size, r->want_json), &total);
     return total;
 }
 
@@ -286,10 +298,13 @@ send_index(struct client *c, const struct nk_hs_request *r, struct hres *res,
         res->close = 1;
     } else if (r->method != NK_HS_HEAD) {
         k.buf = malloc(INDEX_CHUNK);
-        k.err = k.buf == NULL;
-        index_pass(&l, r, &k);
+        k.piece = malloc(PIECE_MAX);
+        k.err = k.buf == NULL || k.piece == NULL;
+        if (!k.err)
+            index_pass(&l, r, &k);
         if (!k.err && k.len > 0 && fss_send_buf(c, k.buf, k.len) < 0)
             k.err = 1;
+        free(k.piece);
         free(k.buf);
         res->close = k.err;
     }

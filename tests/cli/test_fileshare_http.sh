@@ -219,6 +219,20 @@ check_eq "JSON index: sub is a dir" \
 check_eq "JSON index: Content-Length matches" "$(hdr content-length "$NK_TMP/json.head")" \
     "$(wc -c <"$NK_TMP/json.body")"
 
+# The deepest, most escaped directory path: its index head is the largest
+# piece the server builds (each '"' is 6 bytes, twice).
+q=$(printf '"%.0s' $(seq 1 200))
+mkdir -p "$R/deepq/$q/$q/$q/$q"
+e=$(printf '%%22%.0s' $(seq 1 200))
+get qidx "$U/deepq/$e/$e/$e/$e/"
+check_eq "index of a long escaped path: 200, whole" \
+    "$CODE $(hdr content-length "$NK_TMP/qidx.head")" "200 $(wc -c <"$NK_TMP/qidx.body")"
+check_contains "index of a long escaped path: its title" "$(cat "$NK_TMP/qidx.body")" \
+    "<title>Index of /deepq/$(for i in 1 2 3 4; do printf '&quot;%.0s' $(seq 1 200); printf /; done)</title>"
+check_contains "index of a long escaped path: complete" "$(cat "$NK_TMP/qidx.body")" "</html>"
+get qjson -H 'Accept: application/json' "$U/deepq/$e/$e/$e/$e/"
+check_json "JSON index of a long escaped path" "$(cat "$NK_TMP/qjson.body")"
+
 get redir "$U/sub/deep"
 check_eq "directory without '/': 301" "$CODE" 301
 check_eq "301 Location" "$(hdr location "$NK_TMP/redir.head")" "/sub/deep/"

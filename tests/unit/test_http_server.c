@@ -318,6 +318,15 @@ test_index(void **state)
     assert_null(strstr(buf, "<script"));
     nk_hs_index_head(buf, sizeof buf, 0, ".");
     assert_null(strstr(buf, "href=\"../\""));
+    /* The largest head (fileshare_http.c's PIECE_MAX bound): a whole
+     * path of bytes escaped six to one, twice. */
+    {
+        static char path[NK_FS_PATH_MAX + 1];
+        memset(path, '"', NK_FS_PATH_MAX);
+        assert_true(nk_hs_index_head(NULL, 0, 0, path) <=
+                    12 * NK_FS_PATH_MAX + 1024);
+        assert_true(nk_hs_index_head(NULL, 0, 0, path) > 12 * NK_FS_PATH_MAX);
+    }
     nk_hs_index_head(buf, sizeof buf, 1, ".");
     assert_string_equal(buf, "{\"path\":\"/\",\"entries\":[");
     nk_hs_index_foot(buf, sizeof buf, 1);
