@@ -9,16 +9,16 @@ static const struct nk_cmd commands[] = {
     {"byteorder", cmd_byteorder,
      "host vs network byte order, 16/32/64-bit conversions",
      NULL, &cmd_byteorder_spec, NULL},
-    {"chat", cmd_chat,
+    {"chat", nk_cmd_dispatch,
      "line chat: one-to-one as in the lesson, or a multi-client room",
      cmd_chat_usage, NULL, cmd_chat_subs},
-    {"echo-tcp", cmd_echo_tcp,
+    {"echo-tcp", nk_cmd_dispatch,
      "TCP echo: server in six concurrency models, client, load test",
      cmd_echo_tcp_usage, NULL, cmd_echo_tcp_subs},
-    {"echo-udp", cmd_echo_udp,
+    {"echo-udp", nk_cmd_dispatch,
      "UDP echo: batched server, client with retries, load generator",
      cmd_echo_udp_usage, NULL, cmd_echo_udp_subs},
-    {"fileshare", cmd_fileshare,
+    {"fileshare", nk_cmd_dispatch,
      "serve a directory safely; fetch, list and upload files",
      cmd_fileshare_usage, NULL, cmd_fileshare_subs},
     {"help", cmd_help, "show help for netkit, a command, or the exit codes",
@@ -43,6 +43,12 @@ static const struct nk_cmd commands[] = {
      "show and change socket options; address-reuse and timeout lessons",
      NULL, &cmd_sockopt_spec, NULL},
 };
+
+int
+nk_cmd_dispatch(int argc, char **argv, struct nk_ctx *ctx)
+{
+    return nk_run_subcommand(argc, argv, ctx, ctx->cmd->subs);
+}
 
 void
 nk_cmd_usage_write(FILE *fp, const struct nk_cmd *cmd)

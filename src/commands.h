@@ -116,6 +116,9 @@ int nk_getopt_operands(int argc, char **argv, const char *optstring,
  * in one process, as in the unit tests). */
 void nk_getopt_reset(void);
 
+/* The handler of a command that is only its subcommands (echo-tcp,
+ * echo-udp, chat, fileshare): nk_run_subcommand over ctx->cmd->subs. */
+int nk_cmd_dispatch(int argc, char **argv, struct nk_ctx *ctx);
 /* The subcommand tables of the commands that have them. */
 extern const struct nk_subcmd cmd_echo_tcp_subs[];
 extern const struct nk_subcmd cmd_echo_udp_subs[];
@@ -126,15 +129,11 @@ extern const struct nk_subcmd cmd_fileshare_subs[];
 /* The commands. */
 int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_byteorder_spec;
-int cmd_chat(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_chat_usage[];
-int cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_fileshare_usage[];
 int cmd_sntp(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_sntp_spec;
-int cmd_echo_tcp(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_echo_tcp_usage[];
-int cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx);
 extern const char cmd_echo_udp_usage[];
 int cmd_help(int argc, char **argv, struct nk_ctx *ctx);
 extern const struct nk_optspec cmd_help_spec;

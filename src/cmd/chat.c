@@ -98,9 +98,3 @@ const struct nk_subcmd cmd_chat_subs[] = {
     {"serve", chat_serve, &chat_serve_spec},
     {NULL, NULL, NULL},
 };
-
-int
-cmd_chat(int argc, char **argv, struct nk_ctx *ctx)
-{
-    return nk_run_subcommand(argc, argv, ctx, cmd_chat_subs);
-}

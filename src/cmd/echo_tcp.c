@@ -26,9 +26,3 @@ const struct nk_subcmd cmd_echo_tcp_subs[] = {
     {"serve", echo_tcp_serve, &echo_tcp_serve_spec},
     {NULL, NULL, NULL},
 };
-
-int
-cmd_echo_tcp(int argc, char **argv, struct nk_ctx *ctx)
-{
-    return nk_run_subcommand(argc, argv, ctx, cmd_echo_tcp_subs);
-}

@@ -26,9 +26,3 @@ const struct nk_subcmd cmd_echo_udp_subs[] = {
     {"serve", echo_udp_serve, &echo_udp_serve_spec},
     {NULL, NULL, NULL},
 };
-
-int
-cmd_echo_udp(int argc, char **argv, struct nk_ctx *ctx)
-{
-    return nk_run_subcommand(argc, argv, ctx, cmd_echo_udp_subs);
-}

@@ -66,8 +66,6 @@ const char cmd_fileshare_usage[] =
     "  netkit fileshare get localhost docs/report.pdf --port 9000\n"
     "  netkit fileshare list localhost --port 9000 --json\n";
 
-
-
 const struct nk_subcmd cmd_fileshare_subs[] = {
     {"get", fileshare_get, &fileshare_get_spec},
     {"list", fileshare_list, &fileshare_list_spec},
@@ -75,13 +73,6 @@ const struct nk_subcmd cmd_fileshare_subs[] = {
     {"serve", fileshare_serve, &fileshare_serve_spec},
     {NULL, NULL, NULL},
 };
-
-int
-cmd_fileshare(int argc, char **argv, struct nk_ctx *ctx)
-{
-
-    return nk_run_subcommand(argc, argv, ctx, cmd_fileshare_subs);
-}
 
 /* --- shared client pieces ---------------------------------------------- */
 
