@@ -217,7 +217,9 @@ static int
 take(struct nk_ctx *ctx, const struct nk_optspec *spec,
      const struct nk_optdef *d, const char *arg, void *values)
 {
-    char *p = (char *)values + d->off;
+    /* values is NULL for a table of options that store nothing (--help,
+     * --json): no arithmetic on it then */
+    char *p = values != NULL ? (char *)values + d->off : NULL;
     char name[64];
     long v;
     int rc = 0;

@@ -310,7 +310,7 @@ struct ev {
     size_t jxl;
 };
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 app(char *b, size_t cap, size_t *l, const char *fmt, va_list ap)
 {
     int n;

@@ -6,6 +6,7 @@
  * length written with one, NUL-terminated; a formatted date parses back
  * to the same time. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
