@@ -171,7 +171,11 @@ nk_try_start_server() {
 # SIGKILL). Call it directly, not in $(...): only this shell can wait for
 # its own children.
 nk_stop_server() {
-    local pid=$1 i server
+    local pid=$1 i server d desc
+    # Every process below the wrapper, taken before any signal: a wrapper
+    # such as strace, when signalled, lets its child go on running alone
+    # (it detaches), and nothing would stop that child afterwards.
+    desc=$(nk_descendants "$pid")
     # Signal the server itself, as a user would, not the timeout(1) that
     # wraps it: timeout would pass the signal on to the whole process group
     # and the server would get it twice.
@@ -184,6 +188,16 @@ nk_stop_server() {
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     STOP_STATUS=$?
+    for d in $desc; do kill -KILL "$d" 2>/dev/null; done
+}
+
+# nk_descendants PID: the pids below PID, children first.
+nk_descendants() {
+    local c
+    for c in $(pgrep -P "$1"); do
+        echo "$c"
+        nk_descendants "$c"
+    done
 }
 
 # The summary line CI reads, and the script's status: 1 if a check failed

@@ -77,4 +77,27 @@ check_eq "a skip under CI=false: 77" "$(summary false one_skip)" 77
 check_eq "skip line is TAP's" "$( (nk_skip "a check" "no frob") )" "ok - a check # SKIP no frob"
 check_contains "missing tool: named" "$( (nk_have "a check" nk-no-such-tool) )" "# SKIP not installed: nk-no-such-tool"
 
+# A server under a wrapper that detaches when signalled (strace lets its
+# tracee run on) is stopped all the same: nothing below the wrapper may be
+# left running after nk_stop_server.
+if nk_have "wrapped server stopped" strace; then
+    if nk_start_server wrapped strace -f -qq -o /dev/null \
+        "$NK_HELPER_SERVER" --bind 127.0.0.1 --port 0; then
+        wpid=$SERVER_PID
+        below=$(nk_descendants "$wpid")
+        nk_stop_server "$wpid"
+        # alive = exists and is not a zombie waiting for its new parent
+        alive() { [ -r "/proc/$1/stat" ] &&
+            [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+        for i in $(seq 1 40); do
+            left=""
+            for p in $below; do alive "$p" && left="$left $p"; done
+            [ -z "$left" ] && break
+            sleep 0.05
+        done
+        check_eq "wrapped server: nothing left running" "$left" ""
+        for p in $left; do kill -KILL "$p" 2>/dev/null; done
+    fi
+fi
+
 nk_done
