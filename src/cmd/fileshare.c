@@ -740,42 +740,6 @@ get_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
     return rc;
 }
 
-/* Fetch into j->d; the caller commits or cleans up. */
-static int
-get_fetch(struct get_job *j, int *keep)
-{
-    struct nk_sha256 hs;
-    uint8_t got[NK_SHA256_LEN];
-    int rc = -1;
-
-    for (int attempt = 0; attempt < 2; attempt++) {
-        nk_sha256_init(&hs);
-        j->received = 0;
-        if (attempt > 0)
-            j->start = 0;
-        else if (j->start > 0 && hash_part(j, &hs, j->start) < 0)
-            return -1;
-        rc = get_once(j, &hs, keep);
-        if (rc <= 0)
-            break;
-        nk_diag("fileshare get",
-                "the partial data is longer than the remote file: "
-                "starting over");
-    }
-    if (rc != 0)
-        return -1;
-    *keep = 0;
-    nk_sha256_final(&hs, got);
-    if (memcmp(got, j->sha, NK_SHA256_LEN) != 0) {
-        char a[NK_SHA256_HEXLEN + 1], b[NK_SHA256_HEXLEN + 1];
-        return nk_err_set(&j->err, NK_EX_PROTOCOL,
-                          "checksum mismatch: got %s, server said %s; "
-                          "nothing saved",
-                          nk_sha256_hex(got, a), nk_sha256_hex(j->sha, b));
-    }
-    return 0;
-}
-
 /* --- get over HTTP (get http://HOST[:PORT]/PATH) ------------------------ */
 
 #define REDIRECTS_MAX 5
@@ -1057,11 +1021,15 @@ out:
     return rc;
 }
 
-/* Fetch into j->d over HTTP; verified against Repr-Digest when the
- * server sent one, said plainly when it did not. */
+/* Fetch into j->d, over the line protocol or HTTP, and check the digest:
+ * the line protocol's server always sends one; an HTTP server may send
+ * Repr-Digest, and when it did not, that is said plainly. The caller
+ * commits or cleans up. */
 static int
-http_fetch(struct get_job *j, int *keep)
+get_fetch(struct get_job *j, int *keep)
 {
+    int (*once)(struct get_job *, struct nk_sha256 *, int *) =
+        j->http ? http_once : get_once;
     struct nk_sha256 hs;
     uint8_t got[NK_SHA256_LEN];
     int rc = -1;
@@ -1073,7 +1041,7 @@ http_fetch(struct get_job *j, int *keep)
             j->start = 0;
         else if (j->start > 0 && hash_part(j, &hs, j->start) < 0)
             return -1;
-        rc = http_once(j, &hs, keep);
+        rc = once(j, &hs, keep);
         if (rc <= 0)
             break;
         nk_diag("fileshare get", "the partial data is longer than the "
@@ -1083,19 +1051,22 @@ http_fetch(struct get_job *j, int *keep)
         return -1;
     *keep = 0;
     nk_sha256_final(&hs, got);
-    if (j->have_digest && memcmp(got, j->sha, NK_SHA256_LEN) != 0) {
-        char a[NK_SHA256_HEXLEN + 1], b[NK_SHA256_HEXLEN + 1];
-        return nk_err_set(&j->err, NK_EX_PROTOCOL,
-                          "checksum mismatch: got %s, the server's "
-                          "Repr-Digest said %s; nothing saved",
-                          nk_sha256_hex(got, a), nk_sha256_hex(j->sha, b));
-    }
-    if (!j->have_digest) {
+    if (j->http && !j->have_digest) {
         memcpy(j->sha, got, NK_SHA256_LEN);
         nk_diag("fileshare get",
                 "not verified: %s sent no Repr-Digest (sha-256); the "
                 "SHA-256 shown is of the bytes received",
                 j->url.host);
+        return 0;
+    }
+    if (memcmp(got, j->sha, NK_SHA256_LEN) != 0) {
+        char a[NK_SHA256_HEXLEN + 1], b[NK_SHA256_HEXLEN + 1];
+        return nk_err_set(&j->err, NK_EX_PROTOCOL,
+                          "checksum mismatch: got %s, %s said %s; "
+                          "nothing saved",
+                          nk_sha256_hex(got, a),
+                          j->http ? "the server's Repr-Digest" : "server",
+                          nk_sha256_hex(j->sha, b));
     }
     return 0;
 }
@@ -1115,7 +1086,7 @@ get_run(struct get_job *j)
         return -1;
     rc = get_dest(j);
     if (rc == 0)
-        rc = j->http ? http_fetch(j, &keep) : get_fetch(j, &keep);
+        rc = get_fetch(j, &keep);
     if (rc == 0 && nk_dest_signal())
         rc = nk_dest_interrupted(&j->err, nk_dest_signal());
     if (rc == 0)
