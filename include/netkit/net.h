@@ -43,8 +43,9 @@ void nk_resolve_free(struct addrinfo *ai);
 /* A numeric host of the other family than the one asked for (-4 with
  * ::1, -6 with 127.0.0.1) is malformed input, not an unknown host: -1,
  * exit 65, "'::1' is an IPv6 address, but -4 asks for IPv4". 0 for a
- * name, for the right family, or for a family other than the two. nk_resolve checks it when
- * getaddrinfo fails, so every command reports it the same way. */
+ * name, for the right family, or for a family other than the two. nk_resolve
+ * checks it when getaddrinfo fails, so every command reports it the same way.
+ */
 int nk_resolve_wrong_family(const char *host, int family, struct nk_err *err);
 
 /* A socket with FD_CLOEXEC (and SO_NOSIGPIPE where it exists).

@@ -47,41 +47,51 @@ enum nk_opt_kind {
 };
 
 struct nk_optdef;
-typedef int (*nk_opt_fn)(const struct nk_ctx *ctx,
-                         const struct nk_optdef *def, const char *arg,
-                         void *values);
+typedef int (*nk_opt_fn)(const struct nk_ctx *ctx, const struct nk_optdef *def,
+                         const char *arg, void *values);
 
 struct nk_optdef {
-    char letter;           /* short option, 0 for a long-only one */
-    const char *name;      /* long option without "--"; NULL: letter only
-                            * (no letter and no name ends a table) */
+    char letter;      /* short option, 0 for a long-only one */
+    const char *name; /* long option without "--"; NULL: letter only
+                       * (no letter and no name ends a table) */
     enum nk_opt_kind kind;
-    size_t off;            /* offset of the value in the values struct */
-    long long min, max;    /* range (INT, U64, SECONDS in ms, PORT min) */
-    const char *arg;       /* argument name in the help ("N"); NULL: none */
-    const char *help;      /* help text, lines split by '\n'; NULL: hidden
-                            * (an old spelling kept for scripts) */
+    size_t off;         /* offset of the value in the values struct */
+    long long min, max; /* range (INT, U64, SECONDS in ms, PORT min) */
+    const char *arg;    /* argument name in the help ("N"); NULL: none */
+    const char *help;   /* help text, lines split by '\n'; NULL: hidden
+                         * (an old spelling kept for scripts) */
     const char *const *choices; /* CHOICE: NULL-terminated names */
     nk_opt_fn call;             /* CALL */
 };
 
-#define NK_OPT(l, n, k, type, field, lo, hi, a, h)                         \
-    {(l), (n), (k), offsetof(type, field), (lo), (hi), (a), (h), NULL, NULL}
-#define NK_OPT_JSON_DEF(h) {'j', "json", NK_OPT_JSON, 0, 0, 0, NULL, (h), NULL, NULL}
-#define NK_OPT_HELP_DEF                                                    \
-    {'h', "help", NK_OPT_HELP, 0, 0, 0, NULL, "this text", NULL, NULL}
-#define NK_OPT_END {0, NULL, NK_OPT_FLAG, 0, 0, 0, NULL, NULL, NULL, NULL}
+#define NK_OPT(l, n, k, type, field, lo, hi, a, h)                            \
+    {                                                                         \
+        (l), (n), (k), offsetof(type, field), (lo), (hi), (a), (h), NULL,     \
+            NULL                                                              \
+    }
+#define NK_OPT_JSON_DEF(h)                                                    \
+    {                                                                         \
+        'j', "json", NK_OPT_JSON, 0, 0, 0, NULL, (h), NULL, NULL              \
+    }
+#define NK_OPT_HELP_DEF                                                       \
+    {                                                                         \
+        'h', "help", NK_OPT_HELP, 0, 0, 0, NULL, "this text", NULL, NULL      \
+    }
+#define NK_OPT_END                                                            \
+    {                                                                         \
+        0, NULL, NK_OPT_FLAG, 0, 0, 0, NULL, NULL, NULL, NULL                 \
+    }
 /* A client's -p, --port (required, kept as text) and -H, --host. */
-#define NK_OPT_PEER(type, port, host)                                      \
-    NK_OPT('p', "port", NK_OPT_PORTSTR, type, port, 1, 0, "P",             \
-           "the server's port (required)"),                                \
-        NK_OPT('H', "host", NK_OPT_STRING, type, host, 0, 0, "H",          \
+#define NK_OPT_PEER(type, port, host)                                         \
+    NK_OPT('p', "port", NK_OPT_PORTSTR, type, port, 1, 0, "P",                \
+           "the server's port (required)"),                                   \
+        NK_OPT('H', "host", NK_OPT_STRING, type, host, 0, 0, "H",             \
                "the server's name or address (default: localhost)")
 /* -4 and -6: AF_INET or AF_INET6 into an int field. */
-#define NK_OPT_IPV46(type, field)                                          \
-    NK_OPT('4', NULL, NK_OPT_SET, type, field, AF_INET, 0, NULL,           \
-           "IPv4 only"),                                                   \
-        NK_OPT('6', NULL, NK_OPT_SET, type, field, AF_INET6, 0, NULL,      \
+#define NK_OPT_IPV46(type, field)                                             \
+    NK_OPT('4', NULL, NK_OPT_SET, type, field, AF_INET, 0, NULL,              \
+           "IPv4 only"),                                                      \
+        NK_OPT('6', NULL, NK_OPT_SET, type, field, AF_INET6, 0, NULL,         \
                "IPv6 only")
 
 /* A command's (or subcommand's) whole usage: the synopsis and description
@@ -108,8 +118,8 @@ struct nk_optspec {
  * with getopt_long), or the exit status to return now: 0 after --help
  * printed the usage, NK_EX_USAGE after a usage error naming the option.
  * Resets getopt itself, so a command may run more than once. */
-int nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec,
-                 int argc, char **argv, void *values);
+int nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
+                 char **argv, void *values);
 /* The same, and *given gets bit i set for each spec->opts[i] given (for
  * rules such as "--lesson takes only --port"). */
 int nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,

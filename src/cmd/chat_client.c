@@ -350,10 +350,10 @@ server_end_notice(struct chat_client *k, const char *s, size_t n)
     else if (n >= sizeof dropped - 1 &&
              memcmp(s, dropped, sizeof dropped - 1) == 0) {
         k->end = END_DROPPED;
-        nk_chat_sanitize(s + sizeof dropped - 1, n - (sizeof dropped - 1) > 40
-                                                    ? 40
-                                                    : n - (sizeof dropped - 1),
-                         k->why, sizeof k->why);
+        nk_chat_sanitize(
+            s + sizeof dropped - 1,
+            n - (sizeof dropped - 1) > 40 ? 40 : n - (sizeof dropped - 1),
+            k->why, sizeof k->why);
     }
 }
 
@@ -574,8 +574,8 @@ chat_connect(int argc, char **argv, struct nk_ctx *ctx)
 {
     struct connect_parse p = {NULL, NULL, -1, 0};
     unsigned long long given;
-    int rc = nk_opt_parse_given(ctx, &chat_connect_spec, argc, argv, &p,
-                                &given);
+    int rc =
+        nk_opt_parse_given(ctx, &chat_connect_spec, argc, argv, &p, &given);
 
     if (rc != NK_OPT_GO)
         return rc;

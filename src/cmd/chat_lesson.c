@@ -379,9 +379,9 @@ lesson_connect(const char *host, const char *port)
 
 /* netkit chat serve|connect --lesson [HOST] --port P [--bind ADDR]. */
 int
-chat_lesson(const struct nk_ctx *ctx, int server,
-            const struct nk_optdef *defs, unsigned long long given,
-            const char *port, const char *bind, int argc, char **argv)
+chat_lesson(const struct nk_ctx *ctx, int server, const struct nk_optdef *defs,
+            unsigned long long given, const char *port, const char *bind,
+            int argc, char **argv)
 {
     for (int i = 0; defs[i].letter || defs[i].name; i++) {
         const char *n = defs[i].name ? defs[i].name : "";
@@ -391,10 +391,9 @@ chat_lesson(const struct nk_ctx *ctx, int server,
             strcmp(n, "lesson") == 0 || (server && strcmp(n, "bind") == 0))
             continue;
         nk_opt_name(&defs[i], name, sizeof name);
-        return nk_usage_error(ctx,
-                              "%s: not an option of --lesson (it takes %s)",
-                              name,
-                              server ? "--port and --bind" : "HOST and --port");
+        return nk_usage_error(
+            ctx, "%s: not an option of --lesson (it takes %s)", name,
+            server ? "--port and --bind" : "HOST and --port");
     }
     if (port == NULL)
         return nk_usage_error(ctx, "--port is required");

@@ -327,7 +327,8 @@ say_text(struct room *r, struct client *c, const char *s, size_t n, int cut)
 
 /* One line from a client (c) or from the operator (c NULL). */
 void
-chat_on_line(struct room *r, struct client *c, const char *s, size_t n, int cut)
+chat_on_line(struct room *r, struct client *c, const char *s, size_t n,
+             int cut)
 {
     struct nk_chat_cmd cmd;
 
@@ -499,7 +500,7 @@ on_listen(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     for (int i = 0; i < ACCEPT_BATCH && !r->closed; i++) {
         int cfd = nk_acceptor_next(&r->acc, &peer, &err);
         nk_server_accept_note(NAME, &err); /* rate-limited */
-        if (cfd == NK_ACC_PAUSE) /* or the listener spins the loop */
+        if (cfd == NK_ACC_PAUSE)           /* or the listener spins the loop */
             (void)nk_loop_mod(loop, fd, 0, NULL);
         if (cfd == NK_ACC_NONE || cfd == NK_ACC_PAUSE)
             return;

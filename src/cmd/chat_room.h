@@ -20,9 +20,9 @@
  * stays above HIGH_WATER for --drop-after seconds is dropped. */
 #define HIGH_WATER (64 * 1024)
 #define LOW_WATER (16 * 1024)
-#define DROP_AFTER_MS 10000     /* --drop-after's default */
-#define RATE_DEFAULT (1 << 20)  /* --rate's default, bytes per second */
-#define CONSOLE_CHUNK 1024      /* one console read: bounds its fan-out */
+#define DROP_AFTER_MS 10000    /* --drop-after's default */
+#define RATE_DEFAULT (1 << 20) /* --rate's default, bytes per second */
+#define CONSOLE_CHUNK 1024     /* one console read: bounds its fan-out */
 #define SNDBUF                                                                \
     (64 * 1024)              /* kernel send buffer per client (fixed, so      \
                               * OUT_MAX is what bounds a stuck client) */
@@ -54,7 +54,7 @@ struct client {
     int high;    /* queue above HIGH_WATER: holds every sender */
     int64_t high_ms;
     int64_t rx_ms; /* when bytes last came from it (PARTIAL_MS) */
-    int paused; /* not read: the room is held, or its budget is spent */
+    int paused;    /* not read: the room is held, or its budget is spent */
     struct nk_chat_bucket bucket; /* --rate */
     char *pend; /* read but not yet taken when it was paused */
     size_t pend_off, pend_len;
@@ -80,8 +80,8 @@ struct room {
     int lfd;
     struct nk_acceptor acc; /* out of descriptors: "the room is full" on
                              * the spare, then a pause (accept.h) */
-    int console; /* stdin is read */
-    int closed;  /* the room is closing: no more input */
+    int console;            /* stdin is read */
+    int closed;             /* the room is closing: no more input */
     struct client *head;
     struct client *dirty; /* queued output not yet tried this round */
     uint64_t nclients;

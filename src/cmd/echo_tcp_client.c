@@ -534,8 +534,8 @@ one_probe(struct xfer *x, const struct cl_opts *opt, uint64_t seq, double *ms,
                           "probe %llu: echo mismatch at byte %llu, then "
                           "nothing more came back within %d.%03d s",
                           (unsigned long long)seq,
-                          (unsigned long long)x->mis_at,
-                          x->stalled_ms / 1000, x->stalled_ms % 1000);
+                          (unsigned long long)x->mis_at, x->stalled_ms / 1000,
+                          x->stalled_ms % 1000);
     if (x->short_echo)
         return nk_err_set(err, NK_EX_IOERR,
                           "receive: the peer closed the connection after "
@@ -707,9 +707,9 @@ const struct nk_optspec echo_tcp_client_spec = {
 int
 echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct cl_parse p = {{"localhost", NULL, AF_UNSPEC, DEFAULT_TIMEOUT_MS, 1,
-                          0, 1000, 64, 0},
-                         0};
+    struct cl_parse p = {
+        {"localhost", NULL, AF_UNSPEC, DEFAULT_TIMEOUT_MS, 1, 0, 1000, 64, 0},
+        0};
     struct cl_opts *o = &p.o;
     int rc = nk_opt_parse(ctx, &echo_tcp_client_spec, argc, argv, &p);
 

@@ -49,7 +49,7 @@
 #include "netkit/server.h"
 #include "netkit/signals.h"
 
-#define BACKLOG 4096   /* the kernel caps it at somaxconn */
+#define BACKLOG 4096 /* the kernel caps it at somaxconn */
 
 static const char *const model_names[] = {"iterative", "fork", "thread",
                                           "select",    "poll", "epoll"};
@@ -589,15 +589,13 @@ ets_take(const struct nk_ctx *ctx, const struct nk_optdef *def,
 
 static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
     {'p', "port", NK_OPT_CALL, 0, 'p', 0, "P",
-     "port to listen on (0: an ephemeral port)",
-     NULL, ets_take},
+     "port to listen on (0: an ephemeral port)", NULL, ets_take},
     {'b', "bind", NK_OPT_CALL, 0, 'b', 0, "ADDR",
      "address to listen on (default: every address,\n"
      "IPv6 and IPv4 on one dual-stack socket)",
      NULL, ets_take},
     {'m', "model", NK_OPT_CALL, 0, 'm', 0, "MODEL",
-     "iterative, fork, thread, select, poll, epoll",
-     NULL, ets_take},
+     "iterative, fork, thread, select, poll, epoll", NULL, ets_take},
     {'w', "workers", NK_OPT_CALL, 0, 'w', 0, "N",
      "event loops (threads) for select, poll and\n"
      "epoll; default: one per CPU without --model,\n"
@@ -612,8 +610,7 @@ static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
      "close a client that moved no byte either way\n"
      "for S seconds (0: never, the default)",
      NULL, ets_take},
-    {'q', "quiet", NK_OPT_CALL, 0, 'q', 0, NULL,
-     "no per-connection log lines",
+    {'q', "quiet", NK_OPT_CALL, 0, 'q', 0, NULL, "no per-connection log lines",
      NULL, ets_take},
     NK_OPT_JSON_DEF("the totals as one JSON document"),
     NK_OPT_HELP_DEF,
