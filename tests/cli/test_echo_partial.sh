@@ -1,6 +1,6 @@
 #!/bin/bash
 # echo-tcp serve keeps what the kernel would not take and sends it later
-# (the partial-write path: echo_tcp_models.c, conn_read and conn_flush).
+# (the partial-write path: echo_tcp/models.c, conn_read and conn_flush).
 # That path runs only for a client that reads slower than it sends, so
 # the clients here send 6 MiB of a pattern that never repeats (an offset
 # error shows as different bytes), stop reading until the server has

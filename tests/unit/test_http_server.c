@@ -318,7 +318,7 @@ test_index(void **state)
     assert_null(strstr(buf, "<script"));
     nk_hs_index_head(buf, sizeof buf, 0, ".");
     assert_null(strstr(buf, "href=\"../\""));
-    /* The largest head (fileshare_http.c's PIECE_MAX bound): a whole
+    /* The largest head (fileshare/serve_http.c's PIECE_MAX bound): a whole
      * path of bytes escaped six to one, twice. */
     {
         static char path[NK_FS_PATH_MAX + 1];

@@ -1,0 +1,28 @@
+/* netkit echo-udp: dispatch to serve, client and bench (RFC 862). */
+#include "echo_udp_int.h"
+
+const char cmd_echo_udp_usage[] =
+    "usage: netkit echo-udp serve|client|bench [OPTIONS]\n"
+    "\n"
+    "A UDP echo service (RFC 862: each datagram back to its sender).\n"
+    "  serve   an echo server: batched receive/send, never blocks on one\n"
+    "          peer, datagrams up to 65507 bytes\n"
+    "  client  send, wait, retry on loss, check the reply; --count pings\n"
+    "  bench   a load generator: datagrams/s and loss\n"
+    "\n"
+    "'netkit echo-udp SUBCOMMAND --help' shows each one's options.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help   this text\n"
+    "\n"
+    "examples:\n"
+    "  netkit echo-udp serve --port 9999\n"
+    "  netkit echo-udp client --port 9999 'hello'\n"
+    "  netkit echo-udp client --port 9999 --count 5\n";
+
+const struct nk_subcmd cmd_echo_udp_subs[] = {
+    {"bench", echo_udp_bench, &echo_udp_bench_spec},
+    {"client", echo_udp_client, &echo_udp_client_spec},
+    {"serve", echo_udp_serve, &echo_udp_serve_spec},
+    {NULL, NULL, NULL},
+};
