@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "netkit/clock.h" /* nk_now_ms, once declared here */
 #include "netkit/err.h"
 
 /* Parse decimal or 0x-hex digits (no sign, no spaces, no trailing junk) into
@@ -19,8 +20,5 @@ int nk_parse_port(const char *s, uint16_t *out, struct nk_err *err);
  * Digits below the millisecond are dropped, but a nonzero value under
  * 1 ms ("0.0005") is refused: it would round to 0, "no limit". */
 int nk_parse_seconds(const char *s, int *ms_out, struct nk_err *err);
-
-/* Monotonic clock in milliseconds. */
-int64_t nk_now_ms(void);
 
 #endif

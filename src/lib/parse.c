@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "netkit/exitcodes.h"
 
@@ -109,13 +108,4 @@ nk_parse_seconds(const char *s, int *ms_out, struct nk_err *err)
 bad:
     return nk_err_set(err, NK_EX_DATAERR, "'%s' is not a number of seconds",
                       s);
-}
-
-int64_t
-nk_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -23,6 +23,7 @@
 #include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/probe.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
 #include "netkit/stats.h"
@@ -396,7 +397,7 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
     nk_out_uint(&o, "sent", s->sent);
     nk_out_uint(&o, "received", s->received);
     nk_out_uint(&o, "lost", lost);
-    nk_out_double(&o, "loss_percent", nk_udp_loss_pct(s->sent, s->received),
+    nk_out_double(&o, "loss_percent", nk_probe_loss_pct(s->sent, s->received),
                   3);
     nk_out_uint(&o, "late", s->late);
     nk_out_uint(&o, "duplicates", s->dup);

@@ -22,6 +22,7 @@
 #include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/probe.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
 #include "netkit/stats.h"
@@ -485,7 +486,7 @@ ping_summary(struct ping *pg, uint64_t sent)
     nk_out_uint(o, "sent", sent);
     nk_out_uint(o, "received", pg->ok);
     nk_out_uint(o, "lost", pg->lost);
-    nk_out_double(o, "loss_percent", nk_udp_loss_pct(sent, sent - pg->lost),
+    nk_out_double(o, "loss_percent", nk_probe_loss_pct(sent, sent - pg->lost),
                   1);
     nk_out_uint(o, "late", pg->win.late);
     nk_out_uint(o, "duplicates", pg->win.dup);

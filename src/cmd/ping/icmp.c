@@ -14,6 +14,7 @@
 #include "ping_int.h"
 #include "netkit/exitcodes.h"
 #include "netkit/icmp_proto.h"
+#include "netkit/probe.h"
 #include "netkit/signals.h"
 #include "netkit/udp.h"
 

@@ -12,6 +12,7 @@
 
 #include "ping_int.h"
 #include "netkit/exitcodes.h"
+#include "netkit/probe.h"
 #include "netkit/signals.h"
 #include "netkit/udp.h"
 

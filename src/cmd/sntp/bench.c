@@ -23,6 +23,7 @@
 #include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/probe.h"
 #include "netkit/signals.h"
 #include "netkit/sntp.h"
 #include "netkit/stats.h"
@@ -384,7 +385,7 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
     nk_out_uint(&o, "invalid", b->invalid + b->unmatched);
     nk_out_uint(&o, "lost", b->lost);
     nk_out_double(&o, "loss_percent",
-                  nk_udp_loss_pct(b->sent, b->sent - b->lost), 3);
+                  nk_probe_loss_pct(b->sent, b->sent - b->lost), 3);
     nk_out_uint(&o, "late", b->late);
     nk_out_uint(&o, "send_blocked", b->send_blocked);
     nk_out_uint(&o, "errors", b->errors + b->refused);

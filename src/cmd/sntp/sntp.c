@@ -29,6 +29,7 @@
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
+#include "netkit/probe.h"
 #include "netkit/signals.h"
 #include "netkit/sntp.h"
 #include "netkit/udp.h"

@@ -201,11 +201,37 @@ HTTP_SERVER = {
     "index": b'<a href="../">../</a><a href="./a%20b">a b</a><a href=\'d/\'>d/</a>',
 }
 
+# fuzz_probe: 8 bytes of nonce, 4 of sequence number, then a reply (a
+# probe as echo-udp fills it, or bytes that are not one); the same reply
+# bytes script the sequence window.
+PROBE_NONCE = bytes.fromhex("0123456789abcdef")
+
+
+def probe(seq, length, nonce=PROBE_NONCE):
+    """An echo probe: "NKUE", sequence, nonce, pattern (proto/probe.c)."""
+    head = b"NKUE" + struct.pack(">I", seq) + nonce
+    body = bytes((i * 31 + seq * 7 + 0x5A) & 0xFF
+                 for i in range(len(head), length))
+    return (head + body)[:length] if length >= 16 else bytes(
+        (i * 31 + seq * 7 + 0x5A) & 0xFF for i in range(length))
+
+
+PROBE = {
+    "probe-16": PROBE_NONCE + struct.pack(">I", 7) + probe(7, 16),
+    "probe-64": PROBE_NONCE + struct.pack(">I", 7) + probe(7, 64),
+    "probe-short": PROBE_NONCE + struct.pack(">I", 3) + probe(3, 8),
+    "other-nonce": PROBE_NONCE + struct.pack(">I", 7)
+    + probe(7, 32, bytes(8)),
+    "window-script": PROBE_NONCE + struct.pack(">I", 0)
+    + bytes([4, 0, 0, 0, 2, 6, 3, 0x83, 2, 0, 0, 0, 0, 0xff]),
+}
+
 CORPORA = {
     "fuzz_http_server": HTTP_SERVER,
     "fuzz_sntp": SNTP, "fuzz_fileshare": FILESHARE, "fuzz_http": HTTP,
     "fuzz_chat": CHAT, "fuzz_ipaddr": IPADDR, "fuzz_url": URL,
     "fuzz_json": JSON, "fuzz_parse": PARSE,
+    "fuzz_probe": PROBE,
 }
 
 
