@@ -12,12 +12,22 @@
 
 #include "netkit/err.h"
 
-/* "[ffff:...:ffff%scope]:65535" fits with room to spare. */
-#define NK_ADDRSTRLEN 96
+/* "[ffff:...:ffff%scope]:65535" fits with room to spare, and so does
+ * "unix:" with the longest socket path (107 bytes). */
+#define NK_ADDRSTRLEN 128
+
+/* The credentials of an AF_UNIX peer (SO_PEERCRED), filled by nk_accept. */
+struct nk_cred {
+    int known; /* 1 when pid, uid and gid below are the peer's */
+    int pid;
+    unsigned uid;
+    unsigned gid;
+};
 
 struct nk_addr {
     struct sockaddr_storage ss;
     socklen_t len;
+    struct nk_cred cred; /* AF_UNIX peers of nk_accept; else known 0 */
 };
 
 /* Resolver flags for nk_resolve. */
@@ -36,7 +46,8 @@ void nk_net_init(void);
  * Returns the number of addresses (>= 1) and *out, to be released with
  * nk_resolve_free; -1 on failure (err->gai set; exit code 68 unknown host,
  * 75 resolver try-again, 65 bad port or family). Names under ".invalid"
- * fail at once without a query (RFC 6761). */
+ * fail at once without a query (RFC 6761). A "unix:" host gives one
+ * AF_UNIX address (family and port ignored; see nk_unix_parse). */
 int nk_resolve(const char *host, const char *port, int family, int socktype,
                int flags, struct addrinfo **out, struct nk_err *err);
 void nk_resolve_free(struct addrinfo *ai);
@@ -72,9 +83,11 @@ struct nk_listen_opts {
     int socktype;
     int backlog;
     int reuseaddr;
-    int reuseport; /* SO_REUSEPORT: several listeners share one port, the
-                    * kernel spreads connections (one per worker) */
-    int bind_only; /* bind but do not listen (a probe; see nk_port_free) */
+    int reuseport;    /* SO_REUSEPORT: several listeners share one port, the
+                       * kernel spreads connections (one per worker) */
+    int bind_only;    /* bind but do not listen (a probe; see nk_port_free) */
+    const char *mode; /* unix:PATH only: octal permissions of the socket
+                       * file ("0660"); NULL leaves the umask's */
 };
 int nk_listen_ex(const struct nk_listen_opts *o, struct nk_err *err);
 
@@ -188,13 +201,55 @@ int nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err);
 /* Copy a sockaddr into an nk_addr (len clamped to the storage). */
 void nk_addr_set(struct nk_addr *a, const struct sockaddr *sa, socklen_t len);
 
-/* "127.0.0.1:80", "[::1]:80"; "?" for an unknown family. Returns buf. */
+/* "127.0.0.1:80", "[::1]:80", "unix:PATH", "unix:@NAME"; "?" for an
+ * unknown family. Returns buf. */
 const char *nk_addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
                            size_t size);
-/* Host part only: "127.0.0.1", "::1". Returns buf. */
+/* Host part only: "127.0.0.1", "::1" (AF_UNIX: as nk_addr_format).
+ * Returns buf. */
 const char *nk_addr_host(const struct sockaddr *sa, socklen_t len, char *buf,
                          size_t size);
 /* Port in host order, 0 for an unknown family. */
 int nk_addr_port(const struct sockaddr *sa);
+
+/* ---- AF_UNIX (src/net/unix.c) -------------------------------------------
+ * Wherever a host or --bind address is taken, "unix:PATH" names a socket
+ * file and "unix:@NAME" a name in Linux's abstract namespace (no file).
+ * nk_resolve turns such a host into one AF_UNIX address (the port is
+ * ignored), so nk_listen_ex, nk_connect and the UDP helpers need nothing
+ * else; nk_addr_format prints the same two forms back. */
+#define NK_UNIX_PREFIX "unix:"
+
+/* 1 when host is "unix:..." (NULL-safe), else 0. */
+int nk_host_is_unix(const char *host);
+
+/* Parse "unix:PATH" or "unix:@NAME" into *a (AF_UNIX, the exact length:
+ * an abstract name has no terminating NUL). 0, or -1 with exit 65 for an
+ * empty or too long path, or a host without the prefix. */
+int nk_unix_parse(const char *host, struct nk_addr *a, struct nk_err *err);
+
+/* "unix:PATH", "unix:@NAME", or "unix:" for an unnamed socket (a
+ * client's end that never bound). Returns buf. */
+const char *nk_unix_format(const struct sockaddr *sa, socklen_t len, char *buf,
+                           size_t size);
+
+/* A peer as a server logs it: nk_addr_format's text, and for an AF_UNIX
+ * peer whose credentials are known "pid=P,uid=U,gid=G" (after the
+ * address and a comma when the peer's socket is named). Returns buf. */
+const char *nk_peer_format(const struct nk_addr *a, char *buf, size_t size);
+
+/* Read SO_PEERCRED of a connected AF_UNIX socket into *c. 0, or -1 (c->known
+ * stays 0). */
+int nk_unix_peercred(int fd, struct nk_cred *c, struct nk_err *err);
+
+/* Octal permission text ("0660", "660") -> mode bits (at most 07777).
+ * 0, or -1 with exit 65. */
+int nk_unix_mode_parse(const char *text, unsigned *mode, struct nk_err *err);
+
+/* Remove every socket file this process's listeners created (each only
+ * while it is still the same file, and only in the process that bound
+ * it: a forked worker's exit leaves it). The server layer calls it once
+ * stopped (nk_server_stopped); safe to call more than once. */
+void nk_unix_cleanup(void);
 
 #endif

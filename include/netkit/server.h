@@ -43,7 +43,8 @@ void nk_server_vlog(const char *cmd, const char *fmt, va_list ap)
 void nk_server_accept_note(const char *cmd, const struct nk_err *err);
 
 /* The last line: "stopped by SIGTERM" (or "stopped" when no signal asked),
- * followed by ": " and the summary when fmt is not NULL. */
+ * followed by ": " and the summary when fmt is not NULL. First removes
+ * the socket files of this process's unix: listeners (nk_unix_cleanup). */
 void nk_server_stopped(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

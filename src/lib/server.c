@@ -100,6 +100,8 @@ nk_server_stopped(const char *cmd, const char *fmt, ...)
         vsnprintf(summary, sizeof summary, fmt, ap);
         va_end(ap);
     }
+    /* The one stop path of every server: socket files go with it. */
+    nk_unix_cleanup();
     nk_server_log(cmd, "stopped%s%s%s%s", sig ? " by " : "", sig ? sig : "",
                   fmt ? ": " : "", summary);
 }

@@ -106,7 +106,7 @@ static int
 shed_one(struct nk_acceptor *a, struct nk_addr *peer, struct nk_err *err)
 {
     struct nk_err e2;
-    char addr[NK_ADDRSTRLEN], msg[200];
+    char addr[NK_ADDRSTRLEN + 48], msg[sizeof addr + 160];
     int fd;
 
     nk_close(a->spare);
@@ -120,7 +120,7 @@ shed_one(struct nk_acceptor *a, struct nk_addr *peer, struct nk_err *err)
         return pause_accepts(a, err, "out of file descriptors");
     }
     a->shed++;
-    nk_addr_format((struct sockaddr *)&peer->ss, peer->len, addr, sizeof addr);
+    nk_peer_format(peer, addr, sizeof addr);
     snprintf(msg, sizeof msg,
              "out of file descriptors: new clients are closed at once "
              "until some leave (%s turned away, %lu so far)",

@@ -1,5 +1,5 @@
 /* Address <-> text, with the "[v6]:port" form so a port never looks like
- * part of an IPv6 address. */
+ * part of an IPv6 address; AF_UNIX as "unix:PATH" (src/net/unix.c). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@ nk_addr_set(struct nk_addr *a, const struct sockaddr *sa, socklen_t len)
         len = (socklen_t)sizeof a->ss;
     memcpy(&a->ss, sa, len);
     a->len = len;
+    /* cred stays unknown: a sockaddr carries no credentials */
 }
 
 int
@@ -34,6 +35,8 @@ nk_addr_host(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
     /* NI_NUMERICHOST: never a DNS query just to print an address. */
     if (size == 0)
         return buf;
+    if (sa->sa_family == AF_UNIX)
+        return nk_unix_format(sa, len, buf, size);
     if (getnameinfo(sa, len, buf, (socklen_t)size, NULL, 0, NI_NUMERICHOST) !=
         0)
         snprintf(buf, size, "?");
@@ -46,6 +49,8 @@ nk_addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 {
     char host[NK_ADDRSTRLEN];
 
+    if (sa->sa_family == AF_UNIX)
+        return nk_unix_format(sa, len, buf, size);
     nk_addr_host(sa, len, host, sizeof host);
     if (sa->sa_family == AF_INET6)
         snprintf(buf, size, "[%s]:%d", host, nk_addr_port(sa));

@@ -5,6 +5,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/trace.h"
+#include "unix_int.h"
 
 /* True for an all-digit port above 65535. glibc's getaddrinfo reads such a
  * port with strtoul and keeps only the low 16 bits, so "99999" would quietly
@@ -50,6 +51,9 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
     struct nk_err why;
     int rc, n = 0;
 
+    /* One AF_UNIX address, whatever the family filter and the port. */
+    if (nk_host_is_unix(host))
+        return nk_unix_addrinfo(host, socktype, out, err);
     memset(&hints, 0, sizeof hints);
     hints.ai_family = family;
     hints.ai_socktype = socktype;
@@ -97,6 +101,9 @@ nk_resolve(const char *host, const char *port, int family, int socktype,
 void
 nk_resolve_free(struct addrinfo *ai)
 {
-    if (ai != NULL)
+    /* getaddrinfo never answers AF_UNIX: such a list is ours. */
+    if (ai != NULL && ai->ai_family == AF_UNIX)
+        nk_unix_addrinfo_free(ai);
+    else if (ai != NULL)
         freeaddrinfo(ai);
 }

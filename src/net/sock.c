@@ -11,6 +11,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/trace.h"
+#include "unix_int.h"
 
 void
 nk_net_init(void)
@@ -187,6 +188,52 @@ do_listen(int fd, int backlog)
     return rc;
 }
 
+/* listen(2) for a stream socket unless bind_only; closes fd on failure. */
+static int
+listen_finish(int fd, int socktype, const struct nk_listen_opts *o,
+              const char *where, struct nk_err *err)
+{
+    if (o->bind_only || socktype != SOCK_STREAM ||
+        do_listen(fd, o->backlog) == 0)
+        return fd;
+    nk_err_sys(err, errno, "listen %s", where);
+    nk_close(fd);
+    errno = err ? err->sys_errno : errno;
+    return -1;
+}
+
+/* An AF_UNIX listener: a live socket at the path refuses, a stale one
+ * is replaced, the file gets its mode before listen() and is removed
+ * by nk_unix_cleanup. SO_REUSEADDR and SO_REUSEPORT mean nothing here. */
+static int
+listen_unix(const struct addrinfo *ai, const struct nk_listen_opts *o,
+            const char *where, struct nk_err *err)
+{
+    int fd = nk_socket(AF_UNIX, ai->ai_socktype, err), rc;
+
+    if (fd < 0)
+        return -1;
+    if (nk_unix_claim(ai->ai_socktype, ai->ai_addr, ai->ai_addrlen, err) < 0)
+        goto fail;
+    rc = bind(fd, ai->ai_addr, ai->ai_addrlen);
+    if (nk_tracing())
+        nk_trace_addr("bind", fd, ai->ai_addr, ai->ai_addrlen, rc, errno);
+    if (rc < 0) {
+        if (errno == EADDRINUSE)
+            nk_unix_in_use(err, where);
+        else
+            nk_err_sys(err, errno, "bind %s", where);
+        goto fail;
+    }
+    if (nk_unix_bound(ai->ai_addr, ai->ai_addrlen, o->mode, err) < 0)
+        goto fail;
+    return listen_finish(fd, ai->ai_socktype, o, where, err);
+fail:
+    nk_close(fd);
+    errno = err ? err->sys_errno : errno;
+    return -1;
+}
+
 /* Socket, options, bind and (for TCP) listen on one address. */
 static int
 listen_one(const struct addrinfo *ai, int v6only,
@@ -196,6 +243,12 @@ listen_one(const struct addrinfo *ai, int v6only,
     int fd, rc;
 
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+    if (ai->ai_family == AF_UNIX)
+        return listen_unix(ai, o, where, err);
+    if (o->mode != NULL)
+        return nk_err_set(err, NK_EX_USAGE,
+                          "--mode %s: only for a unix:PATH address, not %s",
+                          o->mode, where);
     fd = nk_socket(ai->ai_family, ai->ai_socktype, err);
     if (fd < 0)
         return nk_err_sys(err, errno, "socket for %s", where);
@@ -226,13 +279,7 @@ listen_one(const struct addrinfo *ai, int v6only,
         nk_err_sys(err, errno, "bind %s", where);
         goto fail;
     }
-    if (o->bind_only)
-        return fd;
-    if (ai->ai_socktype == SOCK_STREAM && do_listen(fd, o->backlog) < 0) {
-        nk_err_sys(err, errno, "listen %s", where);
-        goto fail;
-    }
-    return fd;
+    return listen_finish(fd, ai->ai_socktype, o, where, err);
 fail:
     nk_close(fd);
     errno = err ? err->sys_errno : errno;
@@ -287,6 +334,8 @@ nk_port_free(const struct nk_listen_opts *o, struct nk_err *err)
 
     if (o->port == NULL || strcmp(o->port, "0") == 0)
         return 0; /* the kernel picks a port no group holds */
+    if (nk_host_is_unix(o->host))
+        return 0; /* no port groups: nk_listen_ex checks the path */
     probe.reuseport = 0;
     probe.bind_only = 1; /* never listening: no client can land on it */
     fd = nk_listen_ex(&probe, err);
@@ -315,6 +364,16 @@ finish_connect(int fd, int timeout_ms, struct nk_err *err)
     return soerr == 0 ? 0 : -1;
 }
 
+static int
+is_dgram(int fd)
+{
+    int type = 0;
+
+    return nk_sockopt_get_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_TYPE), &type,
+                              NULL) == 0 &&
+           type == SOCK_DGRAM;
+}
+
 int
 nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
                 int timeout_ms, struct nk_err *err)
@@ -323,6 +382,10 @@ nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
     int was_nb = nk_get_nonblock(fd, err), rc;
 
     if (was_nb < 0 || nk_set_nonblock(fd, 1, err) < 0)
+        return -1;
+    /* A datagram client needs an address of its own for the replies. */
+    if (sa->sa_family == AF_UNIX && is_dgram(fd) &&
+        nk_unix_autobind(fd, err) < 0)
         return -1;
     rc = connect(fd, sa, len);
     if (nk_tracing())
@@ -399,8 +462,12 @@ nk_accept(int lfd, struct nk_addr *peer, int nonblock, struct nk_err *err)
             }
         }
 #endif
-        if (fd >= 0)
+        if (fd >= 0) {
+            /* Where a TCP peer has an address, a Unix one has who it is. */
+            if (a->ss.ss_family == AF_UNIX)
+                (void)nk_unix_peercred(fd, &a->cred, NULL);
             return fd;
+        }
         /* A client that gave up before we accepted is not our failure. */
         if (errno != EINTR && errno != ECONNABORTED)
             break;

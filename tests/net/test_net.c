@@ -1309,7 +1309,8 @@ static const struct addr_case addr_cases[] = {
     {AF_INET6, "2001:db8::1", 443, "[2001:db8::1]:443"},
     {AF_INET6, "::ffff:127.0.0.1", 8080, "[::ffff:127.0.0.1]:8080"},
     {AF_INET6, "2001:db8:1:2:3:4:5:6", 65535, "[2001:db8:1:2:3:4:5:6]:65535"},
-    {AF_UNIX, NULL, 0, "?"},
+    {AF_UNIX, NULL, 0, "unix:@@"}, /* abstract, two NUL bytes */
+    {AF_APPLETALK, NULL, 0, "?"},
 };
 
 static void
