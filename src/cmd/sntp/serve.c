@@ -25,6 +25,7 @@
 #endif
 
 #include "sntp_int.h"
+#include "netkit/activate.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
@@ -44,6 +45,9 @@
 #define SOCKBUF (1 << 20) /* asked of SO_RCVBUF/SO_SNDBUF */
 #define RATE_SLOTS 8192   /* addresses remembered by --rate-limit */
 #define WAIT_MS 1000
+/* --inetd: inetd's "wait" mode hands us its socket and listens again only
+ * once we exit, so we exit after this long without a request. */
+#define INETD_IDLE_MS 10000
 
 struct serve_cfg {
     const char *bind;
@@ -53,11 +57,14 @@ struct serve_cfg {
     uint32_t refid;
     uint32_t rate_limit;
     int assume_synced;
+    int inetd;          /* the socket is stdin (inetd wait, Accept=no) */
+    const char *fdname; /* of the sockets systemd passed, this one */
 };
 
 struct counts {
     uint64_t answered, kod, short_, mode, version, send_dropped, recv_errors;
-    uint64_t rate_dropped; /* over the limit, the interval's KoD already sent */
+    uint64_t
+        rate_dropped; /* over the limit, the interval's KoD already sent */
 };
 
 struct server {
@@ -78,6 +85,7 @@ struct server {
     uint8_t inbuf[BATCH][INBUF];
     uint8_t outbuf[BATCH][NK_SNTP_LEN];
     uint8_t is_kod[BATCH];
+    int64_t last_ms; /* the last wake-up with a datagram (--inetd) */
 };
 
 /* The kernel's view of the clock (ntp_adjtime with no changes, allowed
@@ -260,6 +268,8 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
         int n = nk_udp_recv_batch(fd, s->in, BATCH, 0, &err);
         /* T2 where the kernel gave no arrival stamp (see sntp_arrival). */
         uint64_t recv_ts = sntp_now_ntp();
+        if (n > 0)
+            s->last_ms = nk_now_ms();
         if (n < 0) {
             /* A datagram socket's errors are per datagram (an ICMP error
              * for an earlier reply, ENOBUFS): count them and go on. */
@@ -276,13 +286,14 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
     }
 }
 
+/* The socket: stdin under --inetd, the one systemd passed, or our own. */
 static int
-open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
-            struct nk_err *err)
+serve_socket(const struct serve_cfg *cfg, struct nk_err *err)
 {
     struct nk_listen_opts o;
-    int fd;
 
+    if (cfg->inetd)
+        return nk_inetd_check(SOCK_DGRAM, 0, err) < 0 ? -1 : 0;
     memset(&o, 0, sizeof o);
     o.host = cfg->bind;
     o.port = cfg->port;
@@ -290,15 +301,25 @@ open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
     o.socktype = SOCK_DGRAM;
     /* No SO_REUSEADDR: for UDP on Linux it lets a second server bind the
      * same port, silently, and only one of them gets the datagrams. */
-    fd = nk_listen_ex(&o, err);
+    return nk_listen_activated(&o, cfg->fdname, NULL, err);
+}
+
+static int
+open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
+            struct nk_err *err)
+{
+    int fd = serve_socket(cfg, err);
+
     if (fd < 0)
         return -1;
     /* On a wildcard socket the reply must leave from the address the
      * request was sent to (RFC 1122 4.1.3.5), or a client's connected
-     * socket never sees it: read each destination (IP_PKTINFO). */
+     * socket never sees it: read each destination (IP_PKTINFO). A passed
+     * socket's own address says whether it is one. */
     if (nk_udp_set_buffers(fd, SOCKBUF, NULL, NULL, err) < 0 ||
         nk_set_nonblock(fd, 1, err) < 0 || nk_local_addr(fd, at, err) < 0 ||
-        (cfg->bind == NULL && nk_udp_pktinfo(fd, at->ss.ss_family, err) < 0)) {
+        (nk_addr_wildcard(at) &&
+         nk_udp_pktinfo(fd, at->ss.ss_family, err) < 0)) {
         nk_close(fd);
         return -1;
     }
@@ -356,6 +377,8 @@ print_counts(const struct nk_ctx *ctx, const struct server *s,
                       "%" PRIu64 " answered, %" PRIu64
                       " rate-limited (KoD RATE), %" PRIu64 " dropped",
                       n->answered, n->kod, dropped);
+    if (s->cfg->inetd)
+        return; /* stdout is the socket */
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
     nk_out_str(&o, "address", where);
     nk_out_uint(&o, "answered", n->answered);
@@ -369,6 +392,23 @@ print_counts(const struct nk_ctx *ctx, const struct server *s,
     nk_out_uint(&o, "receive_errors", n->recv_errors);
     nk_out_uint(&o, "rate_evicted", s->rate.evicted);
     nk_out_finish(&o);
+}
+
+/* Until stopped, or under --inetd until INETD_IDLE_MS pass without a
+ * request (inetd then takes the socket back). */
+static int
+serve_loop(const struct nk_ctx *ctx, struct server *s, struct nk_loop *loop)
+{
+    struct nk_err err;
+
+    s->last_ms = nk_now_ms();
+    while (!nk_stop_requested()) {
+        if (nk_loop_run_once(loop, WAIT_MS, &err) < 0)
+            return nk_fail(ctx->cmd->name, NULL, &err);
+        if (s->cfg->inetd && nk_now_ms() - s->last_ms >= INETD_IDLE_MS)
+            break;
+    }
+    return NK_EX_OK;
 }
 
 static int
@@ -388,6 +428,11 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
     s->fd = -1;
     s->cfg = cfg;
     s->cmd = ctx->cmd->name;
+    /* inetd makes stderr the socket too: diagnostics must not reach it */
+    if (cfg->inetd && nk_inetd_quiet_stderr() < 0) {
+        free(s);
+        return NK_EX_SOFTWARE;
+    }
     nk_net_init();
     if (setup(s, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0 ||
         (loop = nk_loop_new(NK_LOOP_DEFAULT, &err)) == NULL ||
@@ -400,12 +445,7 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
         nk_diag(ctx->cmd->name, "the kernel says the clock is not "
                                 "synchronised: answering with leap 3 "
                                 "(--assume-synced to override)");
-    while (!nk_stop_requested()) {
-        if (nk_loop_run_once(loop, WAIT_MS, &err) < 0) {
-            rc = nk_fail(ctx->cmd->name, NULL, &err);
-            break;
-        }
-    }
+    rc = serve_loop(ctx, s, loop);
     print_counts(ctx, s, where);
 out:
     nk_loop_free(loop);
@@ -468,11 +508,16 @@ static const struct nk_optdef serve_optdefs[] = {
      "a Kiss-o'-Death RATE, the rest are dropped\n"
      "(default 0: no limit)",
      NULL, serve_option},
-    NK_OPT(0, "assume-synced", NK_OPT_FLAG, struct serve_cfg, assume_synced,
-           0, 0, NULL,
+    NK_OPT(0, "assume-synced", NK_OPT_FLAG, struct serve_cfg, assume_synced, 0,
+           0, NULL,
            "announce leap 0 even when the kernel says the\n"
            "clock is unsynchronised (as chrony's 'local'\n"
            "directive does), for isolated networks and tests"),
+    NK_OPT_INETD(struct serve_cfg, inetd,
+                 "inetd mode (wait): answer the datagrams that\n"
+                 "come to the socket on stdin; exit after 10 s\n"
+                 "without one"),
+    NK_OPT_FDNAME(struct serve_cfg, fdname),
     NK_OPT_JSON_DEF("the counts as one JSON document"),
     NK_OPT_HELP_DEF,
     NK_OPT_END,
@@ -481,7 +526,8 @@ static const struct nk_optdef serve_optdefs[] = {
 const struct nk_optspec sntp_serve_spec = {
     "usage: netkit sntp serve [--port P] [--bind ADDR] [-4|-6]\n"
     "                         [--stratum N] [--refid ID] [--rate-limit N]\n"
-    "                         [--assume-synced] [--json]\n"
+    "                         [--assume-synced] [--inetd] [--fdname NAME]\n"
+    "                         [--json]\n"
     "\n"
     "Serve this machine's clock with SNTP. Each client request (mode 3,\n"
     "version 1-4, at least 48 bytes) gets a 48-byte mode 4 reply: version\n"
@@ -492,18 +538,23 @@ const struct nk_optspec sntp_serve_spec = {
     "while the kernel says the clock is not synchronised. Without --bind\n"
     "the socket is dual-stack. SIGINT/SIGTERM print the counts of answered\n"
     "and dropped packets and exit 0.\n"
+    "\n"
+    "Under systemd socket activation (LISTEN_PID and LISTEN_FDS for this\n"
+    "process) the datagram socket passed is served instead: no --port, so\n"
+    "port 123 needs no root; --port, --bind, -4 and -6 are then ignored.\n"
     "\n",
     serve_optdefs,
     "examples:\n"
     "  netkit sntp serve --port 12300\n"
-    "  netkit sntp serve --port 12300 --bind 127.0.0.1 --rate-limit 4\n",
+    "  netkit sntp serve --port 12300 --bind 127.0.0.1 --rate-limit 4\n"
+    "  systemd-socket-activate -d -l 127.0.0.1:12300 netkit sntp serve\n",
     0, NULL};
 
 int
 sntp_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct serve_cfg cfg = {NULL, NK_SNTP_PORT, AF_UNSPEC, 10, 0x4c4f434cu, 0,
-                            0};
+    struct serve_cfg cfg = {
+        NULL, NK_SNTP_PORT, AF_UNSPEC, 10, 0x4c4f434cu, 0, 0, 0, NULL};
     int rc = nk_opt_parse(ctx, &sntp_serve_spec, argc, argv, &cfg);
 
     if (rc != NK_OPT_GO)

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Socket activation and inetd mode through the real binary, under
+# systemd-socket-activate (Debian's systemd package; no running systemd
+# needed): it opens the socket, waits for the first client, then execs the
+# server with LISTEN_PID/LISTEN_FDS (or, with --inetd, the connection as
+# stdin and stdout). Peers: netkit's own clients, nc, curl and python3
+# ntplib. Every socket is on 127.0.0.1.
+. "$(dirname "$0")/lib.sh" "$@"
+
+nk_have "systemd-socket-activate" systemd-socket-activate || { nk_done; exit; }
+
+# free_port tcp|udp: a port nobody holds now.
+free_port() {
+    python3 -c "import socket, sys
+t = socket.SOCK_STREAM if sys.argv[1] == 'tcp' else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, t); s.bind(('127.0.0.1', 0))
+print(s.getsockname()[1])" "$1"
+}
+
+# act_start NAME ARGS...: systemd-socket-activate ARGS in the background,
+# its stderr (and the server's) in $NK_TMP/NAME.err, its stdout in
+# NAME.out; waits until it listens. Sets SERVER_PID (stop it with
+# nk_stop_server). Returns 1, a failed check, when it never listens.
+act_start() {
+    local name=$1 i
+    shift
+    : >"$NK_TMP/$name.err"
+    timeout --kill-after=5 120 systemd-socket-activate "$@" \
+        >"$NK_TMP/$name.out" 2>"$NK_TMP/$name.err" &
+    SERVER_PID=$!
+    NK_PIDS+=("$SERVER_PID")
+    for i in $(seq 1 100); do
+        grep -q '^Listening on' "$NK_TMP/$name.err" && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    nk_not_ok "$name: systemd-socket-activate listens" \
+        "$(head -c 2000 "$NK_TMP/$name.err")"
+    return 1
+}
+
+# wait_line NAME TEXT: wait (5 s at most) for TEXT in NAME's stderr.
+wait_line() {
+    local i
+    for i in $(seq 1 100); do
+        grep -qF -- "$2" "$NK_TMP/$1.err" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+ntplib_query() { # PORT: "version mode stratum" of netkit's reply
+    /usr/bin/python3 -c "
+import ntplib, sys
+r = ntplib.NTPClient().request('127.0.0.1', port=int(sys.argv[1]), version=4, timeout=3)
+print(r.version, r.mode, r.stratum)" "$1" 2>&1
+}
+have_ntplib() {
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ntplib' 2>/dev/null
+}
+
+# ------------------------------------------------------------- sntp serve
+
+P=$(free_port udp)
+if act_start sntp -d -l "127.0.0.1:$P" "$NK" sntp serve --assume-synced; then
+    run_nk sntp --timeout 3 --port "$P" 127.0.0.1
+    check_eq "sntp: activated (-d), netkit's client gets the time" "$RC" 0
+    wait_line sntp "listening on"
+    check_contains "sntp: announces the passed socket" \
+        "$(cat "$NK_TMP/sntp.err")" "netkit sntp: listening on 127.0.0.1:$P"
+    if have_ntplib; then
+        check_eq "sntp: ntplib queries the activated server" \
+            "$(ntplib_query "$P")" "4 4 10"
+    else
+        nk_skip "sntp: ntplib" "python3-ntplib not installed (scripts/deps.sh)"
+    fi
+    nk_stop_server "$SERVER_PID"
+    check_eq "sntp: SIGTERM exits 0" "$STOP_STATUS" 0
+    check_contains "sntp: counts on stdout" "$(cat "$NK_TMP/sntp.out")" \
+        "answered: "
+fi
+
+P=$(free_port udp)
+if act_start sntpi -d --inetd -l "127.0.0.1:$P" "$NK" sntp serve --inetd \
+    --assume-synced; then
+    run_nk sntp --timeout 3 --port "$P" 127.0.0.1
+    check_eq "sntp --inetd: the datagrams on stdin are answered" "$RC" 0
+    if have_ntplib; then
+        check_eq "sntp --inetd: ntplib too" "$(ntplib_query "$P")" "4 4 10"
+    fi
+    nk_stop_server "$SERVER_PID"
+    check_eq "sntp --inetd: SIGTERM exits 0" "$STOP_STATUS" 0
+    check_eq "sntp --inetd: nothing on stdout (it is the socket)" \
+        "$(cat "$NK_TMP/sntpi.out")" ""
+    check_contains "sntp --inetd: the summary on stderr" \
+        "$(cat "$NK_TMP/sntpi.err")" "answered"
+fi
+
+# two sockets: --fdname chooses; without it the server cannot guess
+P=$(free_port udp)
+P2=$(free_port udp)
+if act_start sntpn -d -l "127.0.0.1:$P" -l "127.0.0.1:$P2" --fdname=one:two \
+    "$NK" sntp serve --fdname two --assume-synced; then
+    run_nk sntp --timeout 3 --port "$P2" 127.0.0.1
+    check_eq "sntp --fdname two: the socket named two answers" "$RC" 0
+    wait_line sntpn "listening on"
+    check_contains "sntp --fdname two: announced" \
+        "$(cat "$NK_TMP/sntpn.err")" "listening on 127.0.0.1:$P2"
+    nk_stop_server "$SERVER_PID"
+fi
+P=$(free_port udp)
+P2=$(free_port udp)
+if act_start sntpa -d -l "127.0.0.1:$P" -l "127.0.0.1:$P2" "$NK" sntp serve; then
+    run_nk sntp --timeout 0.3 --retries 1 --port "$P" 127.0.0.1
+    wait_line sntpa "choose one"
+    check_contains "sntp: two sockets and no --fdname: a clear refusal" \
+        "$(cat "$NK_TMP/sntpa.err")" \
+        "netkit sntp: systemd passed 2 datagram sockets: choose one with --fdname"
+    wait "$SERVER_PID"
+    check_eq "sntp: ... exit 64" "$?" 64
+fi
+
+# a stream socket where a datagram one is needed
+P=$(free_port tcp)
+if act_start sntpt -l "127.0.0.1:$P" "$NK" sntp serve; then
+    (exec 3<>"/dev/tcp/127.0.0.1/$P") 2>/dev/null
+    wait_line sntpt "passed no" 
+    check_contains "sntp: a stream socket is refused, naming what came" \
+        "$(cat "$NK_TMP/sntpt.err")" \
+        "systemd passed no listening datagram socket (passed: fd 3 stream)"
+    wait "$SERVER_PID"
+    check_eq "sntp: ... exit 69" "$?" 69
+fi
+
+# LISTEN_PID naming another process: the variables are not for us
+P=$(free_port udp)
+P2=$(free_port udp)
+if act_start sntpo -d -l "127.0.0.1:$P" env LISTEN_PID=1 \
+    "$NK" sntp serve --bind 127.0.0.1 --port "$P2" --assume-synced; then
+    run_nk sntp --timeout 0.3 --retries 1 --port "$P" 127.0.0.1
+    wait_line sntpo "listening on"
+    check_contains "sntp: LISTEN_PID=1 ignored, its own --port used" \
+        "$(cat "$NK_TMP/sntpo.err")" "netkit sntp: listening on 127.0.0.1:$P2"
+    run_nk sntp --timeout 3 --port "$P2" 127.0.0.1
+    check_eq "sntp: ... and it answers there" "$RC" 0
+    nk_stop_server "$SERVER_PID"
+fi
+
+run_nk sntp serve --inetd <"$NK_TMP/sntp.err"
+check_eq "sntp --inetd with a file on stdin: 64" "$RC" 64
+check_contains "sntp --inetd with a file on stdin: says why" "$ERR" \
+    "stdin is not a socket"
+run_nk sntp serve --fdname x --port 0
+check_eq "sntp --fdname without activation: 64" "$RC" 64
+check_contains "sntp --fdname without activation: says why" "$ERR" \
+    "no sockets were passed"
+
+nk_done
