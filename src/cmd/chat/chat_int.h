@@ -1,7 +1,7 @@
 /* The chat command's private interface. chat.c holds the usage texts and
  * the dispatch; room.c and flow.c the server (chat serve, with
- * chat_int.h between them); client.c the client (chat connect) and
- * the terminal line editor both use. */
+ * chat_int.h between them); client.c the client (chat connect);
+ * editor.c the terminal line editor both use. */
 #ifndef NETKIT_CMD_CHAT_INT_H
 #define NETKIT_CMD_CHAT_INT_H
 
@@ -32,6 +32,11 @@ extern const struct nk_optdef chat_serve_optdefs[], chat_connect_optdefs[];
 int chat_lesson(const struct nk_ctx *ctx, int server,
                 const struct nk_optdef *defs, unsigned long long given,
                 const char *port, const char *bind, int argc, char **argv);
+/* The --lesson row of both subcommands' option tables (type: the parse
+ * struct, with an int field lesson). */
+#define CHAT_OPT_LESSON(type)                                                 \
+    NK_OPT(0, "lesson", NK_OPT_FLAG, type, lesson, 0, 0, NULL,                \
+           "the lesson's one-to-one chat (see above)")
 
 /* The terminal: one input line owned by us, redrawn under output (on a
  * terminal), or lines assembled from a pipe or file. */
@@ -49,7 +54,9 @@ struct chat_term {
     char asbuf[NK_CHAT_LINE_MAX];
 };
 
-enum { CHAT_KEY_NONE, CHAT_KEY_LINE, CHAT_KEY_EOF };
+/* CHAT_KEY_EOF: Ctrl-D on an empty terminal line; CHAT_KEY_END: the
+ * input itself ended (end of file or a read error). */
+enum { CHAT_KEY_NONE, CHAT_KEY_LINE, CHAT_KEY_EOF, CHAT_KEY_END };
 
 /* Called with each finished input line; cut: it was longer than
  * NK_CHAT_LINE_MAX and was cut. */
@@ -79,6 +86,13 @@ int chat_term_input(struct chat_term *t, const char *p, size_t n,
 
 /* At the end of piped input: its last unterminated line, if any, to fn. */
 void chat_term_input_end(struct chat_term *t, chat_line_fn fn, void *arg);
+
+/* Read fd once (at most cap bytes into buf) and feed it to t. Returns
+ * CHAT_KEY_NONE while input goes on (also after EINTR or EAGAIN),
+ * CHAT_KEY_EOF on Ctrl-D, CHAT_KEY_END when the input ended (the last
+ * unterminated line of a pipe has then gone to fn). */
+int chat_term_read(struct chat_term *t, int fd, char *buf, size_t cap,
+                   chat_line_fn fn, void *arg);
 
 #include <stddef.h>
 #include <stdint.h>
