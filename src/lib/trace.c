@@ -547,6 +547,59 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
     ((e).tl = (e).jl = (e).taill = (e).jxl = 0,                               \
      (e).t[0] = (e).j[0] = (e).tail[0] = (e).jx[0] = '\0')
 
+/* An event begun: 0 when calls are not traced. */
+static int
+ev_begin(struct ev *e)
+{
+    if (g_level == NK_TRACE_OFF)
+        return 0;
+    EV_INIT(*e);
+    return 1;
+}
+
+/* An argument in both forms: "v" in the text, "key":v in the JSON. */
+static void
+arg_num(struct ev *e, const char *key, long v)
+{
+    targ(e, "%ld", v);
+    jnum(e, key, v);
+}
+
+static void
+arg_str(struct ev *e, const char *key, const char *v)
+{
+    targ(e, "%s", v);
+    jstr(e, key, v);
+}
+
+/* An event begun with the call's fd as its first argument. */
+static int
+ev_begin_fd(struct ev *e, int fd)
+{
+    if (!ev_begin(e))
+        return 0;
+    arg_num(e, "fd", fd);
+    return 1;
+}
+
+/* What the call answered, after its result: "SEPv" in the text, an
+ * extra JSON member. */
+static void
+answer(struct ev *e, const char *sep, const char *key, const char *v)
+{
+    ttail(e, "%s%s", sep, v);
+    jxstr(e, key, v);
+}
+
+/* A resolver's failure, after its result. */
+static void
+answer_gai(struct ev *e, int rc)
+{
+    ttail(e, " %s (%s)", nk_trace_gai_name(rc), gai_strerror(rc));
+    jxstr(e, "gai", nk_trace_gai_name(rc));
+    jxstr(e, "gai_error", gai_strerror(rc));
+}
+
 /* --- hexdump */
 
 static const char *
@@ -657,19 +710,13 @@ nk_trace_socket(int family, int type, int protocol, int rc, int e)
         forget_fd(rc);
     if (rc >= 0 && rc < FDMAX)
         g_dgram[rc] = (type & 0xf) != SOCK_STREAM;
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%s", nk_trace_family_name(family));
-    targ(&ev, "%s", nk_trace_type_name(type, tb, sizeof tb));
-    jstr(&ev, "family", nk_trace_family_name(family));
-    jstr(&ev, "type", tb);
-    if (protocol != 0) {
-        targ(&ev, "%d", protocol);
-        jnum(&ev, "protocol", protocol);
+    if (ev_begin(&ev)) {
+        arg_str(&ev, "family", nk_trace_family_name(family));
+        arg_str(&ev, "type", nk_trace_type_name(type, tb, sizeof tb));
+        if (protocol != 0)
+            arg_num(&ev, "protocol", protocol);
+        emit(&ev, "socket", NULL, rc, e, NULL);
     }
-    emit(&ev, "socket", NULL, rc, e, NULL);
-out:
     errno = e;
 }
 
@@ -681,9 +728,8 @@ nk_trace_sockopt(const char *call, int fd, int level, int opt,
     char v[64];
 
     (void)opt;
-    if (g_level == NK_TRACE_OFF)
+    if (!ev_begin_fd(&ev, fd))
         goto out;
-    EV_INIT(ev);
     if (is_ms)
         snprintf(v, sizeof v, "%ld.%03lds", val / 1000, val % 1000);
     else if (strcmp(name, "SO_ERROR") == 0 && val != 0 &&
@@ -691,19 +737,12 @@ nk_trace_sockopt(const char *call, int fd, int level, int opt,
         snprintf(v, sizeof v, "%s", nk_trace_errno_name((int)val));
     else
         snprintf(v, sizeof v, "%ld", val);
-    targ(&ev, "%d", fd);
-    targ(&ev, "%s", nk_trace_level_name(level));
-    targ(&ev, "%s", name);
-    jnum(&ev, "fd", fd);
-    jstr(&ev, "level", nk_trace_level_name(level));
-    jstr(&ev, "option", name);
-    if (call[0] == 's') { /* setsockopt: the value is an argument */
-        targ(&ev, "%s", v);
-        jstr(&ev, "value", v);
-    } else if (rc == 0) { /* getsockopt: the value is the answer */
-        ttail(&ev, " -> %s", v);
-        jxstr(&ev, "value", v);
-    }
+    arg_str(&ev, "level", nk_trace_level_name(level));
+    arg_str(&ev, "option", name);
+    if (call[0] == 's') /* setsockopt: the value is an argument */
+        arg_str(&ev, "value", v);
+    else if (rc == 0) /* getsockopt: the value is the answer */
+        answer(&ev, " -> ", "value", v);
     emit(&ev, call, NULL, rc, e, NULL);
 out:
     errno = e;
@@ -715,25 +754,18 @@ nk_trace_addr(const char *call, int fd, const struct sockaddr *sa,
 {
     struct ev ev;
     char a[PEERLEN];
-    int answer = strncmp(call, "get", 3) == 0; /* getsockname/getpeername */
+    int is_get = strncmp(call, "get", 3) == 0; /* getsockname/getpeername */
 
     if (strcmp(call, "connect") == 0 && (rc == 0 || e == EINPROGRESS))
         remember_peer(fd, sa, len);
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    nk_trace_sockaddr(sa, len, a, sizeof a);
-    targ(&ev, "%d", fd);
-    jnum(&ev, "fd", fd);
-    if (!answer) {
-        targ(&ev, "%s", a);
-        jstr(&ev, "addr", a);
-    } else if (rc == 0) {
-        ttail(&ev, " -> %s", a);
-        jxstr(&ev, "addr", a);
+    if (ev_begin_fd(&ev, fd)) {
+        nk_trace_sockaddr(sa, len, a, sizeof a);
+        if (!is_get)
+            arg_str(&ev, "addr", a);
+        else if (rc == 0)
+            answer(&ev, " -> ", "addr", a);
+        emit(&ev, call, NULL, rc, e, NULL);
     }
-    emit(&ev, call, NULL, rc, e, NULL);
-out:
     errno = e;
 }
 
@@ -742,15 +774,10 @@ nk_trace_listen(int fd, int backlog, int rc, int e)
 {
     struct ev ev;
 
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%d", fd);
-    targ(&ev, "%d", backlog);
-    jnum(&ev, "fd", fd);
-    jnum(&ev, "backlog", backlog);
-    emit(&ev, "listen", NULL, rc, e, NULL);
-out:
+    if (ev_begin_fd(&ev, fd)) {
+        arg_num(&ev, "backlog", backlog);
+        emit(&ev, "listen", NULL, rc, e, NULL);
+    }
     errno = e;
 }
 
@@ -765,24 +792,18 @@ nk_trace_accept(const char *call, int lfd, int flags,
         forget_fd(rc);
         remember_peer(rc, peer, len);
     }
-    if (g_level == NK_TRACE_OFF)
+    if (!ev_begin_fd(&ev, lfd))
         goto out;
-    EV_INIT(ev);
-    targ(&ev, "%d", lfd);
-    jnum(&ev, "fd", lfd);
     if (flags) {
         snprintf(fb, sizeof fb, "%s%s%s",
                  flags & SOCK_CLOEXEC ? "SOCK_CLOEXEC" : "",
                  (flags & SOCK_CLOEXEC) && (flags & SOCK_NONBLOCK) ? "|" : "",
                  flags & SOCK_NONBLOCK ? "SOCK_NONBLOCK" : "");
-        targ(&ev, "%s", fb);
-        jstr(&ev, "flags", fb);
+        arg_str(&ev, "flags", fb);
     }
-    if (rc >= 0) {
-        nk_trace_sockaddr(peer, len, a, sizeof a);
-        ttail(&ev, " peer %s", a);
-        jxstr(&ev, "peer", a);
-    }
+    if (rc >= 0)
+        answer(&ev, " peer ", "peer",
+               nk_trace_sockaddr(peer, len, a, sizeof a));
     emit(&ev, call, NULL, rc, e, NULL);
 out:
     errno = e;
@@ -801,20 +822,12 @@ nk_trace_io(const char *call, const char *lesson, int fd, size_t len,
     a[0] = '\0';
     if (peer != NULL && plen > 0)
         nk_trace_sockaddr(peer, plen, a, sizeof a);
-    if (g_level != NK_TRACE_OFF) {
-        EV_INIT(ev);
-        targ(&ev, "%d", fd);
-        jnum(&ev, "fd", fd);
-        targ(&ev, "%zu", len);
-        jnum(&ev, "len", (long)len);
-        if (a[0] && !inbound_from) {
-            targ(&ev, "%s", a);
-            jstr(&ev, "addr", a);
-        }
-        if (a[0] && inbound_from && rc >= 0) {
-            ttail(&ev, " from %s", a);
-            jxstr(&ev, "from", a);
-        }
+    if (ev_begin_fd(&ev, fd)) {
+        arg_num(&ev, "len", (long)len);
+        if (a[0] && !inbound_from)
+            arg_str(&ev, "addr", a);
+        if (a[0] && inbound_from && rc >= 0)
+            answer(&ev, " from ", "from", a);
         if (g_json && g_hex && rc > 0 && buf != NULL)
             hex = (char *)hexdata(fd, buf, (size_t)rc, out, hb, sizeof hb);
         emit(&ev, call, lesson, rc, e, hex);
@@ -829,15 +842,11 @@ nk_trace_batch(const char *call, int fd, int n, int rc, int e)
 {
     struct ev ev;
 
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%d", fd);
-    targ(&ev, "%d messages", n);
-    jnum(&ev, "fd", fd);
-    jnum(&ev, "vlen", n);
-    emit(&ev, call, NULL, rc, e, NULL);
-out:
+    if (ev_begin_fd(&ev, fd)) {
+        targ(&ev, "%d messages", n);
+        jnum(&ev, "vlen", n);
+        emit(&ev, call, NULL, rc, e, NULL);
+    }
     errno = e;
 }
 
@@ -874,18 +883,13 @@ nk_trace_fcntl(int fd, int flags, int rc, int e)
     struct ev ev;
     int nb = (flags & O_NONBLOCK) != 0;
 
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%d", fd);
-    targ(&ev, "F_SETFL");
-    targ(&ev, "%s", nb ? "O_RDWR|O_NONBLOCK" : "O_RDWR");
-    jnum(&ev, "fd", fd);
-    jstr(&ev, "cmd", "F_SETFL");
-    jnum(&ev, "nonblock", nb);
-    emit(&ev, "fcntl", nb ? "setblocking(False)" : "setblocking(True)", rc, e,
-         NULL);
-out:
+    if (ev_begin_fd(&ev, fd)) {
+        arg_str(&ev, "cmd", "F_SETFL");
+        targ(&ev, "%s", nb ? "O_RDWR|O_NONBLOCK" : "O_RDWR");
+        jnum(&ev, "nonblock", nb);
+        emit(&ev, "fcntl", nb ? "setblocking(False)" : "setblocking(True)", rc,
+             e, NULL);
+    }
     errno = e;
 }
 
@@ -895,13 +899,8 @@ nk_trace_close(int fd, int rc, int e)
     struct ev ev;
 
     forget_fd(fd);
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%d", fd);
-    jnum(&ev, "fd", fd);
-    emit(&ev, "close", NULL, rc, e, NULL);
-out:
+    if (ev_begin_fd(&ev, fd))
+        emit(&ev, "close", NULL, rc, e, NULL);
     errno = e;
 }
 
@@ -913,15 +912,10 @@ nk_trace_shutdown(int fd, int how, int rc, int e)
                     : how == SHUT_RD ? "SHUT_RD"
                                      : "SHUT_RDWR";
 
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%d", fd);
-    targ(&ev, "%s", h);
-    jnum(&ev, "fd", fd);
-    jstr(&ev, "how", h);
-    emit(&ev, "shutdown", NULL, rc, e, NULL);
-out:
+    if (ev_begin_fd(&ev, fd)) {
+        arg_str(&ev, "how", h);
+        emit(&ev, "shutdown", NULL, rc, e, NULL);
+    }
     errno = e;
 }
 
@@ -934,17 +928,15 @@ nk_trace_resolve(const char *host, const char *port, int family, int socktype,
     size_t n = 0;
     int e = errno;
 
-    if (g_level == NK_TRACE_OFF)
+    if (!ev_begin(&ev))
         goto out;
-    EV_INIT(ev);
     targ(&ev, "%s", host ? host : "NULL");
     targ(&ev, "%s", port ? port : "NULL");
-    targ(&ev, "%s", nk_trace_family_name(family));
-    targ(&ev, "%s",
-         socktype ? nk_trace_type_name(socktype, tb, sizeof tb) : "0");
     jstr(&ev, "host", host ? host : "");
     jstr(&ev, "port", port ? port : "");
-    jstr(&ev, "family", nk_trace_family_name(family));
+    arg_str(&ev, "family", nk_trace_family_name(family));
+    targ(&ev, "%s",
+         socktype ? nk_trace_type_name(socktype, tb, sizeof tb) : "0");
     if (flags & AI_PASSIVE)
         targ(&ev, "AI_PASSIVE");
     if (flags & AI_NUMERICHOST)
@@ -952,9 +944,7 @@ nk_trace_resolve(const char *host, const char *port, int family, int socktype,
     if (flags & AI_CANONNAME)
         targ(&ev, "AI_CANONNAME");
     if (rc != 0) {
-        ttail(&ev, " %s (%s)", nk_trace_gai_name(rc), gai_strerror(rc));
-        jxstr(&ev, "gai", nk_trace_gai_name(rc));
-        jxstr(&ev, "gai_error", gai_strerror(rc));
+        answer_gai(&ev, rc);
     } else {
         char list[200];
         size_t ll = 0;
@@ -981,21 +971,14 @@ nk_trace_getnameinfo(const struct sockaddr *sa, socklen_t len,
     char a[PEERLEN];
     int e = errno;
 
-    if (g_level == NK_TRACE_OFF)
-        goto out;
-    EV_INIT(ev);
-    targ(&ev, "%s", nk_trace_sockaddr(sa, len, a, sizeof a));
-    jstr(&ev, "addr", a);
-    if (rc == 0) {
-        ttail(&ev, " -> %s", name);
-        jxstr(&ev, "name", name);
-    } else {
-        ttail(&ev, " %s (%s)", nk_trace_gai_name(rc), gai_strerror(rc));
-        jxstr(&ev, "gai", nk_trace_gai_name(rc));
-        jxstr(&ev, "gai_error", gai_strerror(rc));
+    if (ev_begin(&ev)) {
+        arg_str(&ev, "addr", nk_trace_sockaddr(sa, len, a, sizeof a));
+        if (rc == 0)
+            answer(&ev, " -> ", "name", name);
+        else
+            answer_gai(&ev, rc);
+        emit(&ev, "getnameinfo", "gethostbyaddr()", rc, 0, NULL);
     }
-    emit(&ev, "getnameinfo", "gethostbyaddr()", rc, 0, NULL);
-out:
     errno = e;
 }
 
@@ -1009,9 +992,8 @@ nk_trace_wait(const char *call, int nfds, int timeout_ms, int rc, int e)
     int64_t t;
     long n;
 
-    if (g_level == NK_TRACE_OFF)
+    if (!ev_begin(&ev))
         goto out;
-    EV_INIT(ev);
     if (g_level == NK_TRACE_ALL) {
         targ(&ev, "%d fds", nfds);
         targ(&ev, "%d ms", timeout_ms);
