@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the Debian package from a configured, built tree (BUILD_DIR), then
-# prove it: install it with dpkg, run netkit from PATH, find its man page
-# and completion files, remove it, and check nothing of it is left.
+# prove it: install it with dpkg, run netkit from PATH, find its man page,
+# completion files and systemd unit examples (docs/examples), remove it,
+# and check nothing of it is left.
 # usage: sh scripts/package-test.sh BUILD_DIR      (as root, or with sudo)
 set -eu
 dir=${1:?build directory}
@@ -37,10 +38,21 @@ man -w netkit-echo-tcp >/dev/null || fail "no page for netkit-echo-tcp"
     fail "bash completion not installed"
 [ -s /usr/share/zsh/vendor-completions/_netkit ] ||
     fail "zsh completion not installed"
+# the systemd unit pairs of docs/examples (README: run under systemd)
+ex=/usr/share/doc/netkit/examples
+for u in netkit-echo.socket netkit-echo.service netkit-echo-inetd.socket \
+    netkit-echo-inetd@.service netkit-sntp.socket netkit-sntp.service \
+    netkit-fileshare.socket netkit-fileshare.service; do
+    [ -s "$ex/$u" ] || fail "$ex/$u not installed"
+done
+grep -q '^ExecStart=/usr/bin/netkit sntp serve' "$ex/netkit-sntp.service" ||
+    fail "$ex/netkit-sntp.service does not start netkit sntp serve"
 
 $SUDO dpkg -r netkit >/dev/null
 trap - EXIT
 [ ! -e /usr/bin/netkit ] || fail "/usr/bin/netkit left after dpkg -r"
 [ ! -e /usr/share/bash-completion/completions/netkit ] ||
     fail "completion left after dpkg -r"
+[ ! -e /usr/share/doc/netkit/examples ] ||
+    fail "unit examples left after dpkg -r"
 echo "package: installs, runs from PATH and removes cleanly"

@@ -50,13 +50,15 @@ nk_activation_parse(const char *listen_pid, const char *listen_fds, long self,
         return nk_err_set(err, NK_EX_DATAERR,
                           "LISTEN_PID '%.32s' is not a process id",
                           listen_pid);
-    if (pid != self || listen_fds == NULL || strcmp(listen_fds, "0") == 0)
+    if (pid != self || listen_fds == NULL)
         return 0;
     fds = act_number(listen_fds, 0x7fffffffL);
     if (fds < 0)
         return nk_err_set(err, NK_EX_DATAERR,
                           "LISTEN_FDS '%.32s' is not a count of sockets",
                           listen_fds);
+    if (fds == 0) /* "0", "00": nothing passed */
+        return 0;
     if (fds > NK_ACT_MAX)
         return nk_err_set(err, NK_EX_DATAERR,
                           "LISTEN_FDS %ld: at most %d sockets are taken", fds,

@@ -30,6 +30,7 @@ test_parse(void **state)
         {"43", "2", 0, 0, 0},    /* another process's: ignored */
         {"42", NULL, 0, 0, 0},   /* no count */
         {"42", "0", 0, 0, 0},    /* nothing passed */
+        {"42", "00", 0, 0, 0},   /* the same (found by fuzz_activate) */
         {"42", "16", 1, 16, 0},  /* the most we take */
         {"42", "17", -1, 0, 65}, /* more */
         {"42", "x", -1, 0, 65},  /* not a number */

@@ -226,7 +226,18 @@ PROBE = {
     + bytes([4, 0, 0, 0, 2, 6, 3, 0x83, 2, 0, 0, 0, 0, 0xff]),
 }
 
+# fuzz_activate: a count byte, then LISTEN_FDNAMES (and, split at a NUL,
+# LISTEN_PID and LISTEN_FDS).
+ACTIVATE = {
+    "two-names": b"\x02web:ntp",
+    "unknown": b"\x01unknown",
+    "pid-fds": b"\x0142\x002",
+    "too-many": b"\x0142\x0017",
+    "empty-name": b"\x03a::b",
+}
+
 CORPORA = {
+    "fuzz_activate": ACTIVATE,
     "fuzz_http_server": HTTP_SERVER,
     "fuzz_sntp": SNTP, "fuzz_fileshare": FILESHARE, "fuzz_http": HTTP,
     "fuzz_chat": CHAT, "fuzz_ipaddr": IPADDR, "fuzz_url": URL,
