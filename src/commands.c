@@ -5,43 +5,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A command with an option spec; one that is only its subcommands; one
+ * with subcommands and a default (its spec is the default's usage). */
+#define CMD(name, id, summary)                                                \
+    {                                                                         \
+        name, cmd_##id, summary, NULL, &cmd_##id##_spec, NULL                 \
+    }
+#define SUBS(name, id, summary)                                               \
+    {                                                                         \
+        name, nk_cmd_dispatch, summary, cmd_##id##_usage, NULL,               \
+            cmd_##id##_subs                                                   \
+    }
+#define SUBS_DEFAULT(name, id, summary)                                       \
+    {                                                                         \
+        name, nk_cmd_dispatch, summary, NULL, &cmd_##id##_spec,               \
+            cmd_##id##_subs                                                   \
+    }
+
 static const struct nk_cmd commands[] = {
-    {"byteorder", cmd_byteorder,
-     "host vs network byte order, 16/32/64-bit conversions",
-     NULL, &cmd_byteorder_spec, NULL},
-    {"chat", nk_cmd_dispatch,
-     "line chat: one-to-one as in the lesson, or a multi-client room",
-     cmd_chat_usage, NULL, cmd_chat_subs},
-    {"echo-tcp", nk_cmd_dispatch,
-     "TCP echo: server in six concurrency models, client, load test",
-     cmd_echo_tcp_usage, NULL, cmd_echo_tcp_subs},
-    {"echo-udp", nk_cmd_dispatch,
-     "UDP echo: batched server, client with retries, load generator",
-     cmd_echo_udp_usage, NULL, cmd_echo_udp_subs},
-    {"fileshare", nk_cmd_dispatch,
-     "serve a directory safely; fetch, list and upload files",
-     cmd_fileshare_usage, NULL, cmd_fileshare_subs},
-    {"help", cmd_help, "show help for netkit, a command, or the exit codes",
-     NULL, &cmd_help_spec, NULL},
-    {"hostinfo", cmd_hostinfo,
-     "host name, interfaces, and every address of any host",
-     NULL, &cmd_hostinfo_spec, NULL},
-    {"httpget", cmd_httpget,
-     "fetch a URL over HTTP/1.0, each failure reported by what failed",
-     NULL, &cmd_httpget_spec, NULL},
-    {"ipconv", cmd_ipconv,
-     "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer", NULL, &cmd_ipconv_spec, NULL},
-    {"ping", cmd_ping,
-     "ICMP echo (rootless where allowed) or TCP connect ping, IPv4 and IPv6",
-     NULL, &cmd_ping_spec, NULL},
-    {"service", cmd_service, "port <-> service name, URL scheme -> port",
-     NULL, &cmd_service_spec, NULL},
-    {"sntp", cmd_sntp,
-     "SNTP client (offset, delay, validation) and SNTP server",
-     NULL, &cmd_sntp_spec, cmd_sntp_subs},
-    {"sockopt", cmd_sockopt,
-     "show and change socket options; address-reuse and timeout lessons",
-     NULL, &cmd_sockopt_spec, NULL},
+    CMD("byteorder", byteorder,
+        "host vs network byte order, 16/32/64-bit conversions"),
+    SUBS("chat", chat,
+         "line chat: one-to-one as in the lesson, or a multi-client room"),
+    SUBS("echo-tcp", echo_tcp,
+         "TCP echo: server in six concurrency models, client, load test"),
+    SUBS("echo-udp", echo_udp,
+         "UDP echo: batched server, client with retries, load generator"),
+    SUBS("fileshare", fileshare,
+         "serve a directory safely; fetch, list and upload files"),
+    CMD("help", help, "show help for netkit, a command, or the exit codes"),
+    CMD("hostinfo", hostinfo,
+        "host name, interfaces, and every address of any host"),
+    CMD("httpget", httpget,
+        "fetch a URL over HTTP/1.0, each failure reported by what failed"),
+    CMD("ipconv", ipconv,
+        "IPv4/IPv6 text <-> packed bytes <-> hex <-> integer"),
+    CMD("ping", ping,
+        "ICMP echo (rootless where allowed) or TCP connect ping, IPv4 and "
+        "IPv6"),
+    CMD("service", service, "port <-> service name, URL scheme -> port"),
+    SUBS_DEFAULT("sntp", sntp,
+                 "SNTP client (offset, delay, validation) and SNTP server"),
+    SUBS_DEFAULT(
+        "sockopt", sockopt,
+        "show and change socket options; address-reuse and timeout lessons"),
 };
 
 int

@@ -80,16 +80,42 @@ int nk_list_commands(void);
 int nk_cmd_help(const struct nk_cmd *cmd);
 /* Print a usage text on stdout (a subcommand's own --help); returns 0. */
 int nk_print_usage(const char *usage);
-/* Dispatch a subcommand: argv[1] names one of subs (NULL-terminated by a
- * NULL name). Prints the command's usage for --help/-h, and a usage error
- * with the closest name for an unknown one. */
+/* Subcommands, the one grammar of every command that has them: argv[1]
+ * names a row of the command's table, which ends in a row with a NULL
+ * name. That end row may carry a handler and spec of its own: the
+ * command's default, run with the whole argv when argv[1] names no row
+ * (none given, an option, or an operand such as sntp's SERVER); with a
+ * NULL handler argv[1] must name a row. --help/-h as argv[1] prints the
+ * command's usage; an unknown name is a usage error naming the closest. */
 struct nk_subcmd {
     const char *name;
     nk_cmd_fn fn;
-    const struct nk_optspec *spec; /* its options and usage; NULL: none yet */
+    const struct nk_optspec *spec; /* its options and usage */
 };
+/* The row of subcommand SUB of command prefix P: {"SUB", P_SUB,
+ * &P_SUB_spec}; and the end rows, without and with a default. */
+#define NK_SUBCMD(p, sub)                                                     \
+    {                                                                         \
+#sub, p##_##sub, &p##_##sub##_spec                                    \
+    }
+#define NK_SUBCMD_END                                                         \
+    {                                                                         \
+        NULL, NULL, NULL                                                      \
+    }
+#define NK_SUBCMD_DEFAULT(fn, spec)                                           \
+    {                                                                         \
+        NULL, (fn), &(spec)                                                   \
+    }
 int nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
                       const struct nk_subcmd *subs);
+/* The end row of subs (its default, if any). */
+const struct nk_subcmd *nk_subcmd_end(const struct nk_subcmd *subs);
+/* A subcommand's one-line summary: the text after its synopsis up to the
+ * first period, colon, semicolon or parenthesis, into buf. */
+void nk_subcmd_summary(const struct nk_subcmd *s, char *buf, size_t n);
+/* `netkit help --spec`: every command's and subcommand's option table,
+ * synopsis and summary as tab-separated records (src/cmd/spec.c). */
+int nk_spec_dump(FILE *fp);
 /* Option values (src/opts.c): 0, or a usage error that names the option
  * and what it takes, and NK_EX_USAGE. */
 int nk_opt_u64(const struct nk_ctx *ctx, const char *name, const char *s,
@@ -126,28 +152,27 @@ extern const struct nk_subcmd cmd_sntp_subs[];
 extern const struct nk_subcmd cmd_chat_subs[];
 extern const struct nk_subcmd cmd_fileshare_subs[];
 
-/* The commands. */
-int cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_byteorder_spec;
+/* The commands: cmd_X and its option spec cmd_X_spec. */
+#define NK_DECLARE_CMD(id)                                                    \
+    int cmd_##id(int argc, char **argv, struct nk_ctx *ctx);                  \
+    extern const struct nk_optspec cmd_##id##_spec
+NK_DECLARE_CMD(byteorder);
+NK_DECLARE_CMD(help);
+NK_DECLARE_CMD(hostinfo);
+NK_DECLARE_CMD(httpget);
+NK_DECLARE_CMD(ipconv);
+NK_DECLARE_CMD(ping);
+NK_DECLARE_CMD(service);
+/* Commands that are their subcommands (and a default for sntp, sockopt). */
 extern const char cmd_chat_usage[];
 extern const char cmd_fileshare_usage[];
-int cmd_sntp(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_sntp_spec;
 extern const char cmd_echo_tcp_usage[];
 extern const char cmd_echo_udp_usage[];
-int cmd_help(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_help_spec;
-int cmd_hostinfo(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_hostinfo_spec;
-int cmd_httpget(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_httpget_spec;
-int cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_ipconv_spec;
-int cmd_ping(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_ping_spec;
-int cmd_service(int argc, char **argv, struct nk_ctx *ctx);
-extern const struct nk_optspec cmd_service_spec;
-int cmd_sockopt(int argc, char **argv, struct nk_ctx *ctx);
+extern const struct nk_optspec cmd_sntp_spec;
 extern const struct nk_optspec cmd_sockopt_spec;
+extern const struct nk_subcmd cmd_sockopt_subs[];
+/* The global options (nk_main.c parses them by hand; this table is what
+ * `netkit help --spec` shows of them). */
+extern const struct nk_optdef nk_global_opts[];
 
 #endif

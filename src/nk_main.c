@@ -79,34 +79,65 @@ nk_print_usage(const char *usage)
     return NK_EX_OK;
 }
 
+const struct nk_subcmd *
+nk_subcmd_end(const struct nk_subcmd *subs)
+{
+    while (subs->name != NULL)
+        subs++;
+    return subs;
+}
+
+static int
+run_sub(const struct nk_subcmd *s, int argc, char **argv, struct nk_ctx *ctx)
+{
+    nk_getopt_reset();
+    ctx->sub = s->name;
+    return s->fn(argc, argv, ctx);
+}
+
 int
 nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
                   const struct nk_subcmd *subs)
 {
+    const struct nk_subcmd *end = nk_subcmd_end(subs);
     const char *best = NULL;
     int best_d = 0;
 
-    if (argc < 2) {
-        nk_cmd_usage_write(stderr, ctx->cmd);
-        return NK_EX_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    if (argc >= 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
         return nk_cmd_help(ctx->cmd);
-    for (const struct nk_subcmd *s = subs; s->name != NULL; s++) {
+    for (const struct nk_subcmd *s = subs; argc >= 2 && s < end; s++) {
         int d = nk_edit_distance(argv[1], s->name);
-        if (d == 0) {
-            nk_getopt_reset();
-            ctx->sub = s->name;
-            return s->fn(argc - 1, argv + 1, ctx);
-        }
+        if (d == 0)
+            return run_sub(s, argc - 1, argv + 1, ctx);
         if (best == NULL || d < best_d) {
             best = s->name;
             best_d = d;
         }
     }
+    if (end->fn != NULL) /* the default: argv[1] is an option or operand */
+        return run_sub(end, argc, argv, ctx);
+    if (argc < 2) {
+        nk_cmd_usage_write(stderr, ctx->cmd);
+        return NK_EX_USAGE;
+    }
     return nk_usage_error(ctx, "unknown subcommand '%s' (did you mean '%s'?)",
                           argv[1], best);
 }
+
+/* What `netkit help --spec` says of the options global_options() takes. */
+const struct nk_optdef nk_global_opts[] = {
+    {'V', "version", NK_OPT_FLAG, 0, 0, 0, NULL, "the version, then stop",
+     NULL, NULL},
+    {'h', "help", NK_OPT_HELP, 0, 0, 0, NULL, "the command list", NULL, NULL},
+    {0, "json", NK_OPT_JSON, 0, 0, 0, NULL, "JSON output, for any command",
+     NULL, NULL},
+    {0, "trace", NK_OPT_FLAG, 0, 0, 0, NULL,
+     "each socket call on stderr (--trace=json|all)", NULL, NULL},
+    {0, "hexdump", NK_OPT_FLAG, 0, 0, 0, NULL,
+     "the bytes sent and received (--hexdump=all)", NULL, NULL},
+    NK_OPT_END,
+};
 
 static void
 list_commands(FILE *fp)

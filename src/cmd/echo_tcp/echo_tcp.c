@@ -21,8 +21,5 @@ const char cmd_echo_tcp_usage[] =
     "  netkit echo-tcp bench --port 9999 --conns 50 --duration 5\n";
 
 const struct nk_subcmd cmd_echo_tcp_subs[] = {
-    {"bench", echo_tcp_bench, &echo_tcp_bench_spec},
-    {"client", echo_tcp_client, &echo_tcp_client_spec},
-    {"serve", echo_tcp_serve, &echo_tcp_serve_spec},
-    {NULL, NULL, NULL},
-};
+    NK_SUBCMD(echo_tcp, bench), NK_SUBCMD(echo_tcp, client),
+    NK_SUBCMD(echo_tcp, serve), NK_SUBCMD_END};

@@ -21,8 +21,5 @@ const char cmd_echo_udp_usage[] =
     "  netkit echo-udp client --port 9999 --count 5\n";
 
 const struct nk_subcmd cmd_echo_udp_subs[] = {
-    {"bench", echo_udp_bench, &echo_udp_bench_spec},
-    {"client", echo_udp_client, &echo_udp_client_spec},
-    {"serve", echo_udp_serve, &echo_udp_serve_spec},
-    {NULL, NULL, NULL},
-};
+    NK_SUBCMD(echo_udp, bench), NK_SUBCMD(echo_udp, client),
+    NK_SUBCMD(echo_udp, serve), NK_SUBCMD_END};

@@ -70,24 +70,6 @@ struct result {
     char kod[5];
 };
 
-/* Our clock as NTP 64-bit (CLOCK_REALTIME: offsets are against it). */
-uint64_t
-sntp_now_ntp(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return nk_ntp_from_timespec(&ts);
-}
-
-uint64_t
-sntp_arrival(const struct nk_udp_msg *m, uint64_t read_ts)
-{
-    if (m->stamp.tv_sec == 0 && m->stamp.tv_nsec == 0)
-        return read_ts;
-    return nk_ntp_from_timespec(&m->stamp);
-}
-
 /* One datagram, and T4: the kernel's arrival stamp when the socket gives
  * one, so time this process spent not running (a loaded machine, a
  * stopped process) is not counted as network delay; else the clock right
@@ -692,28 +674,24 @@ parse_args(int argc, char **argv, struct nk_ctx *ctx, struct sntp_cfg *cfg)
     return 0;
 }
 
-const struct nk_subcmd cmd_sntp_subs[] = {
-    {"serve", sntp_serve, &sntp_serve_spec},
-    {"bench", sntp_bench, &sntp_bench_spec},
-    {NULL, NULL, NULL},
-};
-
-int
-cmd_sntp(int argc, char **argv, struct nk_ctx *ctx)
+/* The client: the command's default, run when argv[1] names no
+ * subcommand (only an exact "serve" or "bench" does; any other first word
+ * is a server name, and a host named bench is written "bench."). */
+static int
+sntp_query(int argc, char **argv, struct nk_ctx *ctx)
 {
     struct sntp_cfg cfg = {NK_SNTP_PORT, AF_UNSPEC, 2000, 2, 1, 1000, 0};
-    int rc;
+    int rc = parse_args(argc, argv, ctx, &cfg);
 
-    /* Only an exact "serve" or "bench" selects a subcommand: any other
-     * first word is a server name (the client takes host names as
-     * operands; a host named bench is written "bench."). */
-    if (argc >= 2 &&
-        (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "bench") == 0))
-        return nk_run_subcommand(argc, argv, ctx, cmd_sntp_subs);
-    rc = parse_args(argc, argv, ctx, &cfg);
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
     if (cfg.raw)
         return run_raw(ctx, &cfg, argc - optind, argv + optind);
     return run_client(ctx, &cfg, argc - optind, argv + optind);
 }
+
+const struct nk_subcmd cmd_sntp_subs[] = {
+    NK_SUBCMD(sntp, serve),
+    NK_SUBCMD(sntp, bench),
+    NK_SUBCMD_DEFAULT(sntp_query, cmd_sntp_spec),
+};

@@ -1,6 +1,7 @@
-/* The sntp command's private interface: the server and the load generator
- * live in their own files (serve.c, bench.c) and are dispatched
- * from sntp.c when argv[1] is exactly "serve" or "bench". argv[0] is the
+/* The sntp command's private interface: the client (sntp.c, the
+ * command's default), the server and the load generator (serve.c,
+ * bench.c, rows of cmd_sntp_subs when argv[1] is exactly "serve" or
+ * "bench") and the clock they share (clock.c). argv[0] is the
  * subcommand's name; the return value is the exit status. */
 #ifndef NETKIT_CMD_SNTP_H
 #define NETKIT_CMD_SNTP_H
@@ -10,7 +11,7 @@
 #include "commands.h"
 #include "netkit/udp.h"
 
-/* Our clock (CLOCK_REALTIME) as an NTP 64-bit timestamp. */
+/* clock.c: our clock (CLOCK_REALTIME) as an NTP 64-bit timestamp. */
 uint64_t sntp_now_ntp(void);
 
 /* When datagram m arrived, as an NTP timestamp: the kernel's arrival stamp

@@ -1,6 +1,6 @@
-/* The sockopt command's private interface: sockopt.c parses the options,
- * runs the `show` mode and dispatches; the `reuse` and `listen` lessons
- * live in lessons.c. */
+/* The sockopt command's private interface: sockopt.c parses the options
+ * and dispatches (one way) to show.c and the lessons in lessons.c; both
+ * print through emit.c. */
 #ifndef NETKIT_CMD_SOCKOPT_INT_H
 #define NETKIT_CMD_SOCKOPT_INT_H
 
@@ -39,12 +39,18 @@ struct so_opts {
     const char *spelled[7]; /* per G_ bit: the option as written */
 };
 
-/* Print a timeout of ms milliseconds under key: "none" in text and null in
- * JSON for 0, otherwise seconds with millisecond digits. */
+/* emit.c: print a timeout of ms milliseconds under key: "none" in text and
+ * null in JSON for 0, otherwise seconds with millisecond digits. */
 void sockopt_emit_timeout(struct nk_out *o, const char *key, int ms);
 
-/* The lessons, run for real with the parsed options; each prints into o and
- * returns the exit status (diagnostics go through ctx's command name). */
+/* show.c: the show mode (print a fresh socket's settings, apply the
+ * changes asked for). */
+int sockopt_run_show(struct nk_out *o, const struct nk_ctx *ctx,
+                     const struct so_opts *opt);
+
+/* lessons.c: the lessons, run for real with the parsed options; each prints
+ * into o and returns the exit status (diagnostics go through ctx's command
+ * name). */
 int sockopt_run_reuse(struct nk_out *o, const struct nk_ctx *ctx,
                       const struct so_opts *opt);
 int sockopt_run_listen(struct nk_out *o, const struct nk_ctx *ctx,
