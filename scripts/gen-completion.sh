@@ -2,17 +2,17 @@
 # usage: gen-completion.sh NETKIT OUTDIR
 #
 # Writes OUTDIR/netkit (bash) and OUTDIR/_netkit (zsh) completion for
-# netkit, generated from the binary's own help so they cannot drift from
-# it: the commands and their summaries from 'netkit help', the subcommands
-# from the usage lines of each 'netkit COMMAND --help', and for every
-# command and subcommand the options of its --help "options:" section
-# (short and long forms, the argument's name, the first line of the
-# description) and the operands its usage line names. Paths: an option
-# argument named DIR completes directories, FILE or DEST files; a FILE
-# operand completes files (DIR, PATH and REMOTE operands are the server's).
-# The build runs it (target 'completion'). POSIX sh and POSIX awk only.
-# Fails with a message when the help cannot be parsed; the files are
-# replaced only once both are complete (written aside, then mv).
+# netkit, generated from the binary's own tables ('netkit help --spec':
+# the command table, every subcommand table and every option table, see
+# src/cmd/spec.c), so they cannot drift from it: the commands and
+# subcommands with their summaries, every option (short and long form,
+# argument name, kind, choices, help) and the operands each synopsis
+# names. Paths: an option argument named DIR completes directories, FILE
+# or DEST files; a FILE operand completes files (DIR, PATH and REMOTE
+# operands are the server's); a choice completes its names. The build
+# runs it (target 'completion'). POSIX sh and POSIX awk only. Fails with
+# a message when the tables cannot be read; the files are replaced only
+# once both are complete (written aside, then mv).
 
 set -u
 me=gen-completion.sh
@@ -34,29 +34,28 @@ TMP=$(mktemp -d "$OUT/.gen-completion.XXXXXX") || die "cannot create a temporary
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# --- parsing one help text ---------------------------------------------
-# Input: a help text. Variables: mode (top, cmd or sub), cmd, subc, key.
-# Output records, tab-separated:
-#   C name summary            a command (mode top)
-#   T topic description       a 'netkit help TOPIC' (mode top)
-#   S cmd sub description     a subcommand (mode cmd)
-#   D key description         the first line of a subcommand's text
+"$NK" help --spec >"$TMP/spec" 2>"$TMP/err" ||
+    die "'netkit help --spec' failed (status $?): $(head -c 300 "$TMP/err")"
+
+# --- the tables, as the emitters' records ---------------------------------
+# Input: the spec records (cmd, topic, sub, usage, opt). Output records,
+# tab-separated:
+#   C name summary            a command
+#   T topic description       a 'netkit help TOPIC'
+#   S cmd sub description     a subcommand
 #   O key shorts longs arg kind repeat description
 #                             an option; kind: dir, file, choice or none
 #   P key index name optional rest
-#                             an operand of the usage line
-#   E message                 a parse error
-PARSE='
+#                             an operand of the key's first synopsis form
+DATA=$TMP/data
+awk -F'\t' '
 function trim(s) { sub(/^[ ]+/, "", s); sub(/[ ]+$/, "", s); return s }
-# the first line of a description, without a dangling "(..." or comma
-function clip(s,    o, c, t) {
-    t = s; o = gsub(/\(/, "(", t); c = gsub(/\)/, ")", t)
-    if (o > c && match(s, /\([^()]*$/)) s = substr(s, 1, RSTART - 1)
-    s = trim(s); sub(/[ ]*[,;:]$/, "", s)
+# a help text up to its first sentence or aside, without trailing marks
+function clip(s) {
+    if (match(s, /(\. |; | \()/)) s = substr(s, 1, RSTART - 1)
+    s = trim(s); sub(/[ ]*[,;:.]$/, "", s)
     return s
 }
-function lead(s) { match(s, /[^ ]/); return RSTART ? RSTART - 1 : length(s) }
-function isopt(s) { return s ~ /^  -[A-Za-z0-9?]/ || s ~ /^      --[A-Za-z0-9]/ }
 function tokenize(s,    c, i, depth, cur, nt) {
     nt = 0; cur = ""; depth = 0
     for (i = 1; i <= length(s); i++) {
@@ -71,62 +70,10 @@ function tokenize(s,    c, i, depth, cur, nt) {
     if (cur != "") T[++nt] = cur
     return nt
 }
-# Sets SH, LO (space-separated names), ARG and DESC from an option line
-# such as "  -p, --port P     text", "      --raw  text", "  -4, -6  text".
-function parsespec(s,    name, t, tok, after) {
-    SH = ""; LO = ""; ARG = ""
-    s = trim(s)
-    while (1) {
-        if (match(s, /^--[A-Za-z0-9][A-Za-z0-9-]*/)) {
-            name = substr(s, 1, RLENGTH); LO = LO (LO == "" ? "" : " ") name
-        } else if (match(s, /^-[A-Za-z0-9?]/)) {
-            name = substr(s, 1, RLENGTH); SH = SH (SH == "" ? "" : " ") name
-        } else break
-        s = substr(s, RLENGTH + 1)
-        if (s ~ /^=[^ ,]/) {            # --name=ARG
-            t = substr(s, 2); match(t, /^[^ ,]+/)
-            ARG = substr(t, 1, RLENGTH); s = substr(t, RLENGTH + 1)
-        } else if (s ~ /^ [^ ,-]/) {    # --name ARG, followed by 2 spaces,
-            t = substr(s, 2)            # a comma or the end of the line
-            match(t, /^[^ ,]+/)
-            tok = substr(t, 1, RLENGTH); after = substr(t, RLENGTH + 1)
-            if (after == "" || after ~ /^,/ || after ~ /^  /) {
-                ARG = tok; s = after
-            }
-        }
-        if (s ~ /^, *-/) { sub(/^, */, "", s); continue }
-        break
-    }
-    DESC = trim(s)
-}
-function argkind(a) {
-    if (a ~ /^(DIR|DIRECTORY)(\||$)/) return "dir"
-    if (a ~ /^(FILE|DEST)(\||$)/) return "file"
-    if (a ~ /^[a-z0-9][a-z0-9-]*(\|[a-z0-9][a-z0-9-]*)+$/) return "choice"
-    return "none"
-}
-# Options: the "options:" section, or (a help without that header) every
-# option line outside the usage and examples blocks.
-function options(from, to,    i, j, d, full, rep, insec) {
-    insec = 0
-    for (i = from; i <= to; i++) {
-        if (L[i] ~ /^[a-z][a-z -]*:[ ]*$/) { insec = (L[i] ~ /^examples:/) ; continue }
-        if (insec || !isopt(L[i])) continue
-        parsespec(L[i])
-        d = DESC; full = DESC
-        for (j = i + 1; j <= to && L[j] != "" && !isopt(L[j]) && lead(L[j]) > 2; j++) {
-            if (d == "") d = trim(L[j])
-            full = full " " trim(L[j])
-        }
-        rep = (full ~ /may be repeated|repeatable/) ? 1 : 0
-        print "O\t" key "\t" SH "\t" LO "\t" ARG "\t" argkind(ARG) "\t" rep "\t" clip(d)
-        nopt++
-    }
-}
-# Operands of usage form f, from token index start on.
-function operands(f, start,    nt, j, t, inner, na, k, A, rest, optional, npos) {
+# The operands of synopsis form f of key, from token index start on.
+function operands(key, f, start,    nt, j, t, inner, na, k, A, rest, optional, npos) {
     split("", T)
-    nt = tokenize(F[f]); npos = 0
+    nt = tokenize(f); npos = 0
     for (j = start; j <= nt; j++) {
         t = T[j]; optional = 0
         if (t ~ /^\(/) continue
@@ -149,156 +96,46 @@ function operands(f, start,    nt, j, t, inner, na, k, A, rest, optional, npos) 
         print "P\t" key "\t" ++npos "\t" t "\t" optional "\t" rest
     }
 }
-{ gsub(/\t/, " "); gsub(/\r/, ""); L[++n] = $0 }
-END {
-    u = 0
-    for (i = 1; i <= n; i++) if (L[i] ~ /^usage:/) { u = i; break }
-    if (!u && mode != "top") { print "E\tno usage: line"; exit }
-    ue = u
-    while (ue < n && L[ue + 1] != "") ue++
-    nf = 0
-    for (i = u; i <= ue; i++) {
-        s = L[i]; if (i == u) sub(/^usage:/, "", s)
-        s = trim(s)
-        if (s ~ /^netkit( |$)/) F[++nf] = s
-        else if (nf) F[nf] = F[nf] " " s
-    }
-    nopt = 0
-    if (mode == "top") {
-        for (i = 1; i <= n; i++) if (L[i] ~ /^commands:/) break
-        for (i++; i <= n && L[i] != ""; i++)
-            if (L[i] ~ /^  [a-z][a-z0-9-]*  +[^ ]/) {
-                s = trim(L[i]); name = s; sub(/ .*/, "", name)
-                sub(/^[^ ]+ +/, "", s)
-                print "C\t" name "\t" s
-            }
-        # topics: the lines naming "netkit help WORD" with a lowercase WORD
-        for (i = 1; i <= n; i++) {
-            s = L[i]; p = "netkit help "
-            while ((k = index(s, q p)) > 0) {
-                s = substr(s, k + 1 + length(p))
-                if (match(s, /^[a-z][a-z0-9-]*/) && substr(s, RLENGTH + 1, 1) == q) {
-                    name = substr(s, 1, RLENGTH); d = substr(s, RLENGTH + 2)
-                    sub(/^ +/, "", d); sub(/\.$/, "", d)
-                    print "T\t" name "\t" d
-                }
-            }
-        }
-        options(ue + 1, n)
-        if (nopt == 0) {        # no options section: the usage brackets
-            split("", T)
-            nt = tokenize(F[1])
-            for (j = 2; j <= nt; j++) {
-                if (T[j] !~ /^\[-/) continue
-                inner = T[j]; sub(/^\[/, "", inner); sub(/\]$/, "", inner)
-                na = split(inner, A, "|")
-                for (k = 1; k <= na; k++) {
-                    parsespec(trim(A[k]) "  ")
-                    if (SH LO != "")
-                        print "O\t" key "\t" SH "\t" LO "\t" ARG "\t" argkind(ARG) "\t0\t"
-                }
-            }
-        }
-        exit
-    }
-    # The usage forms: "netkit CMD a|b|c ...", "netkit CMD sub ...",
-    # "netkit CMD [sub] ..." (an optional subcommand, when others exist).
-    nsub = 0; plain = 0; cand = ""
-    for (f = 1; f <= nf; f++) {
-        split("", T)
-        nt = tokenize(F[f])
-        if (T[2] != cmd) continue
-        t = T[3]; FS_[f] = ""
-        if (t ~ /^[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)+$/) {
-            na = split(t, A, "|")
-            for (k = 1; k <= na; k++) if (!(A[k] in SUB)) { SUB[A[k]] = f; SL[++nsub] = A[k] }
-            FS_[f] = "*"
-        } else if (t ~ /^[a-z][a-z0-9-]*$/) {
-            if (!(t in SUB)) { SUB[t] = f; SL[++nsub] = t }
-            FS_[f] = t
-        } else if (t ~ /^\[[a-z][a-z0-9-]*\]$/) {
-            cand = substr(t, 2, length(t) - 2); FS_[f] = "?"
-            if (!plain) plain = f
-        } else if (!plain) plain = f
-    }
-    if (cand != "" && nsub > 0 && !(cand in SUB)) { SUB[cand] = 0; SL[++nsub] = cand }
-    if (mode == "cmd") {
-        for (k = 1; k <= nsub; k++) {
-            d = ""
-            for (i = ue + 1; i <= n && d == ""; i++) {
-                if (L[i] ~ ("^  " SL[k] "  +[^ ]")) { d = L[i]; sub(/^ +[^ ]+ +/, "", d) }
-                else if (L[i] ~ ("^" SL[k] "( \\([^)]*\\))?: ")) { d = L[i]; sub(/^[^:]*: /, "", d) }
-            }
-            print "S\t" cmd "\t" SL[k] "\t" clip(d)
-        }
-        for (i = 1; i <= n; i++) if (index(L[i], "SUBCOMMAND --help")) break
-        if (nsub == 0 && i <= n)
-            print "E\tmentions subcommands but none were found in its usage"
-        if (plain) operands(plain, FS_[plain] == "?" ? 4 : 3)
-    } else {
-        for (f = 1; f <= nf; f++) {
-            split("", T)
-            nt = tokenize(F[f])
-            if (T[2] == cmd && (T[3] == subc || T[3] == "[" subc "]" || index("|" T[3] "|", "|" subc "|"))) {
-                operands(f, 4); break
-            }
-        }
-        for (i = ue + 1; i <= n && L[i] == ""; i++) ;
-        d = trim(L[i]); k = index(d, ". "); if (k) d = substr(d, 1, k)
-        print "D\t" key "\t" clip(d)
-    }
-    for (i = ue + 1; i <= n; i++) if (L[i] ~ /^options:[ ]*$/) break
-    if (i <= n) {
-        for (j = i + 1; j <= n && L[j] != "" && L[j] ~ /^ /; j++) ;
-        options(i + 1, j - 1)
-    } else options(ue + 1, n)
-    if (nopt == 0) print "E\tno options found"
+function argkind(a, choices) {
+    if (choices != "") return "choice"
+    if (a ~ /^(DIR|DIRECTORY)(\||$)/) return "dir"
+    if (a ~ /^(FILE|DEST)(\||$)/) return "file"
+    if (a ~ /^[a-z0-9][a-z0-9-]*(\|[a-z0-9][a-z0-9-]*)+$/) return "choice"
+    return "none"
 }
-'
-
-DATA=$TMP/data
-: >"$DATA"
-
-# parse MODE CMD SUB KEY: runs netkit's help for it and parses it.
-parse() {
-    if [ "$1" = top ]; then
-        set -- "$@" help
-    elif [ "$1" = cmd ]; then
-        set -- "$@" "$2" --help
-    else
-        set -- "$@" "$2" "$3" --help
-    fi
-    mode=$1 p_c=$2 p_s=$3 key=$4
-    shift 4
-    "$NK" "$@" >"$TMP/help" 2>"$TMP/err" ||
-        die "'netkit $*' failed (status $?): $(head -c 300 "$TMP/err")"
-    awk -v mode="$mode" -v cmd="$p_c" -v subc="$p_s" -v key="$key" -v q="'" \
-        "$PARSE" "$TMP/help" >"$TMP/rec" || die "awk failed on 'netkit $*'"
-    if grep '^E' "$TMP/rec" >"$TMP/errs"; then
-        die "'netkit $*': $(cut -f2 "$TMP/errs" | head -n 1)"
-    fi
-    cat "$TMP/rec" >>"$DATA"
+$1 == "cmd" { print "C\t" $2 "\t" $3; next }
+$1 == "topic" { print "T\t" $2 "\t" $3; next }
+$1 == "sub" { print "S\t" $2 "\t" $3 "\t" $4; IS[$2 "/" $3] = 1; HAS[$2] = 1; next }
+$1 == "opt" {
+    arg = $7 != "" ? $7 : $5
+    rep = ($6 == "count" || $8 ~ /may be repeated|repeatable/) ? 1 : 0
+    print "O\t" $2 "\t" $3 "\t" $4 "\t" arg "\t" argkind(arg, $7) "\t" rep "\t" clip($8)
+    next
 }
-
-parse top "" "" top
-cmds=$(awk -F'\t' '$1 == "C" { print $2 }' "$DATA")
-[ -n "$cmds" ] || die "no commands found in the \"commands:\" section of '$NK help'"
-for c in $cmds; do
-    parse cmd "$c" "" "$c"
-done
-awk -F'\t' '$1 == "S" { print $2 " " $3 }' "$DATA" >"$TMP/subs"
-while read -r c s; do
-    parse sub "$c" "$s" "$c/$s"
-done <"$TMP/subs"
+$1 == "usage" {
+    if ($2 in DONE) next
+    split("", T); tokenize($3); t = T[3]
+    if (index($2, "/")) { DONE[$2] = 1; operands($2, $3, 4); next }
+    if (HAS[$2] && ((($2 "/" t) in IS) || t ~ /\|/)) next    # a subcommand form
+    DONE[$2] = 1
+    operands($2, $3, t ~ /^\[[a-z][a-z0-9-]*\]$/ ? 4 : 3)
+    next
+}
+{ print "E\tunknown record: " $1; exit }
+' "$TMP/spec" >"$DATA" || die "awk failed on 'netkit help --spec'"
+if grep '^E' "$DATA" >"$TMP/errs"; then
+    die "'netkit help --spec': $(cut -f2 "$TMP/errs" | head -n 1)"
+fi
+grep -q '^C' "$DATA" || die "no commands found in '$NK help --spec'"
 awk -F'\t' '$1 == "O" && $4 != ""' "$DATA" | grep -q . ||
-    die "no long options found in any --help of $NK"
+    die "no long options found in '$NK help --spec'"
 
 # --- bash ----------------------------------------------------------------
 {
     cat <<'EOF'
 # bash completion for netkit                              -*- shell-script -*-
-# Generated by scripts/gen-completion.sh from 'netkit help' and every
-# 'netkit COMMAND [SUBCOMMAND] --help'; do not edit.
+# Generated by scripts/gen-completion.sh from 'netkit help --spec' (the
+# command, subcommand and option tables); do not edit.
 
 # _netkit_data KEY: sets REPLY to the words for KEY; status 1 if none.
 _netkit_data()
@@ -513,7 +350,7 @@ $1 == "P" { P[$2, ++np[$2]] = $0 }
 END {
     print "#compdef netkit"
     print "# zsh completion for netkit. Generated by scripts/gen-completion.sh from"
-    print "# \047netkit help\047 and every \047netkit COMMAND [SUBCOMMAND] --help\047; do not edit."
+    print "# \047netkit help --spec\047 (the command, subcommand and option tables); do not edit."
     print ""
     print "_netkit_commands() {"
     print "    local -a cmds"

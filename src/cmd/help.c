@@ -7,7 +7,14 @@
 #include "netkit/exitcodes.h"
 #include "netkit/out.h"
 
+struct help_cfg {
+    int spec;
+};
+
 static const struct nk_optdef help_opts[] = {
+    NK_OPT(0, "spec", NK_OPT_FLAG, struct help_cfg, spec, 0, 0, NULL,
+           "every command's options, as tab-separated records\n"
+           "(what the shell completion is built from)"),
     NK_OPT_JSON_DEF("exit-codes as one JSON document"),
     NK_OPT_HELP_DEF,
     NK_OPT_END,
@@ -15,6 +22,7 @@ static const struct nk_optdef help_opts[] = {
 
 const struct nk_optspec cmd_help_spec = {
     "usage: netkit help [--json] [COMMAND | exit-codes]\n"
+    "       netkit help --spec\n"
     "\n"
     "Without an argument, list the commands. With a command name, show its\n"
     "options and examples (the same as 'netkit COMMAND --help'). With\n"
@@ -23,7 +31,8 @@ const struct nk_optspec cmd_help_spec = {
     help_opts,
     "examples:\n"
     "  netkit help byteorder\n"
-    "  netkit help exit-codes\n",
+    "  netkit help exit-codes\n"
+    "  netkit help --spec | grep '^opt.sntp'\n",
     0, NULL};
 
 static int
@@ -57,10 +66,19 @@ int
 cmd_help(int argc, char **argv, struct nk_ctx *ctx)
 {
     const struct nk_cmd *cmd;
-    int rc = nk_opt_parse(ctx, &cmd_help_spec, argc, argv, NULL);
+    struct help_cfg cfg = {0};
+    int rc = nk_opt_parse(ctx, &cmd_help_spec, argc, argv, &cfg);
 
     if (rc != NK_OPT_GO)
         return rc;
+    if (cfg.spec && optind < argc)
+        return nk_usage_error(ctx, "--spec takes no topic");
+    if (cfg.spec) {
+        fputs("topic\texit-codes\tthe exit status table every command "
+              "follows\n",
+              stdout);
+        return nk_spec_dump(stdout);
+    }
     if (optind >= argc)
         return nk_list_commands();
     if (argc - optind > 1)

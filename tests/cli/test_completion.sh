@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Shell completion: the bash and zsh files the build generates from
-# netkit's own help (scripts/gen-completion.sh, into BUILD/completion).
-# What each completion must offer is computed here from the help texts
-# with grep and sed, independently of the generator's parser, so a help
-# change the generator misreads fails here.
+# netkit's option tables ('netkit help --spec', scripts/gen-completion.sh,
+# into BUILD/completion). What each completion must offer is computed here
+# from the --help texts with grep and sed, independently of the tables'
+# records, so a table the generator misreads fails here.
 . "$(dirname "$0")/lib.sh" "$@"
 
 COMPDIR=$(cd "$(dirname "$NK")" && pwd)/completion
@@ -186,6 +186,10 @@ check_eq "bash: httpget --output FILE completes paths" \
     "$(bcomp netkit httpget --output '')" "dir one dir2 file.txt"
 check_eq "bash: an on|off argument completes on and off" \
     "$(bcomp netkit sockopt --nodelay '')" "off on"
+check_eq "bash: sockopt reuse -- gives reuse's options only" \
+    "$(bcomp netkit sockopt reuse --)" "--help --json --listener-reuseaddr --port"
+check_eq "bash: sockopt listen -t is an option taking a value" \
+    "$(bcomp netkit sockopt listen -t 1 --c)" "--count"
 check_eq "bash: unknown command completes nothing" "$(bcomp netkit nosuch -)" ""
 
 if [ -r /usr/share/bash-completion/bash_completion ]; then

@@ -74,6 +74,43 @@ readme_rows=$(awk '/^## Exit codes/ {f = 1; next} f && /^## / {exit}
 check_eq "README's exit-code table = netkit help exit-codes --json" \
     "$readme_rows" "$json_rows"
 
+# help --spec: the tables as records. Every command of 'netkit help' is a
+# cmd record; the subcommand rows (sntp's and sockopt's too, issue 13);
+# each table's options are exactly what its --help renders, both ways.
+run_nk help --spec
+check_eq "help --spec exits 0" "$RC" 0
+SPEC=$OUT
+check_eq "help --spec: a cmd record per command of 'netkit help'" \
+    "$(awk -F'\t' '$1 == "cmd" {print $2}' <<<"$SPEC" | tr '\n' ' ')" \
+    "$("$NK" help | awk '/^commands:/ {f = 1; next} f && /^  [a-z]/ {print $1}' | tr '\n' ' ')"
+subs_of() { awk -F'\t' -v c="$1" '$1 == "sub" && $2 == c {print $3}' <<<"$SPEC" | tr '\n' ' '; }
+check_eq "help --spec: sntp's subcommand rows" "$(subs_of sntp)" "serve bench "
+check_eq "help --spec: sockopt's subcommand rows" "$(subs_of sockopt)" "show reuse listen "
+check_eq "help --spec: every record is cmd, sub, usage, opt or topic" \
+    "$(cut -f1 <<<"$SPEC" | sort -u | tr '\n' ' ')" "cmd opt sub topic usage "
+check_contains "help --spec: global -V, --version" "$SPEC" "opt	top	-V	--version		flag"
+check_contains "help --spec: an option's argument and kind" "$SPEC" \
+    "opt	sockopt/show		--nodelay	on|off	call		set TCP_NODELAY"
+# rendered: the option column of each --help line, "-p, --port P" -> -p --port
+rendered() {
+    "$NK" "$@" --help | sed -n '/^options:/,/^$/p' | grep -E '^  (-|    --)' |
+        sed -E 's/^ +//; s/  .*//' | grep -oE -- '(^|[ ,])--?[A-Za-z0-9][a-z0-9-]*' |
+        tr -d ' ,' | sort | tr '\n' ' '
+}
+tabled() {
+    awk -F'\t' -v k="$1" '$1 == "opt" && $2 == k {
+        if ($3 != "") print $3; if ($4 != "") print $4 }' <<<"$SPEC" | sort | tr '\n' ' '
+}
+nkeys=0
+for k in $(awk -F'\t' '$1 == "cmd" {print $2} $1 == "sub" {print $2 "/" $3}' <<<"$SPEC"); do
+    nkeys=$((nkeys + 1))
+    check_eq "help --spec: '${k/\// }' table = its --help options" \
+        "$(tabled "$k")" "$(rendered ${k/\// })"
+done
+check_eq "help --spec: at least 30 tables compared ($nkeys)" "$((nkeys >= 30))" 1
+run_nk help --spec byteorder
+check_eq "help --spec takes no topic: 64" "$RC" 64
+
 # A failed write to stdout is an error (74), not a silent success.
 "$NK" help >/dev/full 2>"$NK_TMP/full.err"
 check_eq "write to a full disk exits 74" "$?" 74

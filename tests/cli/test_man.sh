@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The manual pages in docs/man: one page per command, lint-clean under
 # mandoc, rendered by man(1) without warnings, and kept from drifting away
-# from the binary: every option each --help prints is documented in the
-# command's page (and the pages document no option the binary lacks),
+# from the binary: every option of the command's option tables (`netkit
+# help --spec`, the tables the parser and --help use) is documented in the
+# command's page, and the pages document no option the tables lack,
 # netkit(1)'s exit-status table is `netkit help exit-codes --json`, and
 # netkit(1) names every command.
 #
@@ -25,59 +26,24 @@ nk_summaries() {
         f && /^  [a-z]/ {n = $1; $1 = ""; sub(/^ +/, ""); print n "\t" $0}'
 }
 
-# subcommands CMD: the words that follow "netkit CMD" in the usage lines
-# ("serve|client|bench", "reuse", "listen"). Bracketed words ([show],
-# [options], [SERVER...]) and options are not subcommands.
+SPEC=$("$NK" help --spec)
+
+# subcommands CMD: the rows of CMD's subcommand table.
 subcommands() {
-    "$NK" "$1" --help | awk -v cmd="$1" '
-        /^$/ {exit}
-        {
-            for (i = 1; i < NF; i++)
-                if ($i == "netkit" && $(i + 1) == cmd) {
-                    w = $(i + 2)
-                    n = split(w, p, "|")
-                    for (j = 1; j <= n; j++)
-                        if (p[j] ~ /^[a-z][a-z0-9-]*$/) print p[j]
-                    break
-                }
-        }' | sort -u
+    awk -F '\t' -v c="$1" '$1 == "sub" && $2 == c {print $3}' <<<"$SPEC" | sort -u
 }
 
-# help_options: reads a --help text on stdin, prints the options of its
-# "options:" section, one per line (-p, --port, -4). The section ends at a
-# blank line or the next heading (examples:, exit:). A text without an
-# "options:" heading contributes its option lines before "examples:". Only
-# the option column of a line is read, not its description.
-help_options() {
-    awk '
-        { lines[NR] = $0 }
-        /^options:/ { has = 1 }
-        END {
-            in_opts = !has
-            for (i = 1; i <= NR; i++) {
-                l = lines[i]
-                if (has && l ~ /^options:/) { in_opts = 1; continue }
-                if (!in_opts) continue
-                if (l ~ /^examples:/) break
-                if (has && (l == "" || l ~ /^[^ ]/)) break
-                if (l !~ /^ +-/) continue
-                sub(/^ +/, "", l)
-                sub(/  .*/, "", l)          # the description column
-                n = split(l, w, /[ ,]+/)
-                for (j = 1; j <= n; j++)
-                    if (w[j] ~ /^--[a-z0-9][a-z0-9-]*$/ ||
-                        w[j] ~ /^-[A-Za-z0-9]$/) print w[j]
-            }
-        }'
+# spec_options KEY: the options of one table (KEY: top, CMD or CMD/SUB),
+# one per line (-p, --port, -4).
+spec_options() {
+    awk -F '\t' -v k="$1" '$1 == "opt" && $2 == k {
+        if ($3 != "") print $3; if ($4 != "") print $4 }' <<<"$SPEC"
 }
 
-# all_options CMD: the options of CMD's --help and of each subcommand's.
+# all_options CMD: the options of CMD's table and of each subcommand's.
 all_options() {
-    local sub
-    "$NK" "$1" --help | help_options
-    for sub in $(subcommands "$1"); do
-        "$NK" "$1" "$sub" --help | help_options
-    done
+    awk -F '\t' -v c="$1" '$1 == "opt" && ($2 == c || index($2, c "/") == 1) {
+        if ($3 != "") print $3; if ($4 != "") print $4 }' <<<"$SPEC" | sort -u
 }
 
 # unroff FILE: the page's source with the escapes that matter here undone
@@ -253,23 +219,23 @@ for cmd in $COMMANDS; do
             nk_not_ok "netkit $label --help exits 0" "$text"
             continue
         fi
-        opts=$(help_options <<<"$text")
+        opts=$(spec_options "$cmd${sub:+/$sub}")
         all="$all $opts"
         if [ -z "$opts" ]; then
-            nk_not_ok "netkit $label --help has options to compare"
+            nk_not_ok "'$label' has an option table to compare"
             continue
         fi
         missing=$(words_missing "$opts" "$documented")
         if [ -z "$missing" ]; then
-            nk_ok "$base documents every option of '$label --help'"
-        else nk_not_ok "$base documents every option of '$label --help'" \
+            nk_ok "$base documents every option of the '$label' table"
+        else nk_not_ok "$base documents every option of the '$label' table" \
             "not on an .It line: $missing"; fi
     done
     extra=$(words_missing "$documented" "$(tr ' ' '\n' <<<"$all")")
     if [ -z "$extra" ]; then
-        nk_ok "$base documents no option that --help lacks"
-    else nk_not_ok "$base documents no option that --help lacks" \
-        "not in any '$cmd ... --help': $extra"; fi
+        nk_ok "$base documents no option that the tables lack"
+    else nk_not_ok "$base documents no option that the tables lack" \
+        "not in any '$cmd ...' table: $extra"; fi
 
     # exit statuses: some listed, each one netkit has
     listed=$(section "$page" "EXIT STATUS" | awk '/^\.It / {
@@ -325,13 +291,11 @@ done
 
 main="$MAN_DIR/netkit.1"
 if [ -f "$main" ]; then
-    # (4) for netkit.1: the global options (the usage line of 'netkit
-    # --help') and the help command's. -V is the short --version that
-    # nk_main.c accepts; the usage line does not print it.
-    # The global ones belong to its "Global options" subsection, the help
-    # command's to its "help" subsection.
-    global=$("$NK" --help | head -n 1 | grep -oE -- '--[a-z][a-z0-9-]*')
-    helpcmd=$("$NK" help --help | help_options)
+    # (4) for netkit.1: the global options (the "top" table) and the help
+    # command's table. The global ones belong to its "Global options"
+    # subsection, the help command's to its "help" subsection.
+    global=$(spec_options top)
+    helpcmd=$(spec_options help)
     documented=$(page_options "$main")
     in_global=$(page_options <(subsection "$main" "Global options"))
     in_help=$(page_options <(subsection "$main" help))
@@ -346,12 +310,11 @@ if [ -f "$main" ]; then
         nk_ok "netkit.1 help subsection has every option of 'help --help'"
     else nk_not_ok "netkit.1 help subsection has every option of 'help --help'" \
         "not on an .It line: $missing"; fi
-    extra=$(words_missing "$documented" \
-        "$(tr ' ' '\n' <<<"$global $helpcmd -V")")
+    extra=$(words_missing "$documented" "$global"$'\n'"$helpcmd")
     if [ -z "$extra" ]; then
         nk_ok "netkit.1 documents no option netkit lacks"
     else nk_not_ok "netkit.1 documents no option netkit lacks" \
-        "not in 'netkit --help' or 'netkit help --help': $extra"; fi
+        "not in the global or the help table: $extra"; fi
 
     # (5) the exit-status table is 'netkit help exit-codes --json': its
     # first list, one ".It CODE Pq NAME" per status, the meaning below.
