@@ -60,6 +60,12 @@ int nk_activation_choose(const struct nk_act_sock *s, int n, int socktype,
 int nk_listen_activated(const struct nk_listen_opts *o, const char *fdname,
                         int *activated, struct nk_err *err);
 
+/* How many passed sockets no server has taken yet (0: not activated),
+ * taking them first as nk_listen_activated does; -1 with err when the
+ * variables or an fd are wrong. A server that would open one listener per
+ * worker (SO_REUSEPORT) asks this first: a passed socket is shared. */
+int nk_activation_passed(struct nk_err *err);
+
 /* 1 when a is a wildcard address (0.0.0.0, [::]): a passed socket's
  * address says what --bind would have (a server bound to a wildcard must
  * answer datagrams from the address asked, IP_PKTINFO). */

@@ -247,6 +247,18 @@ act_take(struct nk_err *err)
 }
 
 int
+nk_activation_passed(struct nk_err *err)
+{
+    int left = 0;
+
+    if (getenv("LISTEN_PID") != NULL && act_take(err) < 0)
+        return -1;
+    for (int i = 0; i < act.n; i++)
+        left += !act.sock[i].taken;
+    return left;
+}
+
+int
 nk_listen_activated(const struct nk_listen_opts *o, const char *fdname,
                     int *activated, struct nk_err *err)
 {
@@ -254,7 +266,7 @@ nk_listen_activated(const struct nk_listen_opts *o, const char *fdname,
 
     if (activated != NULL)
         *activated = 0;
-    if (getenv("LISTEN_PID") != NULL && act_take(err) < 0)
+    if (nk_activation_passed(err) < 0)
         return -1;
     if (act.n == 0) {
         if (fdname != NULL)

@@ -168,6 +168,8 @@ child_take(int pid_is_ours)
     setenv("LISTEN_PID", pid, 1);
     setenv("LISTEN_FDS", "1", 1);
     setenv("LISTEN_FDNAMES", "web", 1);
+    if (nk_activation_passed(&err) != (pid_is_ours ? 1 : 0))
+        return 17;
     fd = nk_listen_activated(&o, pid_is_ours ? "web" : NULL, &activated, &err);
     if (fd < 0)
         return 11;
@@ -186,6 +188,8 @@ child_take(int pid_is_ours)
     /* the one socket is taken: a second server gets an error, not fd 3 */
     if (nk_listen_activated(&o, NULL, NULL, &err) != -1)
         return 16;
+    if (nk_activation_passed(&err) != 0)
+        return 18;
     return 0;
 }
 
