@@ -20,12 +20,14 @@ nk_err_clear(struct nk_err *err)
     err->msg[0] = '\0';
 }
 
-static void vformat(struct nk_err *err, const char *fmt, va_list ap)
+static void vset(struct nk_err *err, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* Clear err and format its message. */
 static void
-vformat(struct nk_err *err, const char *fmt, va_list ap)
+vset(struct nk_err *err, const char *fmt, va_list ap)
 {
+    nk_err_clear(err);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 }
 
@@ -45,9 +47,8 @@ nk_err_set(struct nk_err *err, int exit_code, const char *fmt, ...)
 
     if (err == NULL)
         return -1;
-    nk_err_clear(err);
     va_start(ap, fmt);
-    vformat(err, fmt, ap);
+    vset(err, fmt, ap);
     va_end(ap);
     err->exit_code = exit_code;
     return -1;
@@ -78,9 +79,8 @@ nk_err_sys(struct nk_err *err, int errnum, const char *fmt, ...)
     va_list ap;
 
     if (err != NULL) {
-        nk_err_clear(err);
         va_start(ap, fmt);
-        vformat(err, fmt, ap);
+        vset(err, fmt, ap);
         va_end(ap);
         append_cause(err, nk_strerror(errnum, cause, sizeof cause));
         err->sys_errno = errnum;
@@ -97,16 +97,16 @@ nk_err_gai(struct nk_err *err, int gai, const char *fmt, ...)
     int saved = errno;
     va_list ap;
 
-    if (err == NULL)
-        return -1;
-    nk_err_clear(err);
-    va_start(ap, fmt);
-    vformat(err, fmt, ap);
-    va_end(ap);
+    /* The cause first: saved is the errno of the resolver's failure. */
     if (gai == EAI_SYSTEM)
         nk_strerror(saved, cause, sizeof cause);
     else
         lower_first(cause, sizeof cause, gai_strerror(gai));
+    if (err == NULL)
+        return -1;
+    va_start(ap, fmt);
+    vset(err, fmt, ap);
+    va_end(ap);
     append_cause(err, cause);
     err->gai = gai;
     err->sys_errno = gai == EAI_SYSTEM ? saved : 0;
