@@ -16,6 +16,7 @@
 #define NK_HS_TARGET_MAX 4000 /* a request target (414 beyond) */
 #define NK_HS_FIELD_MAX 256   /* a kept header value (Range, If-Range) */
 #define NK_HS_DATE_LEN 29     /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+#define NK_HS_INM_MAX 1024    /* If-None-Match, every line joined (431) */
 
 enum nk_hs_method {
     NK_HS_GET,
@@ -45,6 +46,12 @@ struct nk_hs_request {
                                          * Repr-Digest; "" when absent */
     char range[NK_HS_FIELD_MAX + 1];    /* "" when absent */
     char if_range[NK_HS_FIELD_MAX + 1]; /* "" when absent */
+    /* Conditional GET (RFC 9110 13.1.2, 13.1.3): If-None-Match's lines
+     * joined with ", "; If-Modified-Since when it is one valid date. */
+    int has_inm;
+    char if_none_match[NK_HS_INM_MAX + 1];
+    int has_ims; /* 1 valid, 0 absent, -1 ignored (bad or repeated) */
+    time_t ims;
 };
 
 /* 1 if a request line (without '\n'; a trailing '\r' allowed) ends in
@@ -57,8 +64,8 @@ int nk_hs_is_http(const char *line, size_t len);
 int nk_hs_looks_http(const char *buf, size_t len);
 
 /* A complete "Connection: close" answer with a one-line text body, for a
- * connection dropped before its request: its length, or -1 if it does
- * not fit. */
+ * connection dropped before its request (503 adds Retry-After: 1): its
+ * length, or -1 if it does not fit. */
 int nk_hs_build_drop(char *buf, size_t size, int code, const char *why);
 
 /* Where the head in buf[0..len) ends (after its blank line, "\r\n\r\n"
@@ -81,6 +88,20 @@ enum nk_hs_range {
 };
 enum nk_hs_range nk_hs_range_resolve(const char *spec, uint64_t size,
                                      uint64_t *first, uint64_t *last);
+
+/* 1 if the If-None-Match value v is "*" or lists an entity-tag that
+ * weakly matches etag (RFC 9110 8.8.3.2: a W/ prefix on either side is
+ * ignored, the quoted strings compare byte for byte), else 0. Elements
+ * after a malformed one are not read. */
+int nk_hs_etag_match(const char *v, const char *etag);
+
+/* Conditional GET (RFC 9110 13.2.2 steps 3 and 4): 1 if a GET or HEAD
+ * of the representation with etag, last modified at mtime, is answered
+ * 304 Not Modified. If-None-Match decides alone when present;
+ * If-Modified-Since counts only without it (304 when mtime is not later
+ * than its date). 0 for other methods and unconditional requests. */
+int nk_hs_not_modified(const struct nk_hs_request *r, const char *etag,
+                       time_t mtime);
 
 /* The text of a status ("Not Found"), "Unknown" if none. */
 const char *nk_hs_reason(int code);

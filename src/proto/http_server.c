@@ -48,9 +48,10 @@ nk_hs_build_drop(char *buf, size_t size, int code, const char *why)
     int n = snprintf(buf, size,
                      "HTTP/1.1 %d %s\r\nServer: netkit\r\n"
                      "Connection: close\r\n"
-                     "Content-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Type: text/plain; charset=utf-8\r\n%s"
                      "Content-Length: %d\r\n\r\n%d %s\n",
-                     code, nk_hs_reason(code), body, code, why);
+                     code, nk_hs_reason(code),
+                     code == 503 ? "Retry-After: 1\r\n" : "", body, code, why);
 
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
@@ -213,6 +214,36 @@ keep(char *dst, const char *v, size_t n, char *reason)
     return 0;
 }
 
+/* If-None-Match may come on several lines: one list (RFC 9110 5.3). */
+static int
+keep_inm(struct nk_hs_request *r, const char *v, size_t n, char *reason)
+{
+    size_t have = strlen(r->if_none_match), sep = r->has_inm ? 2 : 0;
+
+    if (have + sep + n > NK_HS_INM_MAX)
+        return bad(reason, 431, "If-None-Match too large");
+    if (sep)
+        memcpy(r->if_none_match + have, ", ", 2);
+    memcpy(r->if_none_match + have + sep, v, n);
+    r->if_none_match[have + sep + n] = '\0';
+    r->has_inm = 1;
+    return 0;
+}
+
+/* If-Modified-Since: ignored unless one valid date (RFC 9110 13.1.3). */
+static void
+keep_ims(struct nk_hs_request *r, const char *v, size_t n)
+{
+    time_t t;
+
+    if (r->has_ims != 0 || nk_hs_date_parse(v, n, &t) < 0) {
+        r->has_ims = -1;
+        return;
+    }
+    r->has_ims = 1;
+    r->ims = t;
+}
+
 static int
 content_length(const char *v, size_t n, struct nk_hs_request *r, int *seen,
                char *reason)
@@ -244,6 +275,10 @@ header(const char *k, size_t kl, const char *v, size_t vl,
         return keep(r->range, v, vl, reason);
     } else if (IS("if-range")) {
         return keep(r->if_range, v, vl, reason);
+    } else if (IS("if-none-match")) {
+        return keep_inm(r, v, vl, reason);
+    } else if (IS("if-modified-since")) {
+        keep_ims(r, v, vl);
     } else if (IS("accept")) {
         r->want_json = list_has(v, vl, "application/json");
     } else if (IS("want-repr-digest")) {
@@ -336,6 +371,57 @@ nk_hs_parse_head(const char *buf, size_t len, struct nk_hs_request *r,
     if (r->minor == 1 && !host)
         return bad(reason, 400, "Host header missing");
     return 0;
+}
+
+/* --- conditional GET (RFC 9110 13.1.2, 13.1.3, 13.2.2) ------------------ */
+
+/* An entity-tag's opaque part, W/ skipped: its start and length (quotes
+ * included), or 0 if tag is not one. */
+static size_t
+opaque_tag(const char *tag, const char **start)
+{
+    const char *end;
+
+    if (tag[0] == 'W' && tag[1] == '/')
+        tag += 2;
+    if (tag[0] != '"' || (end = strchr(tag + 1, '"')) == NULL)
+        return 0;
+    *start = tag;
+    return (size_t)(end - tag) + 1;
+}
+
+int
+nk_hs_etag_match(const char *v, const char *etag)
+{
+    const char *want, *got;
+    size_t wl = opaque_tag(etag, &want), i = 0;
+
+    for (;;) {
+        size_t gl;
+        while (v[i] == ' ' || v[i] == '\t' || v[i] == ',')
+            i++;
+        if (v[i] == '\0')
+            return 0;
+        if (v[i] == '*')
+            return 1;
+        gl = opaque_tag(v + i, &got);
+        if (gl == 0)
+            return 0; /* malformed: what follows cannot be trusted */
+        if (wl > 0 && gl == wl && memcmp(got, want, wl) == 0)
+            return 1;
+        i = (size_t)(got - v) + gl;
+    }
+}
+
+int
+nk_hs_not_modified(const struct nk_hs_request *r, const char *etag,
+                   time_t mtime)
+{
+    if (r->method != NK_HS_GET && r->method != NK_HS_HEAD)
+        return 0;
+    if (r->has_inm)
+        return nk_hs_etag_match(r->if_none_match, etag);
+    return r->has_ims == 1 && mtime <= r->ims;
 }
 
 /* --- ranges (RFC 9110 section 14) ---------------------------------------- */

@@ -19,12 +19,24 @@ every wait bounded).
                           baddigest (200 "hello" with another file's
                           Repr-Digest), short (Content-Length 100, 10 bytes,
                           close) or loop (302 to itself)
+  status URL              one GET with urllib; print 'CODE retry-after=R
+                          connection=C' (R and C '-' when absent), error
+                          statuses included
+  relay PORTFILE PORT S   a TCP relay on 127.0.0.1 (port in PORTFILE) to
+                          PORT, for 30 s at most: the first connection's
+                          bytes are held S seconds before they go on (a
+                          client slower than --header-timeout), the
+                          others' at once
 """
 import hashlib
 import http.client
+import os
+import select
 import socket
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 
 
@@ -86,6 +98,66 @@ def fetch(url, rng=None):
         print(hashlib.sha256(body).hexdigest())
 
 
+def status(url):
+    try:
+        r = urllib.request.urlopen(url, timeout=10)
+        r.read()
+    except urllib.error.HTTPError as e:
+        r = e
+    print("%d retry-after=%s connection=%s" % (
+        r.status, r.headers.get("Retry-After", "-"),
+        r.headers.get("Connection", "-")))
+
+
+def listener(portfile):
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(8)
+    ls.settimeout(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    return ls
+
+
+def pipe(c, port, hold):
+    u = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    if hold:
+        time.sleep(hold)
+    socks, end = [c, u], time.time() + 30
+    while socks and time.time() < end:
+        r, _, _ = select.select(socks, [], [], 0.5)
+        for s in r:
+            other = u if s is c else c
+            try:
+                b = s.recv(65536)
+            except OSError:
+                b = b""
+            if b:
+                other.sendall(b)
+                continue
+            socks.remove(s)
+            try:
+                other.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+    c.close()
+    u.close()
+
+
+def relay(portfile, port, hold):
+    ls = listener(portfile)
+    end, n = time.time() + 30, 0
+    while time.time() < end:
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=pipe, daemon=True,
+                         args=(c, port, float(hold) if n == 0 else 0)).start()
+        n += 1
+
+
 def fake(portfile, kind):
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
@@ -129,5 +201,5 @@ def fake(portfile, kind):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"raw": raw, "keepalive": keepalive, "idle": idle, "urllib": fetch,
-     "fake": fake}[cmd](
+     "fake": fake, "status": status, "relay": relay}[cmd](
         *args)

@@ -73,6 +73,44 @@ check_eq "GET: HTTP/1.1 status line" \
 ETAG=$(hdr etag "$NK_TMP/small.head")
 LASTMOD=$(hdr last-modified "$NK_TMP/small.head")
 
+# --- conditional GET (RFC 9110 13.1.2, 13.1.3, 15.4.5) ----------------------
+get inm -H "If-None-Match: $ETAG" "$U/small.txt"
+check_eq "If-None-Match with the ETag: 304, no body" \
+    "$CODE $(cat "$NK_TMP/inm.body" 2>/dev/null | wc -c)" "304 0"
+check_eq "... the 304 carries the ETag" "$(hdr etag "$NK_TMP/inm.head")" "$ETAG"
+check_eq "... and no digest (nothing hashed)" "$(hdr repr-digest "$NK_TMP/inm.head")" ""
+get inmw -H "If-None-Match: \"nope\", W/$ETAG" "$U/small.txt"
+check_eq "If-None-Match: a list, weak comparison: 304" "$CODE" 304
+get inms -H 'If-None-Match: *' "$U/small.txt"
+check_eq "If-None-Match: *: 304" "$CODE" 304
+get inmo -H 'If-None-Match: "nope"' "$U/small.txt"
+check_eq "If-None-Match another tag: 200 and the bytes" \
+    "$CODE $(cat "$NK_TMP/inmo.body")" "200 hello, file"
+get inmh -I -H "If-None-Match: $ETAG" "$U/small.txt"
+check_eq "HEAD with a matching If-None-Match: 304" "$CODE" 304
+get inmr -r 0-3 -H "If-None-Match: $ETAG" "$U/small.txt"
+check_eq "a Range with a matching If-None-Match: 304" "$CODE" 304
+get ims --time-cond "$R/small.txt" "$U/small.txt"
+# (curl reports 304 for a 200 older than the date too: read the head)
+check_eq "curl --time-cond the file (If-Modified-Since): the server's 304" \
+    "$(head -n1 "$NK_TMP/ims.head" | tr -d '\r') $(cat "$NK_TMP/ims.body" 2>/dev/null | wc -c)" \
+    "HTTP/1.1 304 Not Modified 0"
+get imso --time-cond "Sat, 01 Jan 2000 00:00:00 GMT" "$U/small.txt"
+check_eq "If-Modified-Since an older date: 200" "$CODE" 200
+get imsb -H "If-Modified-Since: yesterday" "$U/small.txt"
+check_eq "If-Modified-Since not a date: ignored, 200" "$CODE" 200
+get inmwins -H 'If-None-Match: "nope"' -H "If-Modified-Since: $LASTMOD" "$U/small.txt"
+check_eq "If-None-Match wins over If-Modified-Since (200)" "$CODE" 200
+get inmwins2 -H "If-None-Match: $ETAG" \
+    -H "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT" "$U/small.txt"
+check_eq "If-None-Match wins over If-Modified-Since (304)" "$CODE" 304
+curl -sS --max-time 20 -o /dev/null -o "$NK_TMP/ka304.body" -v \
+    -H "If-None-Match: $ETAG" "$U/small.txt" "$U/sub/deep/n.txt" \
+    2>"$NK_TMP/ka304.err"
+check_eq "a 304 keeps the connection: the next request on it is served" \
+    "$(grep -c 'e-using existing connection' "$NK_TMP/ka304.err") $(cat "$NK_TMP/ka304.body")" \
+    "1 nested"
+
 get big "$U/big.bin"
 check_eq "GET 3 MiB: identical" "$(cmp -s "$NK_TMP/big.body" "$R/big.bin" && echo same)" same
 check_eq "GET 3 MiB: digest" "$(hdr repr-digest "$NK_TMP/big.head")" \
@@ -329,6 +367,66 @@ if nk_start_server full "$NK" fileshare serve --root "$R" --port 0 \
     nk_stop_server "$SERVER_PID"
     SERVER_PID=$FS_PID
 fi
+
+# --- refusals in HTTP: 503 at --max-clients, 408 on silence ----------------
+# A client past --max-clients is answered once its request line is in, in
+# its own protocol: curl and urllib read an HTTP 503 with Retry-After.
+if nk_start_server busy "$NK" fileshare serve --root "$R" --port 0 \
+    --bind 127.0.0.1 --max-clients 1 --header-timeout 3; then
+    BP=$SERVER_PORT
+    # The one slot: a request whose head never ends (a busy thread).
+    $PEER raw "$BP" 'GET /small.txt HTTP/1.1\r\nHost: x\r\n' \
+        >"$NK_TMP/busy.hold" 2>&1 &
+    HOLD_PID=$!
+    sleep 0.5
+    get busy503 "http://127.0.0.1:$BP/small.txt"
+    check_eq "at --max-clients: curl gets an HTTP 503" "$CODE" 503
+    check_eq "... with Retry-After: 1" "$(hdr retry-after "$NK_TMP/busy503.head")" 1
+    check_eq "... and Connection: close" "$(hdr connection "$NK_TMP/busy503.head")" close
+    check_eq "at --max-clients: python urllib reads a 503" \
+        "$($PEER status "http://127.0.0.1:$BP/small.txt")" \
+        "503 retry-after=1 connection=close"
+    run_nk fileshare get 127.0.0.1 small.txt --port "$BP" -o "$D/busy.txt"
+    check_contains "at --max-clients: the line protocol still gets its 503" \
+        "$ERR" "503 too many clients"
+    wait "$HOLD_PID"
+    check_contains "the unfinished head got an HTTP 408" \
+        "$(cat "$NK_TMP/busy.hold")" "HTTP/1.1 408 Request Timeout"
+    check_contains "refusals logged" "$(cat "$NK_TMP/busy.err")" \
+        "refused: 503 too many clients"
+    nk_stop_server "$SERVER_PID"
+fi
+
+# A connection that sends nothing within --header-timeout gets an HTTP 408
+# (not the line protocol's, which curl reads as HTTP/0.9): curl shows it,
+# and curl --retry retries it. The relay holds the request back 2 s.
+relay() {
+    rm -f "$NK_TMP/relay.port"
+    $PEER relay "$NK_TMP/relay.port" "$1" 2 &
+    RELAY_PID=$!
+    for i in $(seq 1 100); do [ -s "$NK_TMP/relay.port" ] && break; sleep 0.1; done
+    RU=http://127.0.0.1:$(cat "$NK_TMP/relay.port" 2>/dev/null)
+}
+unrelay() { kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null; }
+if nk_start_server hto "$NK" fileshare serve --root "$R" --port 0 \
+    --bind 127.0.0.1 --header-timeout 1; then
+    relay "$SERVER_PORT"
+    get late "$RU/small.txt"
+    check_eq "silent past --header-timeout: curl reads an HTTP 408" "$CODE" 408
+    check_eq "... Connection: close" "$(hdr connection "$NK_TMP/late.head")" close
+    unrelay
+    relay "$SERVER_PORT"
+    get lateretry --retry 1 --retry-delay 1 "$RU/small.txt"
+    check_eq "curl --retry retries the 408, and the retry is served" \
+        "$CODE $(cat "$NK_TMP/lateretry.body")" "200 hello, file"
+    unrelay
+    relay "$SERVER_PORT"
+    check_eq "silent past --header-timeout: urllib reads a 408" \
+        "$($PEER status "$RU/small.txt")" "408 retry-after=- connection=close"
+    unrelay
+    nk_stop_server "$SERVER_PID"
+fi
+SERVER_PID=$FS_PID
 
 # --- the line protocol on the same port ------------------------------------
 run_nk fileshare get 127.0.0.1 small.txt --port "$P" -o "$D/lp.txt"

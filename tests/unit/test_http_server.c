@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -436,6 +437,96 @@ test_index_links(void **state)
     assert_int_equal(pos, sizeof html - 1);
 }
 
+/* Conditional GET: If-None-Match (weak comparison, lists, "*", several
+ * lines) decides alone; If-Modified-Since only without it, and only when
+ * it is one valid date (RFC 9110 13.1.2, 13.1.3, 13.2.2). */
+static void
+test_conditional(void **state)
+{
+    struct nk_hs_request r;
+    char why[NK_FS_REASON_MAX + 1], big[NK_HS_HEAD_MAX];
+    const char *tag = "\"a-b\"";
+    time_t t;
+    int n;
+
+    (void)state;
+    assert_true(nk_hs_etag_match("\"a-b\"", tag));
+    assert_true(nk_hs_etag_match("W/\"a-b\"", tag));
+    assert_true(nk_hs_etag_match("\"a-b\"", "W/\"a-b\""));
+    assert_true(nk_hs_etag_match("\"x\", \"y\" ,W/\"a-b\"", tag));
+    assert_true(nk_hs_etag_match("*", tag));
+    assert_false(nk_hs_etag_match("\"a-bc\"", tag));
+    assert_false(nk_hs_etag_match("\"a\"", tag));
+    assert_false(nk_hs_etag_match("a-b", tag));               /* unquoted */
+    assert_false(nk_hs_etag_match("\"x\", a, \"a-b\"", tag)); /* after junk */
+    assert_false(nk_hs_etag_match("\"a-b", tag));
+    assert_false(nk_hs_etag_match("", tag));
+    assert_false(
+        nk_hs_etag_match("w/\"a-b\"", tag)); /* W/ is case-sensitive */
+
+    assert_int_equal(nk_hs_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", 29, &t),
+                     0);
+    assert_int_equal(
+        parse("GET /f HTTP/1.1\r\nHost: h\r\n"
+              "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+              "\r\n",
+              &r, why),
+        0);
+    assert_int_equal(r.has_ims, 1);
+    assert_true(nk_hs_not_modified(&r, tag, t));
+    assert_true(nk_hs_not_modified(&r, tag, t - 1));
+    assert_false(nk_hs_not_modified(&r, tag, t + 1));
+    r.method = NK_HS_HEAD;
+    assert_true(nk_hs_not_modified(&r, tag, t));
+    r.method = NK_HS_PUT;
+    assert_false(nk_hs_not_modified(&r, tag, t));
+
+    /* If-None-Match wins, whichever way it goes. */
+    assert_int_equal(
+        parse("GET /f HTTP/1.1\r\nHost: h\r\n"
+              "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+              "If-None-Match: \"zz\"\r\n\r\n",
+              &r, why),
+        0);
+    assert_false(nk_hs_not_modified(&r, tag, t - 100));
+    assert_int_equal(
+        parse("GET /f HTTP/1.1\r\nHost: h\r\n"
+              "If-None-Match: \"zz\"\r\n"
+              "If-None-Match: W/\"a-b\"\r\n"
+              "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+              "\r\n",
+              &r, why),
+        0);
+    assert_string_equal(r.if_none_match, "\"zz\", W/\"a-b\"");
+    assert_true(nk_hs_not_modified(&r, tag, t + 100));
+
+    /* If-Modified-Since ignored: not a date, two of them, none at all. */
+    assert_int_equal(parse("GET /f HTTP/1.1\r\nHost: h\r\n"
+                           "If-Modified-Since: yesterday\r\n\r\n",
+                           &r, why),
+                     0);
+    assert_false(nk_hs_not_modified(&r, tag, 0));
+    assert_int_equal(
+        parse("GET /f HTTP/1.1\r\nHost: h\r\n"
+              "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+              "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+              "\r\n",
+              &r, why),
+        0);
+    assert_int_equal(r.has_ims, -1);
+    assert_false(nk_hs_not_modified(&r, tag, 0));
+    assert_int_equal(parse("GET /f HTTP/1.1\r\nHost: h\r\n\r\n", &r, why), 0);
+    assert_false(nk_hs_not_modified(&r, tag, 0));
+
+    /* A list over NK_HS_INM_MAX: 431. */
+    n = snprintf(big, sizeof big,
+                 "GET /f HTTP/1.1\r\nHost: h\r\nIf-None-Match: ");
+    while (n < NK_HS_INM_MAX + 100)
+        n += snprintf(big + n, sizeof big - (size_t)n, "\"%04d\", ", n);
+    snprintf(big + n, sizeof big - (size_t)n, "\"e\"\r\n\r\n");
+    assert_int_equal(parse(big, &r, why), 431);
+}
+
 int
 main(void)
 {
@@ -452,6 +543,7 @@ main(void)
         cmocka_unit_test(test_heads),
         cmocka_unit_test(test_client_fields),
         cmocka_unit_test(test_index_links),
+        cmocka_unit_test(test_conditional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

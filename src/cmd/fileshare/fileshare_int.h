@@ -69,6 +69,8 @@ struct srv {
     struct nk_acceptor acc;
     struct client *idle_head, *idle_tail; /* no request yet, oldest first */
     uint64_t nidle;
+    struct client *ref_head, *ref_tail; /* past --max-clients: refused */
+    uint64_t nref;
 };
 
 struct client {
@@ -79,6 +81,7 @@ struct client {
     size_t have;
     size_t line_len; /* the request line's, without its '\n' */
     int64_t accepted_ms;
+    int refused; /* on the refused list: answered 503 once its line is in */
     struct client *prev, *next; /* the idle list */
 };
 
@@ -151,8 +154,7 @@ int fss_put_store(struct client *c, int dir, const char *name, uint64_t size,
 /* After a failed store: read and discard the rest of the upload where the
  * line protocol does (a full disk, a write error), so the client sees the
  * answer rather than a reset. */
-void fss_put_drain(struct client *c, int status, uint64_t size,
-                   uint64_t *got);
+void fss_put_drain(struct client *c, int status, uint64_t size, uint64_t *got);
 
 /* The HTTP side (serve_http.c): serve the connection whose request
  * line (in c->buf) ends in HTTP/1.x, keep-alive requests included. */

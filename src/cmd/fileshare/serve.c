@@ -48,6 +48,11 @@
 #define STOP_GRACE_MS 3000
 #define HEADER_TIMEOUT_MS 10000 /* default --header-timeout */
 #define THREAD_STACK (256 * 1024)
+/* At --max-clients, a new connection is refused in its own protocol: it
+ * may take this long to send its request line, and this many may wait
+ * (beyond, the line protocol's 503 goes out at once). */
+#define REFUSE_WAIT_MS 1000
+#define REFUSE_MAX 64
 
 /* --- logging --------------------------------------------------------- */
 
@@ -105,49 +110,68 @@ spawn(struct client *c)
 
 /* --- connections before their request (the main thread) ----------------- */
 
+/* The two lists a connection waits on before its request: the idle one
+ * (counted against --max-clients) or, past it, the refused one. */
 static void
 idle_unlink(struct srv *s, struct client *c)
 {
+    struct client **head = c->refused ? &s->ref_head : &s->idle_head;
+    struct client **tail = c->refused ? &s->ref_tail : &s->idle_tail;
+
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
-        s->idle_head = c->next;
+        *head = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
     else
-        s->idle_tail = c->prev;
+        *tail = c->prev;
     c->prev = c->next = NULL;
-    s->nidle--;
+    (*(c->refused ? &s->nref : &s->nidle))--;
 }
 
 static void
 idle_append(struct srv *s, struct client *c)
 {
-    c->prev = s->idle_tail;
+    struct client **head = c->refused ? &s->ref_head : &s->idle_head;
+    struct client **tail = c->refused ? &s->ref_tail : &s->idle_tail;
+
+    c->prev = *tail;
     c->next = NULL;
-    if (s->idle_tail != NULL)
-        s->idle_tail->next = c;
+    if (*tail != NULL)
+        (*tail)->next = c;
     else
-        s->idle_head = c;
-    s->idle_tail = c;
-    s->nidle++;
+        *head = c;
+    *tail = c;
+    (*(c->refused ? &s->nref : &s->nidle))++;
 }
 
-/* Close a connection that never sent its request, with a status line it
- * can read, and log it. */
+/* Answer a connection that is not served, and close it. What it sent
+ * decides the protocol: HTTP when it reads as HTTP, and when it sent
+ * nothing at all (curl, urllib and browsers read an HTTP 408 or 503,
+ * and curl --retry retries them; see docs/fileshare.md), else the line
+ * protocol's status line. */
 static void
-idle_drop(struct srv *s, struct client *c, int code, const char *why)
+answer_drop(struct client *c, int code, const char *why)
 {
     char reply[2 * NK_FS_REASON_MAX + 256];
 
-    /* An HTTP client's unfinished line gets an answer it can read. */
-    if (!nk_hs_looks_http(c->buf, c->have) ||
+    if ((c->have > 0 && !nk_hs_looks_http(c->buf, c->have)) ||
         nk_hs_build_drop(reply, sizeof reply, code, why) < 0)
         snprintf(reply, sizeof reply, "%d %s\n\n", code, why);
+    nk_answer_close(c->fd, reply);
+}
+
+/* Close a connection that never sent its request (or was refused), with
+ * a status line it can read, and log it. */
+static void
+idle_drop(struct srv *s, struct client *c, int code, const char *why)
+{
     nk_loop_del(s->loop, c->fd);
     idle_unlink(s, c);
-    nk_answer_close(c->fd, reply);
-    fss_log(s, "%s dropped: %d %s", c->peer, code, why);
+    answer_drop(c, code, why);
+    fss_log(s, "%s %s: %d %s", c->peer, c->refused ? "refused" : "dropped",
+            code, why);
     free(c);
 }
 
@@ -161,7 +185,7 @@ start_request(struct srv *s, struct client *c)
     if (spawn(c) == 0)
         return;
     atomic_fetch_sub(&s->active, 1);
-    nk_answer_close(c->fd, "503 server busy: cannot start a thread\n\n");
+    answer_drop(c, 503, "server busy: cannot start a thread");
     fss_log(s, "%s refused: 503 cannot start a thread", c->peer);
     free(c);
 }
@@ -184,7 +208,9 @@ on_client(struct nk_loop *loop, int fd, unsigned events, void *arg)
     }
     nl = memchr(c->buf + c->have, '\n', (size_t)n);
     c->have += (size_t)n;
-    if (nl != NULL) {
+    if (nl != NULL && c->refused) {
+        idle_drop(c->s, c, 503, "too many clients");
+    } else if (nl != NULL) {
         c->line_len = (size_t)(nl - c->buf);
         start_request(c->s, c);
     } else if (c->have == sizeof c->buf) {
@@ -195,7 +221,9 @@ on_client(struct nk_loop *loop, int fd, unsigned events, void *arg)
 /* --max-clients counts requests being served and connections still
  * sending theirs. When all are taken, the oldest connection without a
  * request makes room (it has had the longest to send one); when every
- * one is busy with a request, the new client gets 503. 1 admitted. */
+ * one is busy with a request, the new client gets 503, in its protocol
+ * once its request line is in (REFUSE_WAIT_MS). 1 admitted, 2 to be
+ * refused, 0 refused. */
 static int
 make_room(struct srv *s, int fd, const char *peer)
 {
@@ -208,6 +236,8 @@ make_room(struct srv *s, int fd, const char *peer)
     }
     if (fsh_evict_idle(s)) /* an HTTP keep-alive connection makes room */
         return 1;
+    if (s->nref < REFUSE_MAX)
+        return 2;
     nk_answer_close(fd, "503 too many clients\n\n");
     fss_log(s, "%s refused: 503 too many clients", peer);
     return 0;
@@ -228,10 +258,12 @@ admit(struct srv *s, int fd, const struct nk_addr *peer)
     c->accepted_ms = nk_now_ms();
     nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, c->peer,
                    sizeof c->peer);
-    if (!make_room(s, fd, c->peer)) {
+    c->refused = make_room(s, fd, c->peer);
+    if (c->refused == 0) {
         free(c);
         return;
     }
+    c->refused = c->refused == 2;
     if (nk_loop_add(s->loop, fd, NK_EV_READ, on_client, c, &err) < 0) {
         nk_answer_close(fd, "503 server busy\n\n");
         fss_log(s, "%s refused: 503 %s", c->peer, err.msg);
@@ -271,6 +303,9 @@ static int
 tick(struct srv *s)
 {
     int64_t now = nk_now_ms();
+    int64_t refuse_ms = s->o.header_timeout_ms < REFUSE_WAIT_MS
+                            ? s->o.header_timeout_ms
+                            : REFUSE_WAIT_MS;
     int wait = 1000, aw;
 
     while (s->idle_head != NULL &&
@@ -280,6 +315,11 @@ tick(struct srv *s)
     if (s->idle_head != NULL &&
         s->idle_head->accepted_ms + s->o.header_timeout_ms - now < wait)
         wait = (int)(s->idle_head->accepted_ms + s->o.header_timeout_ms - now);
+    while (s->ref_head != NULL && now - s->ref_head->accepted_ms >= refuse_ms)
+        idle_drop(s, s->ref_head, 503, "too many clients");
+    if (s->ref_head != NULL &&
+        s->ref_head->accepted_ms + refuse_ms - now < wait)
+        wait = (int)(s->ref_head->accepted_ms + refuse_ms - now);
     if (nk_acceptor_resume(&s->acc, now))
         (void)nk_loop_mod(s->loop, s->lfd, NK_EV_READ, NULL);
     aw = nk_acceptor_wait_ms(&s->acc, now);
@@ -393,8 +433,8 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
 static void
 idle_close_all(struct srv *s)
 {
-    while (s->idle_head != NULL) {
-        struct client *c = s->idle_head;
+    while (s->idle_head != NULL || s->ref_head != NULL) {
+        struct client *c = s->idle_head ? s->idle_head : s->ref_head;
         nk_loop_del(s->loop, c->fd);
         idle_unlink(s, c);
         nk_close(c->fd);

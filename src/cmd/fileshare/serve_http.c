@@ -122,6 +122,24 @@ if_range_holds(const struct nk_hs_request *r, const char *etag,
            t == st->st_mtim.tv_sec;
 }
 
+/* 304 (RFC 9110 15.4.5): the ETag the 200 would carry, no body, and no
+ * digest to compute; the connection stays usable. */
+static void
+not_modified(struct client *c, const struct nk_hs_request *r, struct hres *res,
+             const char *etag)
+{
+    char head[RESP_HEAD_MAX];
+    struct nk_hs_buf b;
+
+    res->code = 304;
+    snprintf(res->why, sizeof res->why, "%s", nk_hs_reason(304));
+    nk_hs_buf_init(&b, head, sizeof head);
+    common_headers(&b, 304, r, res);
+    nk_hs_addf(&b, "ETag: %s\r\n\r\n", etag);
+    if (b.overflow || fss_send_buf(c, head, b.len) < 0)
+        res->close = 1;
+}
+
 static void
 send_file(struct client *c, const struct nk_hs_request *r, struct hres *res,
           int fd)
@@ -140,6 +158,10 @@ send_file(struct client *c, const struct nk_hs_request *r, struct hres *res,
         return;
     }
     make_etag(&st, etag, sizeof etag);
+    if (nk_hs_not_modified(r, etag, st.st_mtim.tv_sec)) {
+        not_modified(c, r, res, etag);
+        return;
+    }
     if (r->range[0] != '\0' && if_range_holds(r, etag, &st))
         kind =
             nk_hs_range_resolve(r->range, (uint64_t)st.st_size, &first, &last);
