@@ -463,8 +463,7 @@ client_open(struct room *r, int fd, const struct nk_addr *peer)
                         r->o.rate > NK_CHAT_LINE_MAX ? (long long)r->o.rate
                                                      : NK_CHAT_LINE_MAX + 1,
                         nk_now_ms());
-    nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, c->peer,
-                   sizeof c->peer);
+    nk_peer_format(peer, c->peer, sizeof c->peer);
     (void)nk_sockopt_set_int(fd, NK_SOCKOPT(IPPROTO_TCP, TCP_NODELAY), 1,
                              NULL);
     (void)nk_sockopt_set_int(fd, NK_SOCKOPT(SOL_SOCKET, SO_SNDBUF), SNDBUF,
@@ -729,14 +728,15 @@ room_run(struct room *r)
 }
 
 static int
-serve(struct nk_ctx *ctx, struct serve_opts *o)
+serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode)
 {
     struct nk_listen_opts lo = {.host = o->bind,
                                 .port = o->port,
                                 .family = AF_UNSPEC,
                                 .socktype = SOCK_STREAM,
                                 .backlog = 128,
-                                .reuseaddr = 1};
+                                .reuseaddr = 1,
+                                .mode = mode};
     static struct room room;
     struct room *r = &room;
     struct nk_err err;
@@ -776,6 +776,7 @@ serve(struct nk_ctx *ctx, struct serve_opts *o)
 /* What the option table fills. */
 struct serve_parse {
     struct serve_opts o;
+    const char *mode; /* a unix:PATH socket file's permissions */
     int have_port, lesson;
 };
 
@@ -805,7 +806,12 @@ const struct nk_optdef chat_serve_optdefs[] = {
     {'p', "port", NK_OPT_CALL, 0, 0, 0, "P",
      "port to listen on (0: an ephemeral port)", NULL, serve_option},
     NK_OPT('b', "bind", NK_OPT_STRING, struct serve_parse, o.bind, 0, 0,
-           "ADDR", "address to listen on (default: every address)"),
+           "ADDR",
+           "address to listen on (default: every address);\n"
+           "unix:PATH or unix:@NAME for a Unix socket"),
+    NK_OPT(0, "mode", NK_OPT_STRING, struct serve_parse, mode, 0, 0, "MODE",
+           "permissions of a unix:PATH socket file (octal,\n"
+           "such as 0660)"),
     {'n', "name", NK_OPT_CALL, 0, 0, 0, "NICK",
      "the operator's nickname (default: server)", NULL, serve_option},
     NK_OPT('M', "max-clients", NK_OPT_U64, struct serve_parse, o.max_clients,
@@ -853,7 +859,7 @@ chat_serve(int argc, char **argv, struct nk_ctx *ctx)
                            argv);
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-    if (!p.have_port)
+    if (!p.have_port && !nk_host_is_unix(p.o.bind))
         return nk_usage_error(ctx, "--port is required (0 picks one)");
-    return serve(ctx, &p.o);
+    return serve(ctx, &p.o, p.mode);
 }

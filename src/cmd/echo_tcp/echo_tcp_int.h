@@ -36,6 +36,7 @@ enum model { M_ITERATIVE, M_FORK, M_THREAD, M_SELECT, M_POLL, M_EPOLL };
 struct srv_opts {
     char port[8];
     const char *bind; /* NULL: dual-stack wildcard */
+    const char *mode; /* --mode of a unix:PATH socket file, or NULL */
     enum model model;
     int workers;
     uint64_t max_conns; /* 0: no limit */

@@ -83,7 +83,7 @@ ets_note(const struct srv *s, const char *fmt, ...)
 }
 
 /* A dual-stack socket sees IPv4 clients as ::ffff:a.b.c.d; log them the
- * way they connected, as a.b.c.d. */
+ * way they connected, as a.b.c.d. A unix: client shows its credentials. */
 static void
 peer_text(const struct nk_addr *a, char *buf, size_t size)
 {
@@ -91,7 +91,7 @@ peer_text(const struct nk_addr *a, char *buf, size_t size)
     struct sockaddr_in s4;
 
     if (a->ss.ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-        nk_addr_format((const struct sockaddr *)&a->ss, a->len, buf, size);
+        nk_peer_format(a, buf, size);
         return;
     }
     memset(&s4, 0, sizeof s4);
@@ -192,12 +192,14 @@ open_listeners(struct srv *s, int n, struct nk_err *err)
                                 .family = AF_UNSPEC,
                                 .socktype = SOCK_STREAM,
                                 .backlog = BACKLOG,
-                                .reuseaddr = 1};
+                                .reuseaddr = 1,
+                                .mode = s->o.mode};
     struct nk_addr a;
     char port[8];
 
 #ifdef __linux__
-    lo.reuseport = n > 1;
+    /* A socket file has one listener; the workers share it. */
+    lo.reuseport = n > 1 && !nk_host_is_unix(s->o.bind);
 #endif
     if (lo.reuseport && nk_port_free(&lo, err) < 0)
         return -1;
@@ -498,7 +500,7 @@ static int
 check_opts(const struct nk_ctx *ctx, struct srv_opts *o, int model_given,
            int port_given)
 {
-    if (!port_given)
+    if (!port_given && !nk_host_is_unix(o->bind))
         return nk_usage_error(ctx, "--port is required (0 picks one)");
     if (o->workers > 0 && model_given && o->model < M_SELECT)
         return nk_usage_error(ctx,
@@ -537,6 +539,9 @@ parse_opt(const struct nk_ctx *ctx, int c, struct srv_opts *o, int *flags)
         return 0;
     case 'b':
         o->bind = optarg;
+        return 0;
+    case 'o':
+        o->mode = optarg;
         return 0;
     case 'm':
         if (parse_model(optarg, &o->model) < 0)
@@ -591,7 +596,12 @@ static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
      "port to listen on (0: an ephemeral port)", NULL, ets_take},
     {'b', "bind", NK_OPT_CALL, 0, 'b', 0, "ADDR",
      "address to listen on (default: every address,\n"
-     "IPv6 and IPv4 on one dual-stack socket)",
+     "IPv6 and IPv4 on one dual-stack socket);\n"
+     "unix:PATH or unix:@NAME for a Unix socket",
+     NULL, ets_take},
+    {0, "mode", NK_OPT_CALL, 0, 'o', 0, "MODE",
+     "permissions of a unix:PATH socket file (octal,\n"
+     "such as 0660)",
      NULL, ets_take},
     {'m', "model", NK_OPT_CALL, 0, 'm', 0, "MODEL",
      "iterative, fork, thread, select, poll, epoll", NULL, ets_take},
@@ -618,6 +628,7 @@ static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
 
 const struct nk_optspec echo_tcp_serve_spec = {
     "usage: netkit echo-tcp serve --port P [--bind ADDR] [--model MODEL]\n"
+    "       netkit echo-tcp serve --bind unix:PATH [--mode MODE] [...]\n"
     "                             [--workers N] [--max-conns N]\n"
     "                             [--idle-timeout S] [--quiet] [--json]\n"
     "\n"
@@ -639,7 +650,8 @@ const struct nk_optspec echo_tcp_serve_spec = {
     "examples:\n"
     "  netkit echo-tcp serve --port 9999\n"
     "  netkit echo-tcp serve --port 9999 --model fork --idle-timeout 30\n"
-    "  netkit echo-tcp serve --port 0 --bind ::1 --model select --quiet\n",
+    "  netkit echo-tcp serve --port 0 --bind ::1 --model select --quiet\n"
+    "  netkit echo-tcp serve --bind unix:/tmp/echo.sock --mode 0660\n",
     0, NULL};
 
 int

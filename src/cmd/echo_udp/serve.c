@@ -40,6 +40,7 @@
 
 struct serve_cfg {
     const char *bind;
+    const char *mode; /* a unix:PATH socket file's permissions */
     const char *port;
     int family;
     int workers;
@@ -125,6 +126,17 @@ peer_key_of(const struct nk_addr *a, struct peer_key *k)
         const struct sockaddr_in *s4 = (const void *)&a->ss;
         memcpy(k->addr, &s4->sin_addr, 4);
         k->port = s4->sin_port;
+    } else if (a->ss.ss_family == AF_UNIX) {
+        /* The name's first bytes, and a hash of all of it: an autobound
+         * client ("@" and five hex digits) fits whole. */
+        const uint8_t *p = (const uint8_t *)&a->ss;
+        uint32_t h = 2166136261u;
+        size_t off = sizeof(sa_family_t);
+        size_t n = a->len > off ? a->len - off : 0;
+        memcpy(k->addr, p + off, n < 16 ? n : 16);
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ p[off + i]) * 16777619u;
+        k->scope = h;
     }
 }
 
@@ -385,6 +397,7 @@ open_socket(const struct serve_cfg *cfg, const char *port, struct nk_err *err)
     o.port = port;
     o.family = cfg->family;
     o.socktype = SOCK_DGRAM;
+    o.mode = cfg->mode;
     /* No SO_REUSEADDR: for UDP on Linux it lets a second server bind the
      * same port, silently, and only one of them gets the datagrams. */
     o.reuseport = cfg->workers > 1;
@@ -513,6 +526,8 @@ print_totals(const struct nk_ctx *ctx, const struct serve_cfg *cfg,
                           "%" PRIu64 " datagrams, %" PRIu64 " bytes, %" PRIu64
                           " dropped, %" PRIu64 " peers",
                           t->datagrams, t->bytes, t->dropped, t->peers);
+    else
+        nk_unix_cleanup(); /* what nk_server_stopped does first */
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
     nk_out_str(&o, "address", where);
     nk_out_int(&o, "workers", cfg->workers);
@@ -573,7 +588,11 @@ static const struct nk_optdef serve_optdefs[] = {
     NK_OPT('p', "port", NK_OPT_PORTSTR, struct serve_cfg, port, 0, 0, "P",
            "port to listen on (0: any free port)"),
     NK_OPT('b', "bind", NK_OPT_STRING, struct serve_cfg, bind, 0, 0, "ADDR",
-           "address to bind (default: every address)"),
+           "address to bind (default: every address);\n"
+           "unix:PATH or unix:@NAME for a Unix socket"),
+    NK_OPT(0, "mode", NK_OPT_STRING, struct serve_cfg, mode, 0, 0, "MODE",
+           "permissions of a unix:PATH socket file (octal,\n"
+           "such as 0660)"),
     NK_OPT_IPV46(struct serve_cfg, family),
     NK_OPT('w', "workers", NK_OPT_INT, struct serve_cfg, workers, 1,
            MAX_WORKERS, "N",
@@ -593,6 +612,7 @@ static const struct nk_optdef serve_optdefs[] = {
 
 const struct nk_optspec echo_udp_serve_spec = {
     "usage: netkit echo-udp serve --port P [--bind ADDR] [-4|-6]\n"
+    "       netkit echo-udp serve --bind unix:PATH [--mode MODE] [...]\n"
     "                             [--workers N] [--no-batch] [--quiet]\n"
     "                             [--log-interval S] [--json]\n"
     "\n"
@@ -607,13 +627,14 @@ const struct nk_optspec echo_udp_serve_spec = {
     serve_optdefs,
     "examples:\n"
     "  netkit echo-udp serve --port 9999\n"
-    "  netkit echo-udp serve --port 9999 --bind 127.0.0.1 --workers 2\n",
+    "  netkit echo-udp serve --port 9999 --bind 127.0.0.1 --workers 2\n"
+    "  netkit echo-udp serve --bind unix:@echo\n",
     0, NULL};
 
 int
 echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct serve_cfg cfg = {NULL, NULL, AF_UNSPEC, 1, 0, 0, 10000};
+    struct serve_cfg cfg = {NULL, NULL, NULL, AF_UNSPEC, 1, 0, 0, 10000};
     int rc = nk_opt_parse(ctx, &echo_udp_serve_spec, argc, argv, &cfg);
 
     if (rc != NK_OPT_GO)
@@ -621,7 +642,10 @@ echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx)
     if (optind < argc)
         return nk_usage_error(ctx, "serve takes no arguments ('%s')",
                               argv[optind]);
-    if (cfg.port == NULL)
+    if (nk_host_is_unix(cfg.bind) && cfg.workers > 1)
+        return nk_usage_error(ctx, "--workers: a unix: socket is one "
+                                   "socket; leave --workers out");
+    if (cfg.port == NULL && !nk_host_is_unix(cfg.bind))
         return nk_usage_error(ctx, "--port is required (0 picks one)");
     return serve(ctx, &cfg);
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# AF_UNIX everywhere a host or --bind is taken (issue 18): netkit's servers
+# on unix:PATH and unix:@NAME with socat and nc -U (netcat-openbsd) as
+# clients, netkit's clients against socat's UNIX-LISTEN, --mode, live and
+# stale socket files, a file that is not a socket, and the socket file
+# removed when a server is stopped with SIGTERM.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
+
+S=$NK_TMP/s # socket files live here
+mkdir -p "$S"
+ABS="nk-test-$$" # abstract names carry the pid: runs never collide
+UID_NOW=$(id -u)
+GID_NOW=$(id -g)
+
+# start_unix NAME ADDR CMD...: start a server on a unix: address; the
+# harness's "listening on" line must name that address exactly.
+start_unix() {
+    local name=$1 want=$2
+    shift 2
+    nk_start_server "$name" "$@" || return 1
+    check_eq "$name: listening on $want" "$SERVER_ADDR" "$want"
+}
+
+# ---------------------------------------------------------------- echo-tcp
+
+if nk_have "echo-tcp over unix: with socat and nc -U" socat nc; then
+    for model in iterative fork thread select poll epoll; do
+        sock=$S/echo-$model.sock
+        if start_unix "echo-$model" "unix:$sock" \
+            "$NK" echo-tcp serve --bind "unix:$sock" --model "$model"; then
+            got=$(printf 'hello %s\n' "$model" |
+                timeout 5 socat -t 2 - "UNIX-CONNECT:$sock")
+            check_eq "echo-tcp --model $model: socat's line comes back" \
+                "$got" "hello $model"
+            got=$(printf 'nc %s\n' "$model" | timeout 5 nc -U -N "$sock")
+            check_eq "echo-tcp --model $model: nc -U's line comes back" \
+                "$got" "nc $model"
+            pid=$SERVER_PID
+            nk_stop_server "$pid"
+            check_eq "echo-tcp --model $model: exit 0 on SIGTERM" \
+                "$STOP_STATUS" 0
+            [ -e "$sock" ]
+            check_eq "echo-tcp --model $model: socket file removed on stop" \
+                "$?" 1
+            check_contains "echo-tcp --model $model: totals name the address" \
+                "$(cat "$NK_TMP/echo-$model.out")" "address: unix:$sock"
+        fi
+    done
+fi
+
+# Peer credentials where a TCP server logs the peer's address.
+if nk_have "echo-tcp logs the peer's credentials" python3; then
+    sock=$S/cred.sock
+    if start_unix cred "unix:$sock" "$NK" echo-tcp serve --bind "unix:$sock"; then
+        pid=$(python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1]); s.sendall(b"x"); s.recv(1); print(os.getpid())
+' "$sock")
+        sleep 0.2
+        check_contains "echo-tcp: the log shows pid, uid and gid" \
+            "$(cat "$NK_TMP/cred.err")" \
+            "pid=$pid,uid=$UID_NOW,gid=$GID_NOW connected"
+        nk_stop_server "$SERVER_PID"
+    fi
+fi
+
+# The abstract namespace, and the totals as JSON.
+if nk_have "echo-tcp on unix:@NAME" socat jq; then
+    if start_unix abstract "unix:@$ABS-echo" \
+        "$NK" --json echo-tcp serve --bind "unix:@$ABS-echo" --model poll; then
+        got=$(echo abstract | timeout 5 socat -t 2 - "ABSTRACT-CONNECT:$ABS-echo")
+        check_eq "echo-tcp unix:@NAME: socat's line comes back" "$got" abstract
+        nk_stop_server "$SERVER_PID"
+        out=$(cat "$NK_TMP/abstract.out")
+        check_json "echo-tcp unix:@NAME --json: one document" "$out"
+        check_eq "echo-tcp unix:@NAME --json: the address" \
+            "$(printf '%s' "$out" | jq -r .address)" "unix:@$ABS-echo"
+        check_eq "echo-tcp unix:@NAME --json: one connection" \
+            "$(printf '%s' "$out" | jq -r .connections)" 1
+    fi
+fi
+
+# --mode: the socket file's permissions, before any client can connect.
+for mode in 0600 0660 0777; do
+    sock=$S/mode-$mode.sock
+    if start_unix "mode-$mode" "unix:$sock" \
+        "$NK" echo-tcp serve --bind "unix:$sock" --mode "$mode"; then
+        check_eq "--mode $mode: the socket file's permissions" \
+            "$(stat -c %a "$sock")" "${mode#0}"
+        check_eq "--mode $mode: a socket file" "$(stat -c %F "$sock")" socket
+        nk_stop_server "$SERVER_PID"
+    fi
+done
+run_nk echo-tcp serve --bind 127.0.0.1 --port 0 --mode 0600
+check_eq "--mode with a TCP address: usage error" "$RC" 64
+check_contains "--mode with a TCP address: says why" "$ERR" "unix:PATH"
+run_nk echo-tcp serve --bind "unix:$S/badmode.sock" --mode 0999
+check_eq "--mode 0999: not an octal mode, exit 65" "$RC" 65
+check_contains "--mode 0999: says so" "$ERR" "not an octal mode"
+run_nk echo-tcp serve --bind "unix:@$ABS-m" --mode 0600
+check_eq "--mode with an abstract name: refused" "$RC" 65
+run_nk echo-tcp serve --bind "unix:"
+check_eq "unix: without a path: exit 65" "$RC" 65
+
+# A live socket: refused, exit 69; the first server goes on serving.
+sock=$S/live.sock
+if nk_have "a live socket file is refused" socat &&
+    start_unix live "unix:$sock" "$NK" echo-tcp serve --bind "unix:$sock"; then
+    run_nk echo-tcp serve --bind "unix:$sock"
+    check_eq "live socket: second server exits 69" "$RC" 69
+    check_contains "live socket: in use by another server" "$ERR" \
+        "unix:$sock: in use by another server"
+    got=$(echo still | timeout 5 socat -t 2 - "UNIX-CONNECT:$sock")
+    check_eq "live socket: the first server still answers" "$got" still
+    run_nk echo-udp serve --bind "unix:$sock"
+    check_eq "live stream socket: a datagram server refuses too" "$RC" 69
+    nk_stop_server "$SERVER_PID"
+fi
+
+# A stale socket (its server died without removing it): replaced.
+sock=$S/stale.sock
+if nk_have "a stale socket file is replaced" python3 socat; then
+    python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$sock"
+    check_eq "stale: the file is there first" "$(stat -c %F "$sock")" socket
+    if start_unix stale "unix:$sock" "$NK" echo-tcp serve --bind "unix:$sock"; then
+        got=$(echo fresh | timeout 5 socat -t 2 - "UNIX-CONNECT:$sock")
+        check_eq "stale: the new server answers" "$got" fresh
+        nk_stop_server "$SERVER_PID"
+    fi
+fi
+
+# A file that is not a socket: refused and left alone.
+f=$S/notasocket
+printf 'precious\n' >"$f"
+run_nk echo-tcp serve --bind "unix:$f"
+check_eq "not a socket: exit 69" "$RC" 69
+check_contains "not a socket: says so" "$ERR" "not a socket"
+check_eq "not a socket: the file is untouched" "$(cat "$f")" precious
+
+# ---------------------------------------------------------------- echo-udp
+
+sock=$S/udp.sock
+if nk_have "echo-udp over unix: with socat" socat jq &&
+    start_unix udp "unix:$sock" "$NK" --json echo-udp serve --bind "unix:$sock"; then
+    got=$(echo datagram | timeout 5 socat -t 1 - \
+        "UNIX-SENDTO:$sock,bind=$S/udp-client.sock")
+    check_eq "echo-udp unix:: socat's datagram comes back" "$got" datagram
+    sleep 0.2
+    check_contains "echo-udp unix:: the peer is logged by its path" \
+        "$(cat "$NK_TMP/udp.err")" "peer unix:$S/udp-client.sock"
+    nk_stop_server "$SERVER_PID"
+    [ -e "$sock" ]
+    check_eq "echo-udp unix:: socket file removed on stop" "$?" 1
+    check_eq "echo-udp unix: --json: the address" \
+        "$(jq -r .address "$NK_TMP/udp.out")" "unix:$sock"
+fi
+run_nk echo-udp serve --bind "unix:$S/w.sock" --workers 2
+check_eq "echo-udp unix: --workers 2: usage error" "$RC" 64
+
+# ---------------------------------------------------------------- chat
+
+sock=$S/chat.sock
+if nk_have "chat serve over unix: with socat" socat &&
+    start_unix chat "unix:$sock" "$NK" chat serve --bind "unix:$sock" \
+        --no-console --mode 0600; then
+    check_eq "chat --mode 0600" "$(stat -c %a "$sock")" 600
+    got=$( (printf '/nick carol\nhello\n'; sleep 0.5) |
+        timeout 5 socat -t 1 - "UNIX-CONNECT:$sock")
+    check_contains "chat over unix:: the room answers" "$got" \
+        "you are now known as carol"
+    sleep 0.2
+    check_contains "chat over unix:: the log shows the credentials" \
+        "$(cat "$NK_TMP/chat.err")" ",uid=$UID_NOW,gid=$GID_NOW joined as"
+    nk_stop_server "$SERVER_PID"
+    [ -e "$sock" ]
+    check_eq "chat unix:: socket file removed on stop" "$?" 1
+fi
+
+nk_done
