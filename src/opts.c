@@ -239,13 +239,12 @@ take(struct nk_ctx *ctx, const struct nk_optspec *spec,
         *(const char **)p = arg;
         break;
     case NK_OPT_INT:
-        rc = nk_opt_long(ctx, name, arg, (long)d->min, (long)d->max, &v);
-        if (rc == 0)
-            *(int *)p = (int)v;
-        break;
     case NK_OPT_LONG:
-        rc = nk_opt_long(ctx, name, arg, (long)d->min, (long)d->max,
-                         (long *)(void *)p);
+        rc = nk_opt_long(ctx, name, arg, (long)d->min, (long)d->max, &v);
+        if (rc == 0 && d->kind == NK_OPT_INT)
+            *(int *)p = (int)v;
+        else if (rc == 0)
+            *(long *)(void *)p = v;
         break;
     case NK_OPT_U64:
         rc = nk_opt_u64(ctx, name, arg, (uint64_t)d->min, (uint64_t)d->max,
@@ -291,9 +290,8 @@ nk_opt_parse(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
 }
 
 int
-nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,
-                   int argc, char **argv, void *values,
-                   unsigned long long *given)
+nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec, int argc,
+                   char **argv, void *values, unsigned long long *given)
 {
     struct option longs[MAX_OPTS + 1];
     char shorts[3 * MAX_OPTS + 3] = "-:";
@@ -304,10 +302,9 @@ nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,
         if (i == MAX_OPTS)
             return nk_usage_error(ctx, "internal: too many options");
         if (d->name != NULL) /* the value says which def, by index */
-            longs[n++] = (struct option){d->name,
-                                         takes_arg(d) ? required_argument
-                                                      : no_argument,
-                                         NULL, LONG_BASE + (int)i};
+            longs[n++] = (struct option){
+                d->name, takes_arg(d) ? required_argument : no_argument, NULL,
+                LONG_BASE + (int)i};
         if (d->letter != 0) {
             shorts[k++] = d->letter;
             if (takes_arg(d))
@@ -321,11 +318,9 @@ nk_opt_parse_given(struct nk_ctx *ctx, const struct nk_optspec *spec,
     /* The one option loop every command goes through;
      * "-" (operands in order, as 1) only when the spec takes them so. */
     while ((c = spec->operand != NULL || spec->number_operands
-                    ? nk_getopt_operands(argc, argv,
-                                         shorts + (spec->operand == NULL),
-                                         longs)
-                    : getopt_step(argc, argv, shorts + 1, longs)) !=
-           -1) {
+                    ? nk_getopt_operands(
+                          argc, argv, shorts + (spec->operand == NULL), longs)
+                    : getopt_step(argc, argv, shorts + 1, longs)) != -1) {
         const struct nk_optdef *d;
         int rc;
 
@@ -356,7 +351,9 @@ left_col(const struct nk_optdef *d, char *buf, size_t n)
 {
     return snprintf(buf, n, "%c%c%s%s%s%s%s", d->letter ? '-' : ' ',
                     d->letter ? d->letter : ' ',
-                    d->letter && d->name ? ", " : d->name ? "  " : "",
+                    d->letter && d->name ? ", "
+                    : d->name            ? "  "
+                                         : "",
                     d->name ? "--" : "", d->name ? d->name : "",
                     d->arg ? " " : "", d->arg ? d->arg : "");
 }

@@ -69,6 +69,11 @@ struct nk_optdef {
         (l), (n), (k), offsetof(type, field), (lo), (hi), (a), (h), NULL,     \
             NULL                                                              \
     }
+/* An option handled by a function (NK_OPT_CALL); a NULL a: no value. */
+#define NK_OPT_FN(l, n, a, h, fn)                                             \
+    {                                                                         \
+        (l), (n), NK_OPT_CALL, 0, 0, 0, (a), (h), NULL, (fn)                  \
+    }
 #define NK_OPT_JSON_DEF(h)                                                    \
     {                                                                         \
         'j', "json", NK_OPT_JSON, 0, 0, 0, NULL, (h), NULL, NULL              \

@@ -22,8 +22,9 @@ static int parse_bits(const struct nk_ctx *ctx, const struct nk_optdef *def,
                       const char *s, void *values);
 
 static const struct nk_optdef bo_optdefs[] = {
-    {'B', "bits", NK_OPT_CALL, 0, 0, 0, "BITS",
-     "16, 32 or 64 (htobe64/be64toh); default: 32 and 16", NULL, parse_bits},
+    NK_OPT_FN('B', "bits", "BITS",
+              "16, 32 or 64 (htobe64/be64toh); default: 32 and 16",
+              parse_bits),
     NK_OPT('l', "lesson", NK_OPT_FLAG, struct bo_opts, lesson, 0, 0, NULL,
            "print the classic recipe's two lines per value\n"
            "(1234 when no value is given)"),

@@ -13,7 +13,6 @@
 #include "netkit/ipaddr.h"
 #include "netkit/out.h"
 
-
 /* One thing to convert, in command-line order. */
 struct ic_item {
     char kind; /* 'a' address text, 'x' hex, 'n' number */
@@ -48,20 +47,19 @@ add_item(const struct nk_ctx *ctx, const struct nk_optdef *def,
 }
 
 static const struct nk_optdef ic_optdefs[] = {
-    {'x', "from-hex", NK_OPT_CALL, 0, 0, 0, "HEX",
-     "packed bytes: 8 hex digits (IPv4) or 32 (IPv6),\n"
-     "0x prefix optional; may be repeated",
-     NULL, add_item},
-    {'N', "from-int", NK_OPT_CALL, 0, 0, 0, "N",
-     "an IPv4 address as a number, 0-4294967295,\n"
-     "decimal or 0x-hex; may be repeated",
-     NULL, add_item},
+    NK_OPT_FN('x', "from-hex", "HEX",
+              "packed bytes: 8 hex digits (IPv4) or 32 (IPv6),\n"
+              "0x prefix optional; may be repeated",
+              add_item),
+    NK_OPT_FN('N', "from-int", "N",
+              "an IPv4 address as a number, 0-4294967295,\n"
+              "decimal or 0x-hex; may be repeated",
+              add_item),
     NK_OPT('a', "lax", NK_OPT_FLAG, struct ic_parse, opt.lax, 0, 0, NULL,
            "also accept the historic inet_aton IPv4 forms\n"
            "(127.1, 0x7f.1, 017.0.0.1 = 15.0.0.1, 1 = 0.0.0.1)\n"
            "and say what they mean"),
-    NK_OPT('l', "lesson", NK_OPT_FLAG, struct ic_parse, opt.lesson, 0, 0,
-           NULL,
+    NK_OPT('l', "lesson", NK_OPT_FLAG, struct ic_parse, opt.lesson, 0, 0, NULL,
            "print the classic recipe's line per address\n"
            "(127.0.0.1 and 192.168.0.1 when none is given)"),
     NK_OPT_JSON_DEF("one JSON document"),

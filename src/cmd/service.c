@@ -29,14 +29,14 @@ static int parse_file(const struct nk_ctx *ctx, const struct nk_optdef *def,
                       const char *s, void *values);
 
 static const struct nk_optdef sv_optdefs[] = {
-    {'P', "proto", NK_OPT_CALL, 0, 0, 0, "PROTO",
-     "tcp or udp only (default: both; a URL\n"
-     "tries tcp, then udp)",
-     NULL, parse_proto},
-    {'f', "services-file", NK_OPT_CALL, 0, 0, 0, "FILE",
-     "read FILE instead of " NK_SERVICES_PATH "\n"
-     "(\"none\": the built-in table only)",
-     NULL, parse_file},
+    NK_OPT_FN('P', "proto", "PROTO",
+              "tcp or udp only (default: both; a URL\n"
+              "tries tcp, then udp)",
+              parse_proto),
+    NK_OPT_FN('f', "services-file", "FILE",
+              "read FILE instead of " NK_SERVICES_PATH "\n"
+              "(\"none\": the built-in table only)",
+              parse_file),
     NK_OPT('l', "lesson", NK_OPT_FLAG, struct sv_opts, lesson, 0, 0, NULL,
            "print the classic recipes' lines (ports\n"
            "80 and 25, then seven URLs, when no ITEM\n"
@@ -200,53 +200,37 @@ not_found(struct sv_run *r, const struct sv_item *it, const char *what)
     return emit_error(r, it->text, &err);
 }
 
+/* A port number or a service name, in each protocol asked. */
 static int
-do_port(struct sv_run *r, const struct sv_item *it)
+do_lookup(struct sv_run *r, const struct sv_item *it)
 {
+    int by_port = it->kind == SV_PORT;
     struct nk_servent e;
     const char *src;
     char what[64];
     int found = 0;
 
     for (int i = 0; i < r->n_protos; i++) {
-        if (!nk_services_by_port(&r->db, it->port, r->protos[i], &e, &src))
+        if (!(by_port ? nk_services_by_port(&r->db, it->port, r->protos[i], &e,
+                                            &src)
+                      : nk_services_by_name(&r->db, it->text, r->protos[i], &e,
+                                            &src)))
             continue;
         found++;
-        if (r->opt->lesson) {
-            /* the recipe asks for one protocol: the first that answers */
+        /* the recipe asks for one protocol: the first that answers */
+        if (r->opt->lesson && by_port)
             nk_out_line(&r->o, "Port: %u => service name: %s", it->port,
                         e.name);
-            return 0;
-        }
-        emit_entry(r, it, &e, src);
-    }
-    if (found)
-        return 0;
-    snprintf(what, sizeof what, "no %s service on that port", proto_words(r));
-    return not_found(r, it, what);
-}
-
-static int
-do_name(struct sv_run *r, const struct sv_item *it)
-{
-    struct nk_servent e;
-    const char *src;
-    char what[64];
-    int found = 0;
-
-    for (int i = 0; i < r->n_protos; i++) {
-        if (!nk_services_by_name(&r->db, it->text, r->protos[i], &e, &src))
-            continue;
-        found++;
-        if (r->opt->lesson) {
+        else if (r->opt->lesson)
             nk_out_line(&r->o, "%s %u", it->text, e.port);
+        if (r->opt->lesson)
             return 0;
-        }
         emit_entry(r, it, &e, src);
     }
     if (found)
         return 0;
-    snprintf(what, sizeof what, "no %s service of that name", proto_words(r));
+    snprintf(what, sizeof what, "no %s service %s", proto_words(r),
+             by_port ? "on that port" : "of that name");
     return not_found(r, it, what);
 }
 
@@ -322,9 +306,8 @@ one_item(struct sv_run *r, const char *s)
         return emit_error(r, s, &err);
     switch (it.kind) {
     case SV_PORT:
-        return do_port(r, &it);
     case SV_NAME:
-        return do_name(r, &it);
+        return do_lookup(r, &it);
     default:
         return do_url(r, &it);
     }
