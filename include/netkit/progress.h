@@ -37,6 +37,15 @@ void nk_progress_begin(struct nk_progress *p, int enable, uint64_t total,
 /* Report done bytes; redraws at most every 100 ms. */
 void nk_progress_update(struct nk_progress *p, uint64_t done);
 
+/* 1 when a redraw is due: drawing is on and the last one is at least
+ * 100 ms old (callers that format their own line check this first). */
+int nk_progress_due(const struct nk_progress *p);
+
+/* Draw a caller's own status line in the bar's place (a load generator's
+ * counters), cut to the terminal's width; the same throttle (nothing
+ * drawn unless due) and the same erase. */
+void nk_progress_show(struct nk_progress *p, const char *line);
+
 /* Erase the bar (nothing else is left on the terminal). */
 void nk_progress_end(struct nk_progress *p);
 

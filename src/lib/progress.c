@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "netkit/parse.h"
+#include "netkit/clock.h"
 #include "netkit/progress.h"
 
 #define REDRAW_MS 100 /* 10 Hz: smooth enough, cheap enough */
@@ -107,23 +107,42 @@ nk_progress_begin(struct nk_progress *p, int enable, uint64_t total,
         p->width = ws.ws_col - 1; /* the last column would wrap */
 }
 
+int
+nk_progress_due(const struct nk_progress *p)
+{
+    return p->fp != NULL && nk_now_ms() - p->last_ms >= REDRAW_MS;
+}
+
+/* Put line on the terminal in place of what is there, at most width
+ * columns (a wrapped line could not be erased with one EL). */
+static void
+draw(struct nk_progress *p, const char *line, int64_t now)
+{
+    p->last_ms = now;
+    fprintf(p->fp, "\r%.*s\033[K", p->width, line);
+    fflush(p->fp);
+    p->drawn = 1;
+}
+
 void
 nk_progress_update(struct nk_progress *p, uint64_t done)
 {
     char line[256];
     int64_t now;
 
-    if (p->fp == NULL)
+    if (!nk_progress_due(p))
         return;
     now = nk_now_ms();
-    if (now - p->last_ms < REDRAW_MS)
-        return;
-    p->last_ms = now;
     nk_progress_format(line, sizeof line, p->width, done, p->total,
                        done > p->start ? done - p->start : 0, now - p->t0_ms);
-    fprintf(p->fp, "\r%s\033[K", line);
-    fflush(p->fp);
-    p->drawn = 1;
+    draw(p, line, now);
+}
+
+void
+nk_progress_show(struct nk_progress *p, const char *line)
+{
+    if (nk_progress_due(p))
+        draw(p, line, nk_now_ms());
 }
 
 void

@@ -23,14 +23,15 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "echo_tcp_int.h"
+#include "netkit/clock.h"
 #include "netkit/err.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
+#include "netkit/loadgen.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -85,22 +86,16 @@ struct worker {
     unsigned char *rbuf;
     int64_t start_us, deadline_us, end_us;
     uint64_t requests, mismatches, errors, bytes_sent, bytes_recv;
-    uint64_t inflight;                 /* requests queued and not yet back */
-    uint64_t sent_at_end, recv_at_end; /* bytes at the deadline */
-    atomic_uint_fast64_t progress;     /* requests, for the progress line */
+    uint64_t queued;                    /* requests put in the stream */
+    uint64_t inflight;                  /* requests queued and not yet back */
+    uint64_t sent_at_end, recv_at_end;  /* bytes at the deadline */
+    int ended;                          /* the *_at_end figures are taken */
+    atomic_uint_fast64_t progress;      /* requests, for the progress line */
+    atomic_uint_fast64_t progress_sent; /* requests queued, for it too */
     atomic_int finished;
     struct nk_stats lat;
     char first_err[NK_ERR_MSG];
 };
-
-static int64_t
-now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The pattern, followed by its first IO_CHUNK bytes again, so any run of
  * up to IO_CHUNK bytes from any offset is contiguous in memory. */
@@ -171,6 +166,7 @@ queue_request(struct bconn *c, int64_t now)
     c->t0[c->queued % c->w->opt->pipeline] = now;
     c->queued++;
     c->target += c->w->opt->size;
+    c->w->queued++;
     c->w->inflight++;
 }
 
@@ -267,7 +263,7 @@ conn_read(struct bconn *c)
         conn_fail(c, "receive: the server sent more than it was sent", 0);
         return -1;
     }
-    check_bytes(c, c->w->rbuf, (size_t)n, now_us());
+    check_bytes(c, c->w->rbuf, (size_t)n, nk_now_us());
     return 0;
 }
 
@@ -308,48 +304,80 @@ worker_start_conns(struct worker *w, int64_t start)
     }
 }
 
-/* Run the loop until `until` (or, draining, until nothing is in flight).
- * Returns 0 at the deadline, 1 when stopped early (Ctrl-C, every
- * connection gone, a loop error). */
-static int
-run_until(struct worker *w, int64_t until, int draining)
+/* The figures of the send phase, taken when it ends (what drains after
+ * is checked, not counted). */
+static void
+mark_end(struct worker *w, int64_t now)
 {
-    struct nk_err err;
-
-    while (w->alive > 0 && !(draining && w->inflight == 0)) {
-        int64_t left = until - now_us();
-        if (nk_stop_requested())
-            return 1;
-        if (left <= 0)
-            return 0;
-        if (nk_loop_run_once(w->loop,
-                             left / 1000 < TICK_MS ? (int)(left / 1000) + 1
-                                                   : TICK_MS,
-                             &err) < 0) {
-            note_error(w, "event loop", err.sys_errno);
-            return 1;
-        }
-        atomic_store_explicit(&w->progress, w->requests, memory_order_relaxed);
-    }
-    return draining ? 0 : 1;
+    if (w->ended)
+        return;
+    w->ended = 1;
+    w->end_us = now;
+    w->sent_at_end = w->bytes_sent;
+    w->recv_at_end = w->bytes_recv;
 }
 
+/* Requests go out as answers come in (complete()); once sending stops,
+ * the run drains what is in flight. */
+static void
+bench_tend(void *arg, int64_t now, int sending)
+{
+    if (!sending)
+        mark_end(arg, now);
+}
+
+/* Drained: nothing in flight, or no connection left to drain. */
+static int
+bench_settled(void *arg)
+{
+    const struct worker *w = arg;
+
+    return w->alive == 0 || w->inflight == 0;
+}
+
+static int64_t
+bench_max_wait(void *arg)
+{
+    (void)arg;
+    return (int64_t)TICK_MS * 1000;
+}
+
+/* Every connection gone or the loop failing ends the run at once. */
+static int
+bench_wait(void *arg, int timeout_ms, struct nk_err *err)
+{
+    struct worker *w = arg;
+
+    if (w->alive == 0)
+        return 1;
+    if (nk_loop_run_once(w->loop, timeout_ms, err) < 0) {
+        note_error(w, "event loop", err->sys_errno);
+        return 1;
+    }
+    atomic_store_explicit(&w->progress, w->requests, memory_order_relaxed);
+    atomic_store_explicit(&w->progress_sent, w->queued, memory_order_relaxed);
+    return 0;
+}
+
+static const struct nk_loadgen_ops bench_ops = {
+    bench_tend, bench_settled, bench_max_wait, bench_wait, NULL,
+};
+
+/* After the deadline the requests in flight may come back (for DRAIN_MS)
+ * before closing, so the server sees a clean end of stream rather than a
+ * reset for unread data. The main thread draws the live line. */
 static void *
 worker_run(void *arg)
 {
     struct worker *w = arg;
-    int stopped;
+    struct nk_loadgen lg;
+    struct nk_err err;
+    int64_t sent_for;
 
-    worker_start_conns(w, now_us());
-    stopped = run_until(w, w->deadline_us, 0);
-    w->end_us = now_us();
-    w->sent_at_end = w->bytes_sent;
-    w->recv_at_end = w->bytes_recv;
-    /* Let the requests in flight come back before closing (checked, not
-     * counted), so the server sees a clean end of stream rather than a
-     * reset for unread data. */
-    if (!stopped)
-        (void)run_until(w, w->end_us + DRAIN_MS * 1000, 1);
+    nk_loadgen_init(&lg, NULL, NULL, w->opt->duration_ms, DRAIN_MS, 0);
+    worker_start_conns(w, nk_now_us());
+    sent_for = nk_loadgen_run(&lg, w->start_us, &bench_ops, w, &err);
+    mark_end(w, w->start_us + (sent_for > 0 ? sent_for : 0));
     atomic_store(&w->finished, 1);
     return NULL;
 }
@@ -432,7 +460,7 @@ connect_all(struct run *r, const struct bench_opts *opt, struct nk_err *err)
 {
     struct addrinfo *ai, *good = NULL;
     int64_t give_up =
-        now_us() + ((int64_t)CONNECT_PHASE_MS + opt->timeout_ms) * 1000;
+        nk_now_us() + ((int64_t)CONNECT_PHASE_MS + opt->timeout_ms) * 1000;
 
     if (nk_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &ai,
                    err) < 0)
@@ -441,7 +469,7 @@ connect_all(struct run *r, const struct bench_opts *opt, struct nk_err *err)
     for (uint64_t i = 0; i < opt->conns; i++) {
         struct bconn *c = &r->conns[i];
         struct nk_err e;
-        if (now_us() > give_up) {
+        if (nk_now_us() > give_up) {
             nk_err_set(&e, NK_EX_TEMPFAIL,
                        "connect: gave up after %d s with %llu connections "
                        "not tried",
@@ -490,6 +518,7 @@ setup(struct run *r, const struct bench_opts *opt, struct nk_err *err)
         w->opt = opt;
         w->pat = r->pat;
         atomic_init(&w->progress, 0);
+        atomic_init(&w->progress_sent, 0);
         atomic_init(&w->finished, 0);
         nk_stats_init(&w->lat, RESERVOIR / r->nw + 1);
         w->rbuf = malloc(IO_CHUNK);
@@ -539,18 +568,16 @@ teardown(struct run *r)
 
 /* ---- running and reporting ---- */
 
+/* The live line's counters, from every worker. */
 static void
-progress_line(const struct run *r, int64_t start)
+progress_counts(const struct run *r, uint64_t *sent, uint64_t *done)
 {
-    uint64_t req = 0;
-    double s = (double)(now_us() - start) / 1e6;
-
-    for (size_t i = 0; i < r->nw; i++)
-        req += atomic_load_explicit(&r->w[i].progress, memory_order_relaxed);
-    fprintf(stderr,
-            "\rnetkit echo-tcp bench: %5.1f s  %llu requests  %.0f/s  ", s,
-            (unsigned long long)req, s > 0 ? (double)req / s : 0.0);
-    fflush(stderr);
+    *sent = *done = 0;
+    for (size_t i = 0; i < r->nw; i++) {
+        *sent +=
+            atomic_load_explicit(&r->w[i].progress_sent, memory_order_relaxed);
+        *done += atomic_load_explicit(&r->w[i].progress, memory_order_relaxed);
+    }
 }
 
 static int
@@ -565,10 +592,13 @@ all_finished(const struct run *r)
 static int
 run_workers(struct run *r, const struct bench_opts *opt, struct nk_err *err)
 {
-    int64_t start = now_us(), next = start + 1000000;
-    int tty = isatty(STDERR_FILENO), shown = 0;
+    struct nk_loadgen lg;
+    int64_t start = nk_now_us();
     size_t started = 0;
 
+    nk_loadgen_init(&lg, "netkit echo-tcp bench", "echoed", opt->duration_ms,
+                    DRAIN_MS, 1);
+    nk_loadgen_start(&lg, start);
     for (size_t i = 0; i < r->nw; i++) {
         r->w[i].start_us = start;
         r->w[i].deadline_us = start + (int64_t)opt->duration_ms * 1000;
@@ -578,17 +608,16 @@ run_workers(struct run *r, const struct bench_opts *opt, struct nk_err *err)
                            &r->w[started]) != 0)
             break;
     while (started == r->nw && !all_finished(r)) {
+        uint64_t sent, done;
         (void)nk_sleep_ms(TICK_MS);
-        if (tty && now_us() >= next) {
-            progress_line(r, start);
-            shown = 1;
-            next += 1000000;
+        if (nk_loadgen_show_due(&lg)) {
+            progress_counts(r, &sent, &done);
+            nk_loadgen_show(&lg, nk_now_us(), sent, done);
         }
     }
     for (size_t i = 0; i < started; i++)
         pthread_join(r->w[i].tid, NULL);
-    if (shown)
-        fputs("\r\033[K", stderr);
+    nk_loadgen_end(&lg);
     if (started < r->nw)
         return nk_err_sys(err, EAGAIN, "start thread %zu", started + 1);
     return 0;

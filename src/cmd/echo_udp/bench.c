@@ -1,6 +1,6 @@
 /* netkit echo-udp bench: a load generator for a UDP echo service. N
  * clients, each its own connected socket, send numbered probes (the
- * format in netkit/udp.h) and match the replies: datagrams per second,
+ * format in netkit/probe.h) and match the replies: datagrams per second,
  * loss counted per sequence number (sent vs answered, with a grace period
  * for replies still in flight when sending stops), duplicates, corrupted
  * replies, and latency percentiles. Closed loop by default (each client
@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "echo_udp_int.h"
+#include "netkit/clock.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
+#include "netkit/loadgen.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/probe.h"
@@ -189,13 +191,13 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
                 b->last_err = err;
             break;
         }
-        now = nk_udp_now_us();
+        now = nk_now_us();
         for (int i = 0; i < n; i++)
             take_reply(b, c, &b->rm[i], now);
         if (n < BATCH)
             break;
     }
-    fill(b, c, nk_udp_now_us());
+    fill(b, c, nk_now_us());
 }
 
 /* --- setup */
@@ -289,10 +291,12 @@ sum(const struct bench *b, struct sums *s)
 /* Per round: expire overdue probes (closed loop: their slots go back to
  * the window) and send what is due. */
 static void
-tend(struct bench *b, int64_t now)
+bench_tend(void *arg, int64_t now, int sending)
 {
+    struct bench *b = arg;
     int64_t timeout = (int64_t)b->cfg->timeout_ms * 1000;
 
+    b->sending = sending;
     for (int i = 0; i < b->n; i++) {
         struct bclient *c = &b->cl[i];
         nk_seqwin_expire(&c->win, now, timeout);
@@ -301,82 +305,62 @@ tend(struct bench *b, int64_t now)
 }
 
 static int
-all_answered(const struct bench *b)
+bench_settled(void *arg)
 {
     struct sums s;
 
-    sum(b, &s);
+    sum(arg, &s);
     return s.received >= s.sent;
 }
 
-static void
-progress(const struct bench *b, int64_t start, int64_t now, int64_t *next)
+/* A schedule or a blocked sender: short waits; else expiry to watch. */
+static int64_t
+bench_max_wait(void *arg)
 {
-    struct sums s;
-    double secs = (double)(now - start) / 1e6;
-
-    if (now < *next)
-        return;
-    *next = now + 1000000;
-    sum(b, &s);
-    fprintf(stderr,
-            "\rnetkit echo-udp bench: %.0f/%.0f s, %" PRIu64 " sent, %" PRIu64
-            " received, %.0f/s   ",
-            secs, b->cfg->duration_ms / 1000.0, s.sent, s.received,
-            secs > 0 ? (double)s.received / secs : 0.0);
-}
-
-static int
-wait_ms(const struct bench *b, int64_t now, int64_t until)
-{
-    int64_t left = until - now;
+    const struct bench *b = arg;
     int blocked = 0;
 
     for (int i = 0; i < b->n && !blocked; i++)
         blocked = b->cl[i].blocked;
-    /* A schedule, a blocked sender or expiry to watch: short waits. */
     if (b->cfg->rate > 0 || blocked)
-        left = left < TICK_US ? left : TICK_US;
-    else if (left > (int64_t)b->cfg->timeout_ms * 1000 / 4 + 1000)
-        left = (int64_t)b->cfg->timeout_ms * 1000 / 4 + 1000;
-    return left <= 0 ? 0 : (int)((left + 999) / 1000);
+        return TICK_US;
+    return (int64_t)b->cfg->timeout_ms * 1000 / 4 + 1000;
 }
 
-/* Returns the send phase's length in microseconds. */
+static int
+bench_wait(void *arg, int timeout_ms, struct nk_err *err)
+{
+    const struct bench *b = arg;
+
+    return nk_loop_run_once(b->loop, timeout_ms, err) < 0 ? -1 : 0;
+}
+
+static void
+bench_count(void *arg, uint64_t *sent, uint64_t *done)
+{
+    struct sums s;
+
+    sum(arg, &s);
+    *sent = s.sent;
+    *done = s.received;
+}
+
+static const struct nk_loadgen_ops bench_ops = {
+    bench_tend, bench_settled, bench_max_wait, bench_wait, bench_count,
+};
+
+/* Returns the send phase's length in microseconds, or -1. */
 static int64_t
 run(struct bench *b, struct nk_err *err)
 {
-    int show = isatty(STDERR_FILENO);
-    int64_t start = nk_udp_now_us(), now = start, next_progress = start;
-    int64_t end = start + (int64_t)b->cfg->duration_ms * 1000, grace_end = 0;
-    int64_t sent_for = 0;
+    struct nk_loadgen lg;
+    int64_t start = nk_now_us();
 
-    b->sending = 1;
+    nk_loadgen_init(&lg, "netkit echo-udp bench", "received",
+                    b->cfg->duration_ms, b->cfg->grace_ms, 1);
     for (int i = 0; i < b->n; i++)
         b->cl[i].next_send_us = (double)start + b->period_us * i / b->n;
-    tend(b, start);
-    for (;;) {
-        now = nk_udp_now_us();
-        if (b->sending && (now >= end || nk_stop_requested())) {
-            b->sending = 0;
-            sent_for = now - start;
-            grace_end =
-                now +
-                (nk_stop_requested() ? 0 : (int64_t)b->cfg->grace_ms * 1000);
-        }
-        if (!b->sending && (now >= grace_end || all_answered(b)))
-            break;
-        tend(b, now);
-        if (nk_loop_run_once(b->loop,
-                             wait_ms(b, now, b->sending ? end : grace_end),
-                             err) < 0)
-            return -1;
-        if (show)
-            progress(b, start, now, &next_progress);
-    }
-    if (show)
-        fputs("\r\033[K", stderr);
-    return sent_for;
+    return nk_loadgen_run(&lg, start, &bench_ops, b, err);
 }
 
 static void
@@ -514,9 +498,8 @@ static const struct nk_optdef bench_optdefs[] = {
            "seconds of sending (default 5)"),
     {'w', "window", NK_OPT_CALL, 0, 0, 0, "W",
      "datagrams in flight per client (default 1; 1-1024)", NULL, set_window},
-    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_parse, cfg.rate, 1,
-           MAX_RATE, "R",
-           "datagrams per second over all clients (open loop)"),
+    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_parse, cfg.rate, 1, MAX_RATE,
+           "R", "datagrams per second over all clients (open loop)"),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_parse, cfg.timeout_ms,
            1, 86400000, "S",
            "a datagram unanswered this long frees its window\n"
@@ -557,9 +540,8 @@ const struct nk_optspec echo_udp_bench_spec = {
 int
 echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct bench_parse p = {{"localhost", NULL, AF_UNSPEC, 8, 64, 5000, 1, 0,
-                             200, 1000},
-                            0};
+    struct bench_parse p = {
+        {"localhost", NULL, AF_UNSPEC, 8, 64, 5000, 1, 0, 200, 1000}, 0};
     struct bench_cfg *cfg = &p.cfg;
     int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &p);
 

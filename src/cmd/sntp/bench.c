@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "sntp_int.h"
+#include "netkit/clock.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
+#include "netkit/loadgen.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/probe.h"
@@ -222,7 +224,7 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
                 b->last_err = err;
             break;
         }
-        now = nk_udp_now_us();
+        now = nk_now_us();
         for (int i = 0; i < n; i++)
             take_reply(b, &b->rm[i], now);
         /* Refill at once: the server never waits on us. */
@@ -301,70 +303,68 @@ outstanding(const struct bench *b)
     return (int)b->cfg->inflight - b->nfree;
 }
 
-static void
-progress(const struct bench *b, int64_t start, int64_t now, int64_t *next)
+static int
+bench_settled(void *arg)
 {
-    double secs = (double)(now - start) / 1e6;
+    return outstanding(arg) == 0;
+}
 
-    if (now < *next)
-        return;
-    *next = now + 1000000;
-    fprintf(stderr,
-            "\rnetkit sntp bench: %.0f/%.0f s, %" PRIu64 " sent, %" PRIu64
-            " replies, %.0f/s   ",
-            secs, b->cfg->duration_ms / 1000.0, b->sent, b->replies,
-            secs > 0 ? (double)b->replies / secs : 0.0);
+static int64_t
+bench_max_wait(void *arg)
+{
+    const struct bench *b = arg;
+
+    if (b->blocked)
+        return TICK_MS * 1000;
+    return (int64_t)b->cfg->timeout_ms * 1000 / 4 + 1000;
+}
+
+/* Per round: requests out too long are lost, their slots refilled. */
+static void
+bench_tend(void *arg, int64_t now, int sending)
+{
+    struct bench *b = arg;
+
+    b->sending = sending;
+    expire(b, now);
+    fill(b, now);
 }
 
 static int
-wait_ms(const struct bench *b, int64_t now, int64_t until)
+bench_wait(void *arg, int timeout_ms, struct nk_err *err)
 {
-    int64_t left = until - now;
-    int64_t cap = (int64_t)b->cfg->timeout_ms * 1000 / 4 + 1000;
+    const struct bench *b = arg;
 
-    if (b->blocked)
-        cap = TICK_MS * 1000;
-    if (left > cap)
-        left = cap;
-    return left <= 0 ? 0 : (int)((left + 999) / 1000);
+    return nk_loop_run_once(b->loop, timeout_ms, err) < 0 ? -1 : 0;
 }
+
+static void
+bench_count(void *arg, uint64_t *sent, uint64_t *done)
+{
+    const struct bench *b = arg;
+
+    *sent = b->sent;
+    *done = b->replies;
+}
+
+static const struct nk_loadgen_ops bench_ops = {
+    bench_tend, bench_settled, bench_max_wait, bench_wait, bench_count,
+};
 
 /* Returns the send phase's length in microseconds, or -1. After sending
  * stops, the requests still out get up to --timeout to be answered. */
 static int64_t
 run(struct bench *b, struct nk_err *err)
 {
-    int show = isatty(STDERR_FILENO);
-    int64_t start = nk_udp_now_us(), now = start, next_progress = start;
-    int64_t end = start + (int64_t)b->cfg->duration_ms * 1000, grace_end = 0;
-    int64_t sent_for = 0;
+    struct nk_loadgen lg;
+    int64_t sent_for;
 
-    b->sending = 1;
-    fill(b, start);
-    for (;;) {
-        now = nk_udp_now_us();
-        if (b->sending && (now >= end || nk_stop_requested())) {
-            b->sending = 0;
-            sent_for = now - start;
-            grace_end =
-                now +
-                (nk_stop_requested() ? 0 : (int64_t)b->cfg->timeout_ms * 1000);
-        }
-        if (!b->sending && (now >= grace_end || outstanding(b) == 0))
-            break;
-        expire(b, now);
-        fill(b, now);
-        if (nk_loop_run_once(b->loop,
-                             wait_ms(b, now, b->sending ? end : grace_end),
-                             err) < 0)
-            return -1;
-        if (show)
-            progress(b, start, now, &next_progress);
-    }
-    if (show)
-        fputs("\r\033[K", stderr);
+    nk_loadgen_init(&lg, "netkit sntp bench", "replies", b->cfg->duration_ms,
+                    b->cfg->timeout_ms, 1);
+    sent_for = nk_loadgen_run(&lg, nk_now_us(), &bench_ops, b, err);
     /* What is still out at the end is lost. */
-    b->lost += (uint64_t)outstanding(b);
+    if (sent_for >= 0)
+        b->lost += (uint64_t)outstanding(b);
     return sent_for;
 }
 
