@@ -83,6 +83,13 @@ void nk_json_write_str(FILE *fp, const char *s, size_t len);
  * written. */
 size_t nk_text_escape(const char *s, size_t len, char *out, size_t cap);
 
+/* The same escaper in a mode: NK_ESC_TEXT is nk_text_escape; NK_ESC_LINE
+ * (a chat line) keeps a tab as it is and writes every other C0 control,
+ * \n and \r included, as \xNN. */
+enum { NK_ESC_TEXT, NK_ESC_LINE };
+size_t nk_text_escape_as(const char *s, size_t len, char *out, size_t cap,
+                         int mode);
+
 /* Length (1-4) of the valid UTF-8 sequence at s, 0 if invalid (overlong,
  * surrogate, > U+10FFFF, truncated). n is the bytes available. */
 size_t nk_utf8_seq(const unsigned char *s, size_t n);

@@ -50,18 +50,24 @@ nk_json_write_str(FILE *fp, const char *s, size_t len)
     fputc('"', fp);
 }
 
-/* One step of nk_text_escape: the text for the character at p (n bytes
- * left) into piece (at most 6 bytes, no NUL); *used gets how many input
- * bytes it stands for. Returns the piece's length. */
+/* One step of nk_text_escape_as: the text for the character at p (n
+ * bytes left) into piece (at most 6 bytes, no NUL); *used gets how many
+ * input bytes it stands for. Returns the piece's length. */
 static size_t
-escape_step(const unsigned char *p, size_t n, char piece[8], size_t *used)
+escape_step(const unsigned char *p, size_t n, char piece[8], size_t *used,
+            int mode)
 {
     size_t k = nk_utf8_seq(p, n);
 
     *used = k == 0 ? 1 : k;
+    if (k == 1 && mode == NK_ESC_LINE && p[0] == '\t') {
+        piece[0] = '\t';
+        return 1;
+    }
     if (k == 1 && (p[0] < 0x20 || p[0] == 0x7f)) {
         static const char short_esc[] = "tn\0\0r"; /* 0x09-0x0d */
-        if (p[0] >= 0x09 && p[0] <= 0x0d && short_esc[p[0] - 0x09] != '\0')
+        if (mode == NK_ESC_TEXT && p[0] >= 0x09 && p[0] <= 0x0d &&
+            short_esc[p[0] - 0x09] != '\0')
             return (size_t)snprintf(piece, 8, "\\%c", short_esc[p[0] - 0x09]);
         return (size_t)snprintf(piece, 8, "\\x%02x", p[0]);
     }
@@ -74,7 +80,7 @@ escape_step(const unsigned char *p, size_t n, char piece[8], size_t *used)
 }
 
 size_t
-nk_text_escape(const char *s, size_t len, char *out, size_t cap)
+nk_text_escape_as(const char *s, size_t len, char *out, size_t cap, int mode)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, o = 0;
@@ -83,7 +89,7 @@ nk_text_escape(const char *s, size_t len, char *out, size_t cap)
         return 0;
     while (i < len) {
         char piece[8];
-        size_t used, k = escape_step(p + i, len - i, piece, &used);
+        size_t used, k = escape_step(p + i, len - i, piece, &used, mode);
         if (o + k >= cap)
             break;
         memcpy(out + o, piece, k);
@@ -92,6 +98,12 @@ nk_text_escape(const char *s, size_t len, char *out, size_t cap)
     }
     out[o] = '\0';
     return o;
+}
+
+size_t
+nk_text_escape(const char *s, size_t len, char *out, size_t cap)
+{
+    return nk_text_escape_as(s, len, out, cap, NK_ESC_TEXT);
 }
 
 /* Text mode: one fact per line, so a value may never break a line or
@@ -103,7 +115,8 @@ text_write_value(FILE *fp, const char *s, size_t len)
 
     for (size_t i = 0; i < len;) {
         char piece[8];
-        size_t used, k = escape_step(p + i, len - i, piece, &used);
+        size_t used,
+            k = escape_step(p + i, len - i, piece, &used, NK_ESC_TEXT);
         fwrite(piece, 1, k, fp);
         i += used;
     }
@@ -357,7 +370,7 @@ nk_out_line(struct nk_out *o, const char *fmt, ...)
             continue;
         }
         k = escape_step((const unsigned char *)line + i, (size_t)n - i, piece,
-                        &used);
+                        &used, NK_ESC_TEXT);
         fwrite(piece, 1, k, o->fp);
         i += used;
     }

@@ -264,40 +264,9 @@ nk_chat_nick_check(const char *s, size_t n, const char **why)
 size_t
 nk_chat_sanitize(const char *s, size_t n, char *out, size_t cap)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, o = 0;
-
-    if (cap == 0)
-        return 0;
-    while (i < n) {
-        size_t k = nk_utf8_seq(u + i, n - i);
-        char esc[8];
-        size_t elen = 0;
-
-        if (k == 1 && ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f))
-            elen = (size_t)snprintf(esc, sizeof esc, "\\x%02x", u[i]);
-        else if (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
-            /* C1 controls encoded as UTF-8 (U+0080..U+009F): CSI is
-             * U+009B, which some terminals obey. */
-            elen = (size_t)snprintf(esc, sizeof esc, "\\u%04x", u[i + 1]);
-        else if (k == 0)
-            elen = (size_t)snprintf(esc, sizeof esc, "\\x%02x", u[i]);
-        if (elen > 0) {
-            if (o + elen >= cap)
-                break;
-            memcpy(out + o, esc, elen);
-            o += elen;
-            i += 1 + (k == 2);
-            continue;
-        }
-        if (o + k >= cap)
-            break;
-        memcpy(out + o, s + i, k);
-        o += k;
-        i += k;
-    }
-    out[o] = '\0';
-    return o;
+    /* C1 controls encoded as UTF-8 (U+0080..U+009F) are escaped too:
+     * CSI is U+009B, which some terminals obey. */
+    return nk_text_escape_as(s, n, out, cap, NK_ESC_LINE);
 }
 
 void
