@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "netkit/exitcodes.h"
+#include "netkit/hex.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
 
@@ -27,18 +28,6 @@ quote(const char *s, char *buf, size_t len)
     if (n > 60)
         memcpy(buf + o, "...", 4);
     return buf;
-}
-
-static int
-hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;
 }
 
 /* One inet_aton part, as glibc reads it with strtoul(base 0): "0x"/"0X"
@@ -62,7 +51,8 @@ lax_part(const char **pp, uint32_t *val, int *base)
     } else if (p[0] == '0') {
         b = 8;
     }
-    for (; (d = hex_digit((unsigned char)*p)) < b; p++, digits++) {
+    for (; (d = nk_hex_digit((unsigned char)*p)) >= 0 && d < b;
+         p++, digits++) {
         v = v * (unsigned)b + (unsigned)d;
         if (v > 0xffffffffu)
             return -1;
@@ -269,7 +259,7 @@ nk_ip_from_hex(const char *s, struct nk_ipaddr *a, struct nk_err *err)
         p += 2;
     n = strlen(p);
     for (size_t i = 0; i < n; i++)
-        if (hex_digit((unsigned char)p[i]) > 15)
+        if (nk_hex_digit((unsigned char)p[i]) < 0)
             return nk_err_set(err, NK_EX_DATAERR,
                               "'%s' is not packed address bytes in hex (8 "
                               "or 32 hex digits)",
@@ -280,8 +270,8 @@ nk_ip_from_hex(const char *s, struct nk_ipaddr *a, struct nk_err *err)
                           "(IPv6)",
                           quote(s, q, sizeof q), n);
     for (size_t i = 0; i < n / 2; i++)
-        a->bytes[i] = (uint8_t)(hex_digit((unsigned char)p[2 * i]) << 4 |
-                                hex_digit((unsigned char)p[2 * i + 1]));
+        a->bytes[i] = (uint8_t)(nk_hex_digit((unsigned char)p[2 * i]) << 4 |
+                                nk_hex_digit((unsigned char)p[2 * i + 1]));
     a->family = n == 8 ? AF_INET : AF_INET6;
     return 0;
 }
