@@ -31,7 +31,7 @@ extern const struct nk_optspec fileshare_serve_spec, fileshare_get_spec,
 
 struct srv_opts {
     const char *root;
-    char port[8];
+    const char *port;
     const char *bind;
     uint64_t max_clients;
     int timeout_ms;

@@ -333,28 +333,13 @@ tick(struct srv *s)
 /* What the option table fills. */
 struct srv_parse {
     struct srv_opts o;
-    int have_port;
 };
-
-static int
-set_port(const struct nk_ctx *ctx, const struct nk_optdef *def,
-         const char *arg, void *values)
-{
-    struct srv_parse *p = values;
-
-    (void)def;
-    if (nk_opt_port(ctx, "--port", arg, 1, NULL))
-        return NK_EX_USAGE;
-    snprintf(p->o.port, sizeof p->o.port, "%s", arg);
-    p->have_port = 1;
-    return 0;
-}
 
 static const struct nk_optdef serve_optdefs[] = {
     NK_OPT('r', "root", NK_OPT_STRING, struct srv_parse, o.root, 0, 0, "DIR",
            "the directory to share (required)"),
-    {'p', "port", NK_OPT_CALL, 0, 0, 0, "P",
-     "port to listen on (0: an ephemeral port)", NULL, set_port},
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct srv_parse, o.port, 0, 0, "P",
+           "port to listen on (0: an ephemeral port)"),
     NK_OPT('b', "bind", NK_OPT_STRING, struct srv_parse, o.bind, 0, 0, "ADDR",
            "address to listen on (default: every address)"),
     NK_OPT('M', "max-clients", NK_OPT_U64, struct srv_parse, o.max_clients, 1,
@@ -418,7 +403,7 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
     if (o->root == NULL)
         return nk_usage_error(ctx, "--root DIR is required");
-    if (!p.have_port)
+    if (o->port == NULL)
         return nk_usage_error(ctx, "--port is required");
     if (o->read_only && o->allow_upload)
         return nk_usage_error(ctx, "--read-only and --allow-upload conflict");

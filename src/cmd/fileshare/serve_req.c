@@ -366,27 +366,40 @@ fss_send_body(struct client *c, int fd, off_t off, off_t end, uint64_t *sent)
     return 0;
 }
 
+/* Resolve r's path and check it names a want: 0 (the caller finishes w),
+ * or -1 with the refusal answered and w finished. */
+static int
+resolve_as(struct client *c, const struct nk_fs_request *r, struct walk *w,
+           enum nk_fs_kind want, const char *other, struct outcome *o)
+{
+    enum nk_fs_kind kind;
+
+    if (resolve(c, r, w, 0, NULL, &kind, o) != 0) {
+        fss_walk_done(w);
+        return -1;
+    }
+    if (kind != want) {
+        fss_walk_done(w);
+        answer(c, o, NK_FS_CONFLICT, other);
+        return -1;
+    }
+    return 0;
+}
+
 static void
 do_get(struct client *c, const struct nk_fs_request *r, struct outcome *o)
 {
     struct walk w;
-    enum nk_fs_kind kind;
     struct stat st;
     uint8_t sha[NK_SHA256_LEN];
     char hex[NK_SHA256_HEXLEN + 1], hdrs[512];
     uint64_t sent = 0, len;
 
-    if (resolve(c, r, &w, 0, NULL, &kind, o) != 0) {
-        fss_walk_done(&w);
+    if (resolve_as(c, r, &w, NK_FSK_FILE, "is a directory (use list)", o) < 0)
         return;
-    }
-    if (kind != NK_FSK_FILE) {
-        fss_walk_done(&w);
-        answer(c, o, NK_FS_CONFLICT, "is a directory (use list)");
-        return;
-    }
     fss_walk_keep_file(&w);
-    if (fstat(w.file_fd, &st) < 0 || fss_file_digest(c->s, w.file_fd, &st, sha)) {
+    if (fstat(w.file_fd, &st) < 0 ||
+        fss_file_digest(c->s, w.file_fd, &st, sha)) {
         fss_walk_done(&w);
         answer(c, o, NK_FS_INTERNAL, "read failed on the server");
         return;
@@ -581,20 +594,12 @@ static void
 do_list(struct client *c, const struct nk_fs_request *r, struct outcome *o)
 {
     struct walk w;
-    enum nk_fs_kind kind;
     struct listing l = {.s = c->s};
     char hdrs[256];
     int rc;
 
-    if (resolve(c, r, &w, 0, NULL, &kind, o) != 0) {
-        fss_walk_done(&w);
+    if (resolve_as(c, r, &w, NK_FSK_DIR, "not a directory (use get)", o) < 0)
         return;
-    }
-    if (kind != NK_FSK_DIR) {
-        fss_walk_done(&w);
-        answer(c, o, NK_FS_CONFLICT, "not a directory (use get)");
-        return;
-    }
     rc = fss_read_dir(w.fds[w.n - 1], &l);
     fss_walk_done(&w);
     if (rc != 0) {
@@ -811,8 +816,8 @@ put_store(struct client *c, const struct nk_fs_request *r, int dir,
     char hex[NK_SHA256_HEXLEN + 1], hdrs[160];
     uint8_t sha[NK_SHA256_LEN];
     const char *why;
-    int status = fss_put_store(c, dir, name, r->size, r->sha, c->buf,
-                               &c->have, line_continue, got, sha, &why);
+    int status = fss_put_store(c, dir, name, r->size, r->sha, c->buf, &c->have,
+                               line_continue, got, sha, &why);
 
     if (status < 0) {
         o->code = NK_FS_BAD_REQUEST;
