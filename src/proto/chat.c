@@ -35,6 +35,19 @@ keep(struct nk_chat_asm *a, char c)
         a->cut = 1;
 }
 
+/* The line assembled so far, handed out (a CR before its end dropped);
+ * the next feed starts a new one. */
+static void
+take_line(struct nk_chat_asm *a, struct nk_chat_line *line)
+{
+    if (a->len > 0 && a->buf[a->len - 1] == '\r')
+        a->len--;
+    a->pending = 1;
+    line->text = a->buf;
+    line->len = a->len;
+    line->cut = a->cut;
+}
+
 size_t
 nk_chat_asm_feed(struct nk_chat_asm *a, const char *p, size_t n,
                  struct nk_chat_line *line, int *got)
@@ -54,12 +67,7 @@ nk_chat_asm_feed(struct nk_chat_asm *a, const char *p, size_t n,
              * just before the LF is dropped (it is never counted as
              * cutting the line: a line of exactly cap bytes plus CR LF is
              * whole). */
-            if (a->len > 0 && a->buf[a->len - 1] == '\r')
-                a->len--;
-            a->pending = 1;
-            line->text = a->buf;
-            line->len = a->len;
-            line->cut = a->cut;
+            take_line(a, line);
             *got = 1;
             return i + 1;
         }
@@ -85,12 +93,7 @@ nk_chat_asm_finish(struct nk_chat_asm *a, struct nk_chat_line *line)
 {
     if (a->pending || (a->len == 0 && !a->cut))
         return 0;
-    if (a->len > 0 && a->buf[a->len - 1] == '\r')
-        a->len--;
-    a->pending = 1;
-    line->text = a->buf;
-    line->len = a->len;
-    line->cut = a->cut;
+    take_line(a, line);
     return 1;
 }
 
