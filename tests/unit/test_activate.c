@@ -153,8 +153,12 @@ test_choose(void **state)
 static int
 child_take(int pid_is_ours)
 {
-    struct nk_listen_opts o = {"127.0.0.1", "0", AF_INET, SOCK_STREAM,
-                               8,           1,   0,       0};
+    struct nk_listen_opts o = {.host = "127.0.0.1",
+                               .port = "0",
+                               .family = AF_INET,
+                               .socktype = SOCK_STREAM,
+                               .backlog = 8,
+                               .reuseaddr = 1};
     struct nk_err err;
     char pid[32];
     int activated = -1, lfd, fd;
