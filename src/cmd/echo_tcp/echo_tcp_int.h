@@ -37,6 +37,7 @@ struct srv_opts {
     char port[8];
     const char *bind; /* NULL: dual-stack wildcard */
     const char *mode; /* --mode of a unix:PATH socket file, or NULL */
+    const char *fdname; /* --fdname: of the sockets systemd passed */
     enum model model;
     int workers;
     uint64_t max_conns; /* 0: no limit */

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "echo_tcp_int.h"
+#include "netkit/activate.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
@@ -183,7 +184,8 @@ ets_srv_fatal(struct srv *s, const struct nk_err *err)
 /* One listener, or with several workers on Linux one per worker sharing
  * the port through SO_REUSEPORT (the kernel spreads new connections; no
  * thundering herd on one accept queue). Where SO_REUSEPORT fails the
- * workers share the first listener. */
+ * workers share the first listener, as they share a socket systemd
+ * passed (activate.h). */
 static int
 open_listeners(struct srv *s, int n, struct nk_err *err)
 {
@@ -196,14 +198,17 @@ open_listeners(struct srv *s, int n, struct nk_err *err)
                                 .mode = s->o.mode};
     struct nk_addr a;
     char port[8];
+    int passed = nk_activation_passed(err);
 
+    if (passed < 0)
+        return -1;
 #ifdef __linux__
     /* A socket file has one listener; the workers share it. */
-    lo.reuseport = n > 1 && !nk_host_is_unix(s->o.bind);
+    lo.reuseport = n > 1 && !nk_host_is_unix(s->o.bind) && passed == 0;
 #endif
     if (lo.reuseport && nk_port_free(&lo, err) < 0)
         return -1;
-    s->lfd[0] = nk_listen_ex(&lo, err);
+    s->lfd[0] = nk_listen_activated(&lo, s->o.fdname, NULL, err);
     if (s->lfd[0] < 0 && lo.reuseport) {
         lo.reuseport = 0;
         s->lfd[0] = nk_listen_ex(&lo, err);
@@ -425,6 +430,44 @@ srv_close(struct srv *s)
     pthread_cond_destroy(&s->cv);
 }
 
+/* --inetd: the connection is stdin and stdout (inetd nowait, systemd
+ * Accept=yes); echo it until the client closes, or --idle-timeout. A pipe
+ * on stdin works too. stdout is the connection, so nothing else goes
+ * there; stderr too under inetd, so it is pointed away from it. */
+static int
+serve_inetd(const struct nk_ctx *ctx, const struct srv_opts *o)
+{
+    const char *name = ctx->cmd ? ctx->cmd->name : "echo-tcp";
+    struct nk_err err;
+    char *buf;
+    ssize_t n;
+
+    if (nk_inetd_quiet_stderr() < 0)
+        return NK_EX_SOFTWARE;
+    nk_net_init();
+    if (nk_inetd_check(SOCK_STREAM, 1, &err) < 0)
+        return nk_fail(name, NULL, &err);
+    buf = malloc(BUF_SIZE);
+    if (buf == NULL)
+        return NK_EX_SOFTWARE;
+    for (;;) {
+        n = nk_recv_some(0, buf, BUF_SIZE, o->idle_ms ? o->idle_ms : -1, &err);
+        if (n > 0 && nk_send_all(1, buf, (size_t)n,
+                                 o->idle_ms ? o->idle_ms : -1, &err) < 0)
+            n = -1;
+        if (n <= 0)
+            break;
+    }
+    free(buf);
+    if (n < 0 && err.sys_errno == ETIMEDOUT) {
+        nk_server_log(name, "idle for %d ms: closed", o->idle_ms);
+        return NK_EX_OK;
+    }
+    if (n < 0)
+        return nk_fail(name, NULL, &err);
+    return NK_EX_OK;
+}
+
 static int
 serve(struct nk_ctx *ctx, const struct srv_opts *o)
 {
@@ -500,7 +543,12 @@ static int
 check_opts(const struct nk_ctx *ctx, struct srv_opts *o, int model_given,
            int port_given)
 {
-    if (!port_given && !nk_host_is_unix(o->bind))
+    struct nk_err err;
+
+    /* A socket systemd passed needs no port (a broken LISTEN_FDS is
+     * reported when the listener is taken). */
+    if (!port_given && !nk_host_is_unix(o->bind) &&
+        nk_activation_passed(&err) == 0)
         return nk_usage_error(ctx, "--port is required (0 picks one)");
     if (o->workers > 0 && model_given && o->model < M_SELECT)
         return nk_usage_error(ctx,
@@ -579,6 +627,7 @@ parse_opt(const struct nk_ctx *ctx, int c, struct srv_opts *o, int *flags)
 struct ets_parse {
     struct srv_opts o;
     int flags;
+    int inetd;
 };
 
 static int
@@ -621,6 +670,11 @@ static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
      NULL, ets_take},
     {'q', "quiet", NK_OPT_CALL, 0, 'q', 0, NULL, "no per-connection log lines",
      NULL, ets_take},
+    NK_OPT_INETD(struct ets_parse, inetd,
+                 "inetd mode: echo the connection on stdin to\n"
+                 "stdout until the client closes (inetd nowait,\n"
+                 "systemd Accept=yes); nothing else is printed"),
+    NK_OPT_FDNAME(struct ets_parse, o.fdname),
     NK_OPT_JSON_DEF("the totals as one JSON document"),
     NK_OPT_HELP_DEF,
     NK_OPT_END,
@@ -631,6 +685,7 @@ const struct nk_optspec echo_tcp_serve_spec = {
     "       netkit echo-tcp serve --bind unix:PATH [--mode MODE] [...]\n"
     "                             [--workers N] [--max-conns N]\n"
     "                             [--idle-timeout S] [--quiet] [--json]\n"
+    "       netkit echo-tcp serve --inetd [--idle-timeout S]\n"
     "\n"
     "An RFC 862 echo server: every byte a client sends comes back, until\n"
     "the client closes. Each MODEL is a classic server design running the\n"
@@ -644,14 +699,17 @@ const struct nk_optspec echo_tcp_serve_spec = {
     "Without --model: epoll (poll where there is none), one event loop per\n"
     "CPU. Each connection is logged on stderr (peer, bytes, duration).\n"
     "SIGINT/SIGTERM stop accepting, close the clients, print the totals on\n"
-    "stdout and exit 0.\n"
+    "stdout and exit 0. Under systemd socket activation (LISTEN_PID is this\n"
+    "process) the listening socket passed is served, shared by the workers;\n"
+    "no --port, and --port, --bind, -4, -6 are ignored.\n"
     "\n",
     echo_tcp_serve_spec_defs,
     "examples:\n"
     "  netkit echo-tcp serve --port 9999\n"
     "  netkit echo-tcp serve --port 9999 --model fork --idle-timeout 30\n"
     "  netkit echo-tcp serve --port 0 --bind ::1 --model select --quiet\n"
-    "  netkit echo-tcp serve --bind unix:/tmp/echo.sock --mode 0660\n",
+    "  netkit echo-tcp serve --bind unix:/tmp/echo.sock --mode 0660\n"
+    "  systemd-socket-activate -l 127.0.0.1:9999 netkit echo-tcp serve\n",
     0, NULL};
 
 int
@@ -666,6 +724,8 @@ echo_tcp_serve(int argc, char **argv, struct nk_ctx *ctx)
         return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+    if (p.inetd)
+        return serve_inetd(ctx, &p.o);
     rc = check_opts(ctx, &p.o, p.flags & 2, p.flags & 1);
     if (rc != 0)
         return rc;
