@@ -108,6 +108,14 @@ struct nk_subcmd {
     }
 int nk_run_subcommand(int argc, char **argv, struct nk_ctx *ctx,
                       const struct nk_subcmd *subs);
+/* The middle of the usage of a command that is only its subcommands: the
+ * pointer to their help and its one option. */
+#define NK_SUBCMDS_USAGE(cmd)                                                 \
+    "'netkit " cmd " SUBCOMMAND --help' shows each one's options.\n"          \
+    "\n"                                                                      \
+    "options:\n"                                                              \
+    "  -h, --help   this text\n"                                              \
+    "\n"
 /* The end row of subs (its default, if any). */
 const struct nk_subcmd *nk_subcmd_end(const struct nk_subcmd *subs);
 /* A subcommand's one-line summary: the text after its synopsis up to the

@@ -1,6 +1,10 @@
 /* netkit echo-udp: dispatch to serve, client and bench (RFC 862). */
 #include "echo_udp_int.h"
 
+const struct nk_subcmd cmd_echo_udp_subs[] = {
+    NK_SUBCMD(echo_udp, bench), NK_SUBCMD(echo_udp, client),
+    NK_SUBCMD(echo_udp, serve), NK_SUBCMD_END};
+
 const char cmd_echo_udp_usage[] =
     "usage: netkit echo-udp serve|client|bench [OPTIONS]\n"
     "\n"
@@ -9,17 +13,8 @@ const char cmd_echo_udp_usage[] =
     "          peer, datagrams up to 65507 bytes\n"
     "  client  send, wait, retry on loss, check the reply; --count pings\n"
     "  bench   a load generator: datagrams/s and loss\n"
-    "\n"
-    "'netkit echo-udp SUBCOMMAND --help' shows each one's options.\n"
-    "\n"
-    "options:\n"
-    "  -h, --help   this text\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-udp serve --port 9999\n"
-    "  netkit echo-udp client --port 9999 'hello'\n"
-    "  netkit echo-udp client --port 9999 --count 5\n";
-
-const struct nk_subcmd cmd_echo_udp_subs[] = {
-    NK_SUBCMD(echo_udp, bench), NK_SUBCMD(echo_udp, client),
-    NK_SUBCMD(echo_udp, serve), NK_SUBCMD_END};
+    "\n" NK_SUBCMDS_USAGE(
+        "echo-udp") "examples:\n"
+                    "  netkit echo-udp serve --port 9999\n"
+                    "  netkit echo-udp client --port 9999 'hello'\n"
+                    "  netkit echo-udp client --port 9999 --count 5\n";

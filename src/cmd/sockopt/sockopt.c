@@ -112,14 +112,39 @@ change(struct so_opts *opt, const char *name, int item, int val)
     return 0;
 }
 
+/* The options that change a setting of the shown socket. */
+static const struct {
+    int code;
+    const char *name;
+    int item;
+    int (*parse)(const struct nk_ctx *, const char *, const char *, int *);
+} changes[] = {
+    {'S', "--sndbuf", I_SNDBUF, parse_num},
+    {'R', "--rcvbuf", I_RCVBUF, parse_num},
+    {'A', "--reuseaddr", I_REUSEADDR, parse_onoff},
+    {'D', "--nodelay", I_NODELAY, parse_onoff},
+};
+
+static int
+take_change(const struct nk_ctx *ctx, struct so_opts *opt, int c,
+            const char *arg)
+{
+    int v = 0;
+
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
+        if (changes[i].code == c) {
+            if (changes[i].parse(ctx, changes[i].name, arg, &v))
+                return NK_EX_USAGE;
+            return change(opt, changes[i].name, changes[i].item, v);
+        }
+    return NK_EX_SOFTWARE;
+}
+
 /* One option; 0 or the usage error's exit code. */
 static int
 take_option(const struct nk_ctx *ctx, struct so_opts *opt, int c,
             const char *arg)
 {
-    const char *name;
-    int v = 0;
-
     switch (c) {
     case '4':
     case '6':
@@ -131,21 +156,14 @@ take_option(const struct nk_ctx *ctx, struct so_opts *opt, int c,
         return 0;
     case 'S':
     case 'R':
-        name = c == 'S' ? "--sndbuf" : "--rcvbuf";
-        if (parse_num(ctx, name, arg, &v))
-            return NK_EX_USAGE;
-        return change(opt, name, c == 'S' ? I_SNDBUF : I_RCVBUF, v);
+    case 'A':
+    case 'D':
+        return take_change(ctx, opt, c, arg);
     case 't':
         mark(opt, G_TIMEOUT, "--timeout");
         return parse_timeout(ctx, arg, &opt->timeout_ms);
     case 'n':
         return change(opt, "--nonblocking", I_BLOCKING, 0);
-    case 'A':
-    case 'D':
-        name = c == 'A' ? "--reuseaddr" : "--nodelay";
-        if (parse_onoff(ctx, name, arg, &v))
-            return NK_EX_USAGE;
-        return change(opt, name, c == 'A' ? I_REUSEADDR : I_NODELAY, v);
     case 'p':
         mark(opt, G_PORT, "--port");
         return parse_port(ctx, arg, opt->port, sizeof opt->port);
