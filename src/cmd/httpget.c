@@ -33,6 +33,7 @@
 
 struct hg_opts {
     const char *url, *host, *port, *path, *output;
+    const char *unix_path, *unix_name; /* curl's --(abstract-)unix-socket */
     int include, lesson, family;
     int timeout_ms; /* < 0: no limit */
 };
@@ -55,6 +56,12 @@ static const struct nk_optdef hg_optdefs[] = {
            "port with --host (default 80)"),
     NK_OPT(0, "path", NK_OPT_STRING, struct hg_opts, path, 0, 0, "PATH",
            "path with --host (default /)"),
+    NK_OPT(0, "unix-socket", NK_OPT_STRING, struct hg_opts, unix_path, 0, 0,
+           "PATH",
+           "connect to the Unix socket PATH instead (curl's\n"
+           "option; the URL's host is still the Host header)"),
+    NK_OPT(0, "abstract-unix-socket", NK_OPT_STRING, struct hg_opts, unix_name,
+           0, 0, "NAME", "the same for NAME in Linux's abstract namespace"),
     NK_OPT('l', "lesson", NK_OPT_FLAG, struct hg_opts, lesson, 0, 0, NULL,
            "the recipe's way: the raw reply on stdout, each\n"
            "step narrated and each failure labelled as the\n"
@@ -69,6 +76,7 @@ static const struct nk_optdef hg_optdefs[] = {
 const struct nk_optspec cmd_httpget_spec = {
     "usage: netkit httpget [options] URL\n"
     "       netkit httpget [options] --host HOST [--port PORT] [--path PATH]\n"
+    "       netkit httpget [options] --unix-socket PATH URL\n"
     "\n"
     "Fetch one resource with an HTTP/1.0 GET. The body goes to standard\n"
     "output, or to FILE with -o: written to a new hidden temporary beside\n"
@@ -80,6 +88,7 @@ const struct nk_optspec cmd_httpget_spec = {
     "or receive failed (a connection closed early, a short body), 75\n"
     "timeout, 76 a reply that is not HTTP. Only http:// is supported:\n"
     "https needs TLS, out of scope for a libc-only tool (exit 65).\n"
+    "--host unix:PATH (or unix:@NAME) connects there, Host: localhost.\n"
     "\n",
     hg_optdefs,
     "examples:\n"
@@ -87,6 +96,7 @@ const struct nk_optspec cmd_httpget_spec = {
     "  netkit httpget -i http://[::1]:8000/\n"
     "  netkit httpget -o page.html --timeout 2 http://localhost:8000/\n"
     "  netkit httpget --host 127.0.0.1 --port 8000 --path /index.html --json\n"
+    "  netkit httpget --unix-socket /var/run/docker.sock http://d/version\n"
     "  netkit httpget --lesson http://nosuch.invalid/\n",
     0, NULL};
 
@@ -98,6 +108,7 @@ struct hg_target {
     char port_s[8];
     char path[4096];
     char display[4400]; /* the URL shown: never the user information */
+    char via[NK_ADDRSTRLEN + 8]; /* a unix: address to connect to, or "" */
 };
 
 struct hg_fetch {
@@ -239,6 +250,13 @@ target_from_opts(const struct hg_opts *opt, struct hg_target *t,
     const char *h = opt->host;
     size_t n = strlen(h);
 
+    /* A Unix socket has no name to send: Host is localhost, as curl's
+     * --unix-socket with http://localhost/ sends. */
+    if (nk_host_is_unix(h)) {
+        snprintf(t->via, sizeof t->via, "%s", h);
+        h = "localhost";
+        n = strlen(h);
+    }
     /* "[::1]" as in a URL is accepted too. */
     if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
         h++;
@@ -280,8 +298,9 @@ do_connect(struct hg_fetch *f)
 {
     struct nk_addr peer;
 
-    f->fd = nk_connect(f->t.host, f->t.port_s, f->opt->family, SOCK_STREAM,
-                       f->opt->timeout_ms, &peer, &f->err);
+    f->fd = nk_connect(f->t.via[0] ? f->t.via : f->t.host, f->t.port_s,
+                       f->opt->family, SOCK_STREAM, f->opt->timeout_ms, &peer,
+                       &f->err);
     if (f->fd < 0) {
         f->step = connect_step(&f->err);
         return -1;
@@ -825,6 +844,10 @@ run(const struct nk_ctx *ctx, const struct hg_opts *opt)
         opt->output && strcmp(opt->output, "-") != 0 ? opt->output : NULL;
     rc = opt->url ? target_from_url(f.cmd, opt->url, &f.t, &f.err)
                   : target_from_opts(opt, &f.t, &f.err);
+    if (opt->unix_path != NULL || opt->unix_name != NULL)
+        snprintf(f.t.via, sizeof f.t.via, "%s%s%s", NK_UNIX_PREFIX,
+                 opt->unix_name ? "@" : "",
+                 opt->unix_name ? opt->unix_name : opt->unix_path);
     if (rc < 0)
         f.step = "url";
     else
@@ -869,6 +892,9 @@ check_opts(const struct nk_ctx *ctx, const struct hg_opts *opt, int nargs)
         return nk_usage_error(ctx, "no URL given (or --host HOST)");
     if (opt->host == NULL && (opt->port != NULL || opt->path != NULL))
         return nk_usage_error(ctx, "--port and --path go with --host");
+    if (opt->unix_path != NULL && opt->unix_name != NULL)
+        return nk_usage_error(ctx, "--unix-socket or --abstract-unix-socket, "
+                                   "not both");
     if (opt->lesson && (ctx->json || opt->output || opt->include))
         return nk_usage_error(ctx, "--lesson writes the raw reply to "
                                    "standard output; it takes no --json, "

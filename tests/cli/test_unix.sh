@@ -179,4 +179,49 @@ if nk_have "chat serve over unix: with socat" socat &&
     check_eq "chat unix:: socket file removed on stop" "$?" 1
 fi
 
+# ---------------------------------------------------------------- clients
+
+# httpget: curl's --unix-socket and --abstract-unix-socket, and --host
+# unix:PATH; the URL's host still goes in the Host header.
+if nk_have "httpget over unix:" socat jq; then
+    sock=$S/http.sock
+    cat >"$S/http.sh" <<'SH'
+#!/bin/sh
+# one HTTP/1.0 exchange: answer with the request's Host header as the body
+while IFS= read -r line; do
+    line=$(printf '%s' "$line" | tr -d '\r')
+    case $line in Host:*) host=${line#Host: } ;; "") break ;; esac
+done
+printf 'HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s' "${#host}" "$host"
+SH
+    chmod +x "$S/http.sh"
+    timeout 60 socat "UNIX-LISTEN:$sock,fork" "EXEC:$S/http.sh" &
+    SOCAT_PID=$!
+    NK_PIDS+=("$SOCAT_PID")
+    for i in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.05; done
+    run_nk httpget --unix-socket "$sock" http://example.invalid/x
+    check_eq "httpget --unix-socket: exit 0" "$RC" 0
+    check_eq "httpget --unix-socket: the URL's host in Host" "$OUT" \
+        example.invalid
+    run_nk --json httpget --unix-socket "$sock" http://a.invalid:8080/
+    check_eq "httpget --unix-socket --json: the address" \
+        "$(printf '%s' "$OUT" | jq -r .address)" "unix:$sock"
+    run_nk httpget --host "unix:$sock" --path /y
+    check_eq "httpget --host unix:PATH: Host is localhost" "$OUT" localhost
+    nk_stop_server "$SOCAT_PID"
+    timeout 60 socat "ABSTRACT-LISTEN:$ABS-http,fork" "EXEC:$S/http.sh" &
+    SOCAT_PID=$!
+    NK_PIDS+=("$SOCAT_PID")
+    sleep 0.3
+    run_nk httpget --abstract-unix-socket "$ABS-http" http://b.invalid/
+    check_eq "httpget --abstract-unix-socket: the body" "$OUT" b.invalid
+    nk_stop_server "$SOCAT_PID"
+    run_nk httpget --unix-socket "$S/nobody.sock" http://c.invalid/
+    check_eq "httpget --unix-socket to no socket: exit 69" "$RC" 69
+    check_contains "httpget --unix-socket to no socket: names it" "$ERR" \
+        "unix:$S/nobody.sock"
+    run_nk httpget --unix-socket "$sock" --abstract-unix-socket x http://d/
+    check_eq "httpget: one of the two socket options" "$RC" 64
+fi
+
 nk_done
