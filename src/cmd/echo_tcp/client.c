@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "echo_tcp_int.h"
+#include "netkit/clock.h"
 #include "netkit/err.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
@@ -83,15 +83,6 @@ struct xfer {
     unsigned char *keep; /* the echo kept for --json, or NULL */
     size_t keep_len;
 };
-
-static int64_t
-now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int
 xfer_init(struct xfer *x, int fd, size_t cap)
@@ -227,7 +218,7 @@ finish(struct xfer *x, int timeout_ms, struct nk_err *err)
 {
     int grace = timeout_ms < LINGER_MS ? timeout_ms : LINGER_MS;
 
-    x->done_us = now_us();
+    x->done_us = nk_now_us();
     if (x->half_close && nk_wait_fd(x->fd, POLLIN, grace, err) > 0)
         return recv_some(x, err) < 0 ? -1 : 0;
     return 0;
@@ -249,7 +240,7 @@ static int
 stalled(struct xfer *x, int timeout_ms)
 {
     x->stalled_ms = timeout_ms;
-    x->done_us = now_us();
+    x->done_us = nk_now_us();
     return 0;
 }
 
@@ -451,14 +442,14 @@ run_message(const struct nk_ctx *ctx, const struct cl_opts *opt,
     }
     if (ctx->json)
         nk_out_str(&o, "server", where);
-    t0 = now_us();
+    t0 = nk_now_us();
     if (xfer_run(&x, opt->timeout_ms, &err) < 0) {
         if (!ctx->json)
             fflush(stdout);
         rc = fail(ctx, &o, ctx->json, &err);
         goto out;
     }
-    ms = (double)((x.done_us ? x.done_us : now_us()) - t0) / 1000.0;
+    ms = (double)((x.done_us ? x.done_us : nk_now_us()) - t0) / 1000.0;
     if (!opt->quiet)
         say_verdict(ctx, &x, where, ms);
     if (ctx->json)
@@ -523,10 +514,10 @@ one_probe(struct xfer *x, const struct cl_opts *opt, uint64_t seq, double *ms,
     x->mismatch = x->short_echo = x->long_echo = x->stalled_ms = 0;
     x->done_us = 0;
     fill_probe(x->buf, x->tail, seq);
-    t0 = now_us();
+    t0 = nk_now_us();
     if (xfer_run(x, opt->timeout_ms, err) < 0)
         return -1;
-    *ms = (double)((x->done_us ? x->done_us : now_us()) - t0) / 1000.0;
+    *ms = (double)((x->done_us ? x->done_us : nk_now_us()) - t0) / 1000.0;
     if (x->stalled_ms > 0)
         /* The stream is out of step: later probes could not be told
          * apart from this one's late bytes. */
@@ -550,7 +541,7 @@ static void
 pause_until(int64_t due_us)
 {
     for (;;) {
-        int64_t left = due_us - now_us();
+        int64_t left = due_us - nk_now_us();
         if (left <= 0 || nk_stop_requested())
             return;
         (void)nk_sleep_ms((int)((left + 999) / 1000));
@@ -574,14 +565,14 @@ ping_loop(const struct nk_ctx *ctx, const struct cl_opts *opt,
           struct nk_out *o, struct xfer *x, const char *where, struct ping *pg,
           struct nk_err *err)
 {
-    int64_t next = now_us();
+    int64_t next = nk_now_us();
 
     for (uint64_t seq = 1; seq <= opt->count && !nk_stop_requested(); seq++) {
         double ms = 0;
         pause_until(next);
         if (nk_stop_requested())
             break;
-        next = now_us() + (int64_t)opt->interval_ms * 1000;
+        next = nk_now_us() + (int64_t)opt->interval_ms * 1000;
         pg->sent++;
         if (one_probe(x, opt, seq, &ms, err) < 0)
             return nk_stop_requested() ? 0 : -1; /* Ctrl-C: a summary */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "echo_udp_int.h"
+#include "netkit/clock.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
 #include "netkit/net.h"
@@ -87,7 +88,7 @@ wait_datagram(int fd, int64_t deadline_us, uint8_t *buf, size_t cap,
               size_t *len, struct nk_err *err)
 {
     for (;;) {
-        int64_t left = deadline_us - nk_udp_now_us();
+        int64_t left = deadline_us - nk_now_us();
         int ready = 1, trunc = 0;
         ssize_t n;
 
@@ -102,7 +103,7 @@ wait_datagram(int fd, int64_t deadline_us, uint8_t *buf, size_t cap,
         }
         if (err->sys_errno != EAGAIN)
             return -1;
-        if (left <= 0 || nk_udp_now_us() >= deadline_us)
+        if (left <= 0 || nk_now_us() >= deadline_us)
             return 0;
     }
 }
@@ -216,7 +217,7 @@ exchange(const struct client_cfg *cfg, struct conn *c, const struct payload *p,
          uint8_t *rbuf, struct single *s)
 {
     for (int a = 0; a <= cfg->retries; a++) {
-        int64_t t0 = nk_udp_now_us();
+        int64_t t0 = nk_now_us();
         int got;
 
         s->attempts++;
@@ -229,7 +230,7 @@ exchange(const struct client_cfg *cfg, struct conn *c, const struct payload *p,
         if (got == 1) {
             /* A late reply to an earlier attempt carries the same bytes:
              * just as good, though its rtt is then an underestimate. */
-            s->rtt_us = nk_udp_now_us() - t0;
+            s->rtt_us = nk_now_us() - t0;
             s->replied = 1;
             return 0;
         }
@@ -368,7 +369,7 @@ other_reply(struct ping *pg, size_t len)
         pg->mismatches++;
         return;
     }
-    switch (nk_seqwin_reply(&pg->win, seq, nk_udp_now_us(), &rtt)) {
+    switch (nk_seqwin_reply(&pg->win, seq, nk_now_us(), &rtt)) {
     case NK_SEQ_LATE:
         nk_out_line(pg->o, "late reply from %s: seq=%" PRIu32 " time=%.3f ms",
                     pg->c.name, seq, (double)rtt / 1000.0);
@@ -405,7 +406,7 @@ await_probe(struct ping *pg, uint32_t seq, int64_t t0, int64_t *rtt_us)
             continue;
         }
         /* Ours and current (or unreadable): it must be byte-exact. */
-        (void)nk_seqwin_reply(&pg->win, seq, nk_udp_now_us(), rtt_us);
+        (void)nk_seqwin_reply(&pg->win, seq, nk_now_us(), rtt_us);
         pg->reply_len = len;
         if (len == pg->len && memcmp(pg->rbuf, pg->sbuf, len) == 0)
             return P_OK;
@@ -426,7 +427,8 @@ emit_probe(struct ping *pg, uint32_t seq, enum probe_status st, int64_t rtt)
         nk_out_line(o, "no reply from %s: seq=%" PRIu32 " (%.3g s)", to, seq,
                     pg->cfg->timeout_ms / 1000.0);
     else if (st == P_MISMATCH)
-        nk_out_line(o, "mismatch from %s: seq=%" PRIu32 " (%zu bytes, %zu sent)",
+        nk_out_line(o,
+                    "mismatch from %s: seq=%" PRIu32 " (%zu bytes, %zu sent)",
                     to, seq, pg->reply_len, pg->len);
     else
         nk_out_line(o, "%s: seq=%" PRIu32 ": %s", to, seq, pg->err.msg);
@@ -457,7 +459,7 @@ count_probe(struct ping *pg, enum probe_status st, int64_t rtt)
     if (st == P_OK)
         (void)nk_stats_add(&pg->rtt, (double)rtt, NULL);
     if (st != P_OK)
-        nk_seqwin_expire(&pg->win, nk_udp_now_us(), 0);
+        nk_seqwin_expire(&pg->win, nk_now_us(), 0);
 }
 
 /* Between probes, keep reading: late replies are reported as they come. */
@@ -466,7 +468,7 @@ idle_until(struct ping *pg, int64_t until_us)
 {
     size_t len;
 
-    while (!nk_stop_requested() && nk_udp_now_us() < until_us) {
+    while (!nk_stop_requested() && nk_now_us() < until_us) {
         struct nk_err e;
         if (wait_datagram(pg->c.fd, until_us, pg->rbuf, NK_UDP_BUFSIZE, &len,
                           &e) != 1)
@@ -504,7 +506,7 @@ ping_summary(struct ping *pg, uint64_t sent)
 static uint64_t
 ping_loop(struct ping *pg)
 {
-    int64_t start = nk_udp_now_us();
+    int64_t start = nk_now_us();
     uint64_t sent = 0;
 
     for (long i = 0; i < pg->cfg->count && !nk_stop_requested(); i++) {
@@ -516,7 +518,7 @@ ping_loop(struct ping *pg)
         idle_until(pg, tick);
         if (nk_stop_requested())
             break;
-        t0 = nk_udp_now_us();
+        t0 = nk_now_us();
         seq = nk_seqwin_send(&pg->win, t0);
         build_probe(pg, seq);
         sent++;
@@ -646,8 +648,8 @@ static const struct nk_optdef client_optdefs[] = {
            86400000, "S", "seconds to wait for each reply (default 1)"),
     {'r', "retries", NK_OPT_CALL, 0, 0, 0, "N",
      "sends after the first before giving up (default 3)", NULL, set_option},
-    NK_OPT('s', "size", NK_OPT_LONG, struct client_cfg, size, 1,
-           NK_UDP_MAX_V6, "B",
+    NK_OPT('s', "size", NK_OPT_LONG, struct client_cfg, size, 1, NK_UDP_MAX_V6,
+           "B",
            "generated payload of B bytes (1-65527; with\n"
            "--count default 64, at least 16)"),
     NK_OPT('c', "count", NK_OPT_LONG, struct client_cfg, count, 1, MAX_COUNT,
