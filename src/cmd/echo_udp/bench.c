@@ -467,46 +467,26 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 
 /* --- options */
 
-/* What the option table fills: the settings, and whether --window was
- * given (it does not go with --rate). */
-struct bench_parse {
-    struct bench_cfg cfg;
-    int window_set;
-};
-
-static int
-set_window(const struct nk_ctx *ctx, const struct nk_optdef *def,
-           const char *arg, void *values)
-{
-    struct bench_parse *p = values;
-
-    (void)def;
-    p->window_set = 1;
-    return nk_opt_long(ctx, "--window", arg, 1, MAX_WINDOW, &p->cfg.window);
-}
-
 static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT_PEER(struct bench_parse, cfg.port, cfg.host),
-    NK_OPT_IPV46(struct bench_parse, cfg.family),
-    NK_OPT('P', "clients", NK_OPT_LONG, struct bench_parse, cfg.clients, 1,
+    NK_OPT_PEER(struct bench_cfg, port, host),
+    NK_OPT_IPV46(struct bench_cfg, family),
+    NK_OPT('P', "clients", NK_OPT_LONG, struct bench_cfg, clients, 1,
            MAX_CLIENTS, "N", "client sockets (default 8; 1-1000)"),
-    NK_OPT('s', "size", NK_OPT_LONG, struct bench_parse, cfg.size,
-           NK_PROBE_HDR, NK_UDP_MAX_V4, "B",
-           "datagram size (default 64; 16-65507)"),
-    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_parse,
-           cfg.duration_ms, 1, 86400000, "S",
-           "seconds of sending (default 5)"),
-    {'w', "window", NK_OPT_CALL, 0, 0, 0, "W",
-     "datagrams in flight per client (default 1; 1-1024)", NULL, set_window},
-    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_parse, cfg.rate, 1, MAX_RATE,
-           "R", "datagrams per second over all clients (open loop)"),
-    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_parse, cfg.timeout_ms,
-           1, 86400000, "S",
+    NK_OPT('s', "size", NK_OPT_LONG, struct bench_cfg, size, NK_PROBE_HDR,
+           NK_UDP_MAX_V4, "B", "datagram size (default 64; 16-65507)"),
+    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_cfg, duration_ms, 1,
+           86400000, "S", "seconds of sending (default 5)"),
+    NK_OPT('w', "window", NK_OPT_LONG, struct bench_cfg, window, 1, MAX_WINDOW,
+           "W", "datagrams in flight per client (default 1; 1-1024)"),
+    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_cfg, rate, 1, MAX_RATE, "R",
+           "datagrams per second over all clients (open loop)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_cfg, timeout_ms, 1,
+           86400000, "S",
            "a datagram unanswered this long frees its window\n"
            "slot; a reply after that counts as late (default\n"
            "0.2)"),
-    NK_OPT(0, "grace", NK_OPT_SECONDS, struct bench_parse, cfg.grace_ms, 0,
-           86400000, "S", "wait for replies after sending stops (default 1)"),
+    NK_OPT(0, "grace", NK_OPT_SECONDS, struct bench_cfg, grace_ms, 0, 86400000,
+           "S", "wait for replies after sending stops (default 1)"),
     NK_OPT_JSON_DEF("one JSON document"),
     NK_OPT_HELP_DEF,
     NK_OPT_END,
@@ -540,20 +520,22 @@ const struct nk_optspec echo_udp_bench_spec = {
 int
 echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct bench_parse p = {
-        {"localhost", NULL, AF_UNSPEC, 8, 64, 5000, 1, 0, 200, 1000}, 0};
-    struct bench_cfg *cfg = &p.cfg;
-    int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &p);
+    /* window 0: not given (it does not go with --rate); 1 by default */
+    struct bench_cfg cfg = {"localhost", NULL, AF_UNSPEC, 8,   64,
+                            5000,        0,    0,         200, 1000};
+    int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &cfg);
 
     if (rc != NK_OPT_GO)
         return rc;
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
                               argv[optind]);
-    if (cfg->port == NULL)
+    if (cfg.port == NULL)
         return nk_usage_error(ctx, "--port is required");
-    if (cfg->rate > 0 && p.window_set)
+    if (cfg.rate > 0 && cfg.window != 0)
         return nk_usage_error(ctx, "--rate sets the pace; --window is for "
                                    "the closed loop");
-    return bench_run(ctx, cfg);
+    if (cfg.window == 0)
+        cfg.window = 1;
+    return bench_run(ctx, &cfg);
 }
