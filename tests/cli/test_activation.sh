@@ -155,4 +155,112 @@ check_eq "sntp --fdname without activation: 64" "$RC" 64
 check_contains "sntp --fdname without activation: says why" "$ERR" \
     "no sockets were passed"
 
+# ------------------------------------------------------------- echo-tcp
+
+# echo_check NAME PORT: a line through nc comes back
+echo_check() {
+    check_eq "$1" "$(printf 'hello %s\n' "$2" | timeout 5 nc -N 127.0.0.1 "$2")" \
+        "hello $2"
+}
+for m in default iterative fork thread select poll epoll; do
+    P=$(free_port tcp)
+    args=()
+    [ "$m" = default ] || args=(--model "$m")
+    act_start "et_$m" -l "127.0.0.1:$P" "$NK" echo-tcp serve "${args[@]}" ||
+        continue
+    echo_check "echo-tcp ($m): activated, echoes" "$P"
+    wait_line "et_$m" "listening on"
+    check_contains "echo-tcp ($m): announces the passed socket" \
+        "$(cat "$NK_TMP/et_$m.err")" "netkit echo-tcp: listening on 127.0.0.1:$P"
+    echo_check "echo-tcp ($m): a second client" "$P"
+    nk_stop_server "$SERVER_PID"
+    check_eq "echo-tcp ($m): SIGTERM exits 0" "$STOP_STATUS" 0
+done
+
+P=$(free_port tcp)
+if act_start eti -l "127.0.0.1:$P" -a --inetd "$NK" echo-tcp serve --inetd; then
+    echo_check "echo-tcp --inetd (-a): one process per connection echoes" "$P"
+    echo_check "echo-tcp --inetd (-a): and the next" "$P"
+    OUT=$(head -c 300000 /dev/urandom | base64 -w 76 | tee "$NK_TMP/big" |
+        timeout 10 nc -N 127.0.0.1 "$P" | cmp - "$NK_TMP/big" && echo same)
+    check_eq "echo-tcp --inetd: 400 kB come back whole" "$OUT" same
+    nk_stop_server "$SERVER_PID"
+fi
+
+OUT=$(printf 'abc\ndef\n' | "$NK" echo-tcp serve --inetd 2>"$NK_TMP/err")
+check_eq "echo-tcp --inetd from a pipe: stdin echoed to stdout" "$OUT" \
+    "$(printf 'abc\ndef')"
+
+# inetd proper makes stderr the connection too: --trace's lines (stderr)
+# must not reach the client.
+cat >"$NK_TMP/inetd.py" <<'EOF'
+import socket, subprocess, sys
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.create_connection(l.getsockname())
+conn, _ = l.accept()
+p = subprocess.Popen(sys.argv[1:], stdin=conn, stdout=conn, stderr=conn)
+conn.close()
+c.sendall(b"ping\n"); c.shutdown(socket.SHUT_WR)
+got = b""
+c.settimeout(5)
+while True:
+    b = c.recv(4096)
+    if not b: break
+    got += b
+p.wait(timeout=5)
+print(repr(got), p.returncode)
+EOF
+check_eq "echo-tcp --inetd, stderr the connection: only the echo comes back" \
+    "$(python3 "$NK_TMP/inetd.py" "$NK" --trace echo-tcp serve --inetd)" \
+    "b'ping\\n' 0"
+
+P=$(free_port tcp)
+P2=$(free_port tcp)
+if act_start eto -l "127.0.0.1:$P" env LISTEN_PID=1 \
+    "$NK" echo-tcp serve --bind 127.0.0.1 --port "$P2"; then
+    (exec 3<>"/dev/tcp/127.0.0.1/$P") 2>/dev/null
+    wait_line eto "listening on"
+    check_contains "echo-tcp: LISTEN_PID=1 ignored, its own --port used" \
+        "$(cat "$NK_TMP/eto.err")" "netkit echo-tcp: listening on 127.0.0.1:$P2"
+    echo_check "echo-tcp: ... and it echoes there" "$P2"
+    nk_stop_server "$SERVER_PID"
+fi
+run_nk echo-tcp serve
+check_eq "echo-tcp serve without --port or a passed socket: 64" "$RC" 64
+
+# ------------------------------------------------------------- echo-udp
+
+udp_echo() { # PORT: what one datagram brings back
+    printf 'dgram %s' "$1" | timeout 5 socat -t 2 - "UDP:127.0.0.1:$1" 2>&1
+}
+P=$(free_port udp)
+if act_start eu -d -l "127.0.0.1:$P" "$NK" echo-udp serve; then
+    check_eq "echo-udp: activated (-d), echoes" "$(udp_echo "$P")" "dgram $P"
+    wait_line eu "listening on"
+    check_contains "echo-udp: announces the passed socket" \
+        "$(cat "$NK_TMP/eu.err")" "netkit echo-udp: listening on 127.0.0.1:$P"
+    run_nk echo-udp client --port "$P" --host 127.0.0.1 --timeout 2 hi
+    check_eq "echo-udp: netkit's client" "$RC" 0
+    nk_stop_server "$SERVER_PID"
+    check_eq "echo-udp: SIGTERM exits 0" "$STOP_STATUS" 0
+fi
+P=$(free_port udp)
+if act_start eui -d --inetd -l "127.0.0.1:$P" "$NK" echo-udp serve --inetd; then
+    check_eq "echo-udp --inetd: the datagrams on stdin are echoed" \
+        "$(udp_echo "$P")" "dgram $P"
+    # inetd's wait mode: the server gives the socket back when idle
+    for i in $(seq 1 150); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        nk_not_ok "echo-udp --inetd: exits after 10 s without a datagram"
+        nk_stop_server "$SERVER_PID"
+    else
+        wait "$SERVER_PID"
+        check_eq "echo-udp --inetd: exits 0 after 10 s without a datagram" "$?" 0
+    fi
+    check_eq "echo-udp --inetd: nothing on stdout" "$(cat "$NK_TMP/eui.out")" ""
+fi
+
 nk_done

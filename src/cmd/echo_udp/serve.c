@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include "echo_udp_int.h"
+#include "netkit/activate.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
@@ -36,6 +37,9 @@
 #define SOCKBUF (4 << 20) /* asked of SO_RCVBUF/SO_SNDBUF */
 #define PEER_SLOTS 4096   /* distinct peers remembered per worker */
 #define WAIT_MS 200       /* how often a worker looks at the stop flag */
+/* --inetd: inetd's "wait" mode hands us its socket and listens again only
+ * once we exit, so we exit after this long without a datagram. */
+#define INETD_IDLE_MS 10000
 #define MAX_WORKERS 64
 
 struct serve_cfg {
@@ -47,6 +51,8 @@ struct serve_cfg {
     int batch_flags;
     int quiet;
     int log_ms;
+    int inetd;          /* the socket is stdin (inetd wait, Accept=no) */
+    const char *fdname; /* of the sockets systemd passed, this one */
 };
 
 /* A peer as a compact key: family, port and address bytes. */
@@ -348,6 +354,8 @@ worker_main(void *arg)
     struct nk_loop *loop = nk_loop_new(NK_LOOP_DEFAULT, &w->fail);
     struct totals last;
     int64_t next_ms = nk_now_ms() + w->cfg->log_ms;
+    int64_t idle_since = nk_now_ms();
+    uint64_t seen = 0;
 
     memset(&last, 0, sizeof last);
     if (loop == NULL ||
@@ -358,6 +366,11 @@ worker_main(void *arg)
             goto fail;
         if (w->index == 0)
             maybe_summary(w, &next_ms, &last);
+        if (w->cfg->inetd && get(&w->datagrams) != seen) {
+            seen = get(&w->datagrams);
+            idle_since = nk_now_ms();
+        } else if (w->cfg->inetd && nk_now_ms() - idle_since >= INETD_IDLE_MS)
+            break; /* inetd takes its socket back */
     }
     nk_loop_free(loop);
     return NULL;
@@ -381,6 +394,8 @@ want_pktinfo(int fd, struct nk_err *err)
 
     if (nk_local_addr(fd, &a, err) < 0)
         return -1;
+    if (!nk_addr_wildcard(&a)) /* a passed socket may be bound to one */
+        return 0;
     return nk_udp_pktinfo(fd, a.ss.ss_family, err);
 }
 
@@ -405,15 +420,17 @@ open_socket(const struct serve_cfg *cfg, const char *port, struct nk_err *err)
      * socket of ours with SO_REUSEPORT could join someone's group. */
     if (port == cfg->port && o.reuseport && nk_port_free(&o, err) < 0)
         return -1;
-    fd = nk_listen_ex(&o, err);
+    if (cfg->inetd) /* the socket inetd bound, on stdin */
+        fd = nk_inetd_check(SOCK_DGRAM, 0, err) < 0 ? -1 : 0;
+    else
+        fd = nk_listen_activated(&o, cfg->fdname, NULL, err);
     if (fd < 0)
         return -1;
     /* The default 208 KiB receive buffer holds three 64 KiB datagrams;
      * bursts from many peers need room, or the kernel drops them before
      * we ever see them (counted only in /proc/net/snmp). */
     if (nk_udp_set_buffers(fd, SOCKBUF, &rcv, &snd, err) < 0 ||
-        nk_set_nonblock(fd, 1, err) < 0 ||
-        (cfg->bind == NULL && want_pktinfo(fd, err) < 0)) {
+        nk_set_nonblock(fd, 1, err) < 0 || want_pktinfo(fd, err) < 0) {
         nk_close(fd);
         return -1;
     }
@@ -528,6 +545,8 @@ print_totals(const struct nk_ctx *ctx, const struct serve_cfg *cfg,
                           t->datagrams, t->bytes, t->dropped, t->peers);
     else
         nk_unix_cleanup(); /* what nk_server_stopped does first */
+    if (cfg->inetd)
+        return; /* stdout is the socket */
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
     nk_out_str(&o, "address", where);
     nk_out_int(&o, "workers", cfg->workers);
@@ -554,6 +573,11 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
 
     if (ws == NULL) {
         nk_diag(cmd, "out of memory");
+        return NK_EX_SOFTWARE;
+    }
+    /* inetd makes stderr the socket too: diagnostics must not reach it */
+    if (cfg->inetd && nk_inetd_quiet_stderr() < 0) {
+        free(ws);
         return NK_EX_SOFTWARE;
     }
     nk_net_init();
@@ -605,6 +629,11 @@ static const struct nk_optdef serve_optdefs[] = {
            "no log lines (the listening line stays)"),
     NK_OPT(0, "log-interval", NK_OPT_SECONDS, struct serve_cfg, log_ms, 0,
            INT_MAX, "S", "seconds between summaries (default 10; 0: off)"),
+    NK_OPT_INETD(struct serve_cfg, inetd,
+                 "inetd mode (wait): echo the datagrams that come\n"
+                 "to the socket on stdin; exit after 10 s without\n"
+                 "one"),
+    NK_OPT_FDNAME(struct serve_cfg, fdname),
     NK_OPT_JSON_DEF("totals as one JSON document"),
     NK_OPT_HELP_DEF,
     NK_OPT_END,
@@ -615,6 +644,7 @@ const struct nk_optspec echo_udp_serve_spec = {
     "       netkit echo-udp serve --bind unix:PATH [--mode MODE] [...]\n"
     "                             [--workers N] [--no-batch] [--quiet]\n"
     "                             [--log-interval S] [--json]\n"
+    "       netkit echo-udp serve --inetd [--quiet]\n"
     "\n"
     "Echo each datagram back to its sender (RFC 862), any size up to 65507\n"
     "bytes (65527 over IPv6). Datagrams are received and sent in batches\n"
@@ -622,7 +652,9 @@ const struct nk_optspec echo_udp_serve_spec = {
     "would block is dropped and counted. Without --bind the socket is\n"
     "dual-stack ([::], IPv4 peers as ::ffff:a.b.c.d). Logs each new peer\n"
     "and a summary every --log-interval seconds on stderr; SIGINT/SIGTERM\n"
-    "print the totals and exit 0.\n"
+    "print the totals and exit 0. Under systemd socket activation\n"
+    "(LISTEN_PID is this process) the datagram socket passed is served:\n"
+    "no --port, and --port, --bind, -4, -6 are ignored.\n"
     "\n",
     serve_optdefs,
     "examples:\n"
@@ -634,7 +666,9 @@ const struct nk_optspec echo_udp_serve_spec = {
 int
 echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct serve_cfg cfg = {NULL, NULL, NULL, AF_UNSPEC, 1, 0, 0, 10000};
+    struct serve_cfg cfg = {NULL, NULL, NULL,  AF_UNSPEC, 1,
+                            0,    0,    10000, 0,         NULL};
+    struct nk_err err;
     int rc = nk_opt_parse(ctx, &echo_udp_serve_spec, argc, argv, &cfg);
 
     if (rc != NK_OPT_GO)
@@ -645,7 +679,13 @@ echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx)
     if (nk_host_is_unix(cfg.bind) && cfg.workers > 1)
         return nk_usage_error(ctx, "--workers: a unix: socket is one "
                                    "socket; leave --workers out");
-    if (cfg.port == NULL && !nk_host_is_unix(cfg.bind))
+    /* A passed socket (or stdin's) is one socket and needs no port. */
+    if ((cfg.inetd || nk_activation_passed(&err) != 0) && cfg.workers > 1)
+        return nk_usage_error(ctx, "--workers: a socket passed by systemd "
+                                   "or inetd is one socket; leave "
+                                   "--workers out");
+    if (cfg.port == NULL && !nk_host_is_unix(cfg.bind) && !cfg.inetd &&
+        nk_activation_passed(&err) == 0)
         return nk_usage_error(ctx, "--port is required (0 picks one)");
     return serve(ctx, &cfg);
 }
