@@ -167,7 +167,7 @@ handle(struct icmp_loop *l, const struct nk_icmp_rx *rx, int64_t now)
 
 /* Read everything queued. 0, or -1 with r->err. */
 static int
-drain(struct icmp_loop *l)
+icmp_drain(struct icmp_loop *l)
 {
     for (int i = 0; i < 1024; i++) {
         struct nk_icmp_rx rx;
@@ -180,7 +180,7 @@ drain(struct icmp_loop *l)
 }
 
 static void
-expire(struct icmp_loop *l, int64_t now)
+icmp_expire(struct icmp_loop *l, int64_t now)
 {
     uint32_t seq;
 
@@ -222,7 +222,7 @@ loop(struct icmp_loop *l)
         now = ping_now_us();
         if (stop_at > 0 && now >= stop_at)
             break;
-        expire(l, now);
+        icmp_expire(l, now);
         if (!more && nk_ping_win_outstanding(&l->w, NULL) == 0)
             break;
         if (more && now >= next_send) {
@@ -236,7 +236,7 @@ loop(struct icmp_loop *l)
             l->s.fd, POLLIN,
             ping_ms_until(next_wake(l, more, next_send, stop_at), now, 1000),
             &r->err);
-        if (ready < 0 || (ready > 0 && drain(l) < 0))
+        if (ready < 0 || (ready > 0 && icmp_drain(l) < 0))
             return -1;
     }
     r->end_us = ping_now_us();

@@ -22,7 +22,7 @@ ms(int64_t us)
 /* "Reply from 127.0.0.1: bytes=32 time<1ms TTL=64": Windows rounds to
  * whole milliseconds and writes time<1ms below one. */
 static void
-lesson_line(struct ping_run *r, const struct ping_event *ev)
+ping_lesson_line(struct ping_run *r, const struct ping_event *ev)
 {
     char t[32];
     int64_t whole = (ev->rtt_us + 500) / 1000;
@@ -117,32 +117,20 @@ event_members(struct nk_out *o, const struct ping_event *ev)
 static void
 count_event(struct ping_run *r, const struct ping_event *ev)
 {
-    switch (ev->kind) {
-    case PK_REPLY:
-    case PK_OPEN:
-    case PK_CLOSED:
+    /* The count of each kind (a timeout is counted as sent, unanswered). */
+    uint64_t *const count[] = {
+        [PK_REPLY] = NULL,       [PK_DUP] = &r->dup,
+        [PK_LATE] = &r->late,    [PK_TIMEOUT] = NULL,
+        [PK_ERROR] = &r->errors, [PK_CORRUPT] = &r->corrupt,
+        [PK_OPEN] = &r->open,    [PK_CLOSED] = &r->closed,
+    };
+
+    if (ev->kind == PK_REPLY || ev->kind == PK_OPEN || ev->kind == PK_CLOSED) {
         r->received++;
-        if (ev->kind == PK_OPEN)
-            r->open++;
-        if (ev->kind == PK_CLOSED)
-            r->closed++;
         (void)nk_stats_add(&r->rtt, ms(ev->rtt_us), NULL);
-        break;
-    case PK_DUP:
-        r->dup++;
-        break;
-    case PK_LATE:
-        r->late++;
-        break;
-    case PK_ERROR:
-        r->errors++;
-        break;
-    case PK_CORRUPT:
-        r->corrupt++;
-        break;
-    case PK_TIMEOUT:
-        break;
     }
+    if (count[ev->kind] != NULL)
+        (*count[ev->kind])++;
 }
 
 void
@@ -161,7 +149,7 @@ ping_event(struct ping_run *r, const struct ping_event *ev)
     } else if (r->cfg->quiet) {
         return;
     } else if (r->cfg->lesson) {
-        lesson_line(r, ev);
+        ping_lesson_line(r, ev);
     } else {
         text_line(r, ev);
     }

@@ -39,6 +39,34 @@ ping_ms_until(int64_t t_us, int64_t now_us, int cap)
     return ms < cap ? (int)ms : cap;
 }
 
+void
+ping_sequence(struct ping_run *r, ping_probe_fn probe, void *arg)
+{
+    const struct ping_cfg *c = r->cfg;
+    int64_t now = ping_now_us(), next = now, stop_at = 0;
+
+    r->start_us = now;
+    if (c->deadline_ms > 0)
+        stop_at = now + (int64_t)c->deadline_ms * 1000;
+    ping_header(r);
+    for (uint32_t seq = 1; !nk_stop_requested(); seq++) {
+        probe(arg, seq, stop_at);
+        if (c->count != 0 && seq >= (uint64_t)c->count)
+            break;
+        next += (int64_t)c->interval_ms * 1000;
+        /* Sleep until the next probe; a signal or the deadline ends it. */
+        while (!nk_stop_requested() && (now = ping_now_us()) < next &&
+               (stop_at == 0 || now < stop_at))
+            (void)nk_sleep_ms(ping_ms_until(
+                stop_at > 0 && stop_at < next ? stop_at : next, now, 1000));
+        if (stop_at > 0 && ping_now_us() >= stop_at)
+            break;
+        if (next < ping_now_us())
+            next = ping_now_us();
+    }
+    r->end_us = ping_now_us();
+}
+
 /* The exit status: every probe answered, some, none. */
 static int
 outcome(const struct ping_run *r)
@@ -96,8 +124,8 @@ parse_socket(const struct nk_ctx *ctx, const char *s, struct ping_cfg *cfg)
 
 /* Combinations, once every option is read. */
 static int
-check_cfg(const struct nk_ctx *ctx, struct ping_cfg *cfg, int size_set,
-          int count_set, int icmp_only)
+ping_check_cfg(const struct nk_ctx *ctx, struct ping_cfg *cfg, int size_set,
+               int count_set, int icmp_only)
 {
     if (ctx->json && cfg->jsonl)
         return nk_usage_error(ctx, "--json or --json-lines, not both");
@@ -210,7 +238,8 @@ given_opt(unsigned long long given, const char *name)
 
 /* Options into cfg: 0, or the exit status to return (-1: --help). */
 static int
-parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
+ping_parse_opts(int argc, char **argv, struct nk_ctx *ctx,
+                struct ping_cfg *cfg)
 {
     unsigned long long g;
     int rc = nk_opt_parse_given(ctx, &cmd_ping_spec, argc, argv, cfg, &g);
@@ -223,15 +252,15 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct ping_cfg *cfg)
     if (argc - optind != 1)
         return nk_usage_error(ctx, "give one HOST");
     cfg->host = argv[optind];
-    return check_cfg(ctx, cfg, given_opt(g, "size"), given_opt(g, "count"),
-                     given_opt(g, "size") || given_opt(g, "ttl") ||
-                         given_opt(g, "socket"));
+    return ping_check_cfg(
+        ctx, cfg, given_opt(g, "size"), given_opt(g, "count"),
+        given_opt(g, "size") || given_opt(g, "ttl") || given_opt(g, "socket"));
 }
 
 /* Resolve once, before the first probe: the first address of the family
  * asked for. */
 static int
-resolve(struct ping_run *r)
+ping_resolve(struct ping_run *r)
 {
     struct addrinfo *ai;
     const struct ping_cfg *c = r->cfg;
@@ -249,7 +278,7 @@ resolve(struct ping_run *r)
 }
 
 static int
-run(struct ping_run *r)
+ping_start(struct ping_run *r)
 {
     int rc;
 
@@ -287,7 +316,7 @@ cmd_ping(int argc, char **argv, struct nk_ctx *ctx)
                            .size = 56,
                            .sockmode = NK_ICMP_AUTO};
     struct ping_run r;
-    int rc = parse_opts(argc, argv, ctx, &cfg);
+    int rc = ping_parse_opts(argc, argv, ctx, &cfg);
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
@@ -295,12 +324,12 @@ cmd_ping(int argc, char **argv, struct nk_ctx *ctx)
     r.cfg = &cfg;
     r.ctx = ctx;
     nk_net_init();
-    if (resolve(&r) < 0) {
+    if (ping_resolve(&r) < 0) {
         nk_diag(ctx->cmd->name, "%s", r.err.msg);
         return r.err.exit_code;
     }
     nk_out_init(&r.o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT,
                 ctx->color);
     r.mode = cfg.port ? (cfg.udp ? "udp" : "tcp") : "icmp";
-    return run(&r);
+    return ping_start(&r);
 }

@@ -77,6 +77,14 @@ int64_t ping_now_us(void);
 /* The next wait in milliseconds until t_us (0 when due), at most cap. */
 int ping_ms_until(int64_t t_us, int64_t now_us, int cap);
 
+/* One probe of a loop that waits for each answer (tcp, udp): its event,
+ * none when a stop request or the deadline (stop_at, 0: none) cut it. */
+typedef void (*ping_probe_fn)(void *arg, uint32_t seq, int64_t stop_at);
+/* The header, then probe(arg, seq, stop_at) for seq 1, 2, ... one each
+ * --interval (or as soon as the previous one ended, if later) until
+ * --count, --deadline or a stop request; r's start and end times. */
+void ping_sequence(struct ping_run *r, ping_probe_fn probe, void *arg);
+
 /* The loops: 0 when they ran (the counts tell the outcome), or -1 with
  * r->err (no socket). */
 int ping_icmp_run(struct ping_run *r);

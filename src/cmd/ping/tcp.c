@@ -36,8 +36,9 @@ await(struct ping_run *r, int fd, int64_t t0, int64_t stop_at)
 
 /* One probe: its event, or none when a stop request cut it short. */
 static void
-probe(struct ping_run *r, uint32_t seq, int64_t stop_at)
+tcp_probe(void *arg, uint32_t seq, int64_t stop_at)
 {
+    struct ping_run *r = arg;
     const struct sockaddr *sa = (const struct sockaddr *)&r->to.ss;
     struct ping_event ev = {PK_OPEN, seq, r->addr, 0, -1, -1, NULL};
     struct nk_err err;
@@ -77,30 +78,6 @@ probe(struct ping_run *r, uint32_t seq, int64_t stop_at)
 int
 ping_tcp_run(struct ping_run *r)
 {
-    const struct ping_cfg *c = r->cfg;
-    int64_t now = ping_now_us(), next, stop_at = 0;
-
-    r->start_us = next = now;
-    if (c->deadline_ms > 0)
-        stop_at = now + (int64_t)c->deadline_ms * 1000;
-    ping_header(r);
-    for (uint32_t seq = 1;
-         !nk_stop_requested() && (c->count == 0 || seq <= (uint64_t)c->count);
-         seq++) {
-        probe(r, seq, stop_at);
-        next += (int64_t)c->interval_ms * 1000;
-        if (c->count != 0 && seq == (uint64_t)c->count)
-            break;
-        /* Sleep until the next probe; a signal or the deadline ends it. */
-        while (!nk_stop_requested() && (now = ping_now_us()) < next &&
-               (stop_at == 0 || now < stop_at))
-            (void)nk_sleep_ms(ping_ms_until(
-                stop_at > 0 && stop_at < next ? stop_at : next, now, 1000));
-        if (stop_at > 0 && ping_now_us() >= stop_at)
-            break;
-        if (next < ping_now_us())
-            next = ping_now_us();
-    }
-    r->end_us = ping_now_us();
+    ping_sequence(r, tcp_probe, r);
     return 0;
 }

@@ -48,8 +48,9 @@ take(struct udp_loop *l, uint32_t seq, struct nk_err *err)
 
 /* One probe; no event when a stop request cut it short. */
 static void
-probe(struct udp_loop *l, uint32_t seq, int64_t stop_at)
+udp_probe(void *arg, uint32_t seq, int64_t stop_at)
 {
+    struct udp_loop *l = arg;
     struct ping_run *r = l->r;
     struct ping_event ev = {PK_TIMEOUT, seq, r->addr, 0, -1, -1, NULL};
     uint8_t out[PROBE_LEN];
@@ -87,7 +88,7 @@ probe(struct udp_loop *l, uint32_t seq, int64_t stop_at)
 }
 
 static int
-open_socket(struct udp_loop *l)
+udp_open_socket(struct udp_loop *l)
 {
     struct ping_run *r = l->r;
 
@@ -109,8 +110,6 @@ int
 ping_udp_run(struct ping_run *r)
 {
     struct udp_loop l;
-    const struct ping_cfg *c = r->cfg;
-    int64_t now, next, stop_at = 0;
 
     memset(&l, 0, sizeof l);
     l.r = r;
@@ -118,29 +117,11 @@ ping_udp_run(struct ping_run *r)
     l.buf = malloc(NK_UDP_BUFSIZE);
     if (l.buf == NULL)
         return nk_err_sys(&r->err, ENOMEM, "receive buffer");
-    if (open_socket(&l) < 0) {
+    if (udp_open_socket(&l) < 0) {
         free(l.buf);
         return -1;
     }
-    r->start_us = next = now = ping_now_us();
-    if (c->deadline_ms > 0)
-        stop_at = now + (int64_t)c->deadline_ms * 1000;
-    ping_header(r);
-    for (uint32_t seq = 1; !nk_stop_requested(); seq++) {
-        probe(&l, seq, stop_at);
-        if (c->count != 0 && seq >= (uint64_t)c->count)
-            break;
-        next += (int64_t)c->interval_ms * 1000;
-        while (!nk_stop_requested() && (now = ping_now_us()) < next &&
-               (stop_at == 0 || now < stop_at))
-            (void)nk_sleep_ms(ping_ms_until(
-                stop_at > 0 && stop_at < next ? stop_at : next, now, 1000));
-        if (stop_at > 0 && ping_now_us() >= stop_at)
-            break;
-        if (next < ping_now_us())
-            next = ping_now_us();
-    }
-    r->end_us = ping_now_us();
+    ping_sequence(r, udp_probe, &l);
     nk_close(l.fd);
     free(l.buf);
     return 0;
