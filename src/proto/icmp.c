@@ -216,52 +216,37 @@ static const char *const unreach6[] = {
     "destination unreachable: reject route to destination",
 };
 
-static const char *
-text4(uint8_t type, uint8_t code)
-{
-    switch (type) {
-    case NK_ICMP4_UNREACH:
-        return code < sizeof unreach4 / sizeof unreach4[0]
-                   ? unreach4[code]
-                   : "destination unreachable";
-    case NK_ICMP4_TIME_EXCEEDED:
-        return code == 0 ? "time to live exceeded"
-                         : "fragment reassembly time exceeded";
-    case NK_ICMP4_REDIRECT:
-        return "redirect";
-    case NK_ICMP4_PARAMPROB:
-        return "parameter problem";
-    case 4:
-        return "source quench";
-    default:
-        return "unknown icmp error";
-    }
-}
-
-static const char *
-text6(uint8_t type, uint8_t code)
-{
-    switch (type) {
-    case NK_ICMP6_UNREACH:
-        return code < sizeof unreach6 / sizeof unreach6[0]
-                   ? unreach6[code]
-                   : "destination unreachable";
-    case NK_ICMP6_TOO_BIG:
-        return "packet too big";
-    case NK_ICMP6_TIME_EXCEEDED:
-        return code == 0 ? "hop limit exceeded"
-                         : "fragment reassembly time exceeded";
-    case NK_ICMP6_PARAMPROB:
-        return "parameter problem";
-    default:
-        return "unknown icmpv6 error";
-    }
-}
+/* The errors whose text does not depend on the code. */
+static const struct {
+    uint8_t v6, type;
+    const char *text;
+} fixed_texts[] = {
+    {0, NK_ICMP4_REDIRECT, "redirect"},
+    {0, NK_ICMP4_PARAMPROB, "parameter problem"},
+    {0, 4, "source quench"},
+    {1, NK_ICMP6_TOO_BIG, "packet too big"},
+    {1, NK_ICMP6_PARAMPROB, "parameter problem"},
+};
 
 const char *
 nk_icmp_error_text(int v6, uint8_t type, uint8_t code)
 {
-    return v6 ? text6(type, code) : text4(type, code);
+    const char *const *unreach = v6 ? unreach6 : unreach4;
+    size_t n = v6 ? sizeof unreach6 / sizeof unreach6[0]
+                  : sizeof unreach4 / sizeof unreach4[0];
+
+    v6 = v6 != 0;
+    if (type == (v6 ? NK_ICMP6_UNREACH : NK_ICMP4_UNREACH))
+        return code < n ? unreach[code] : "destination unreachable";
+    if (type == (v6 ? NK_ICMP6_TIME_EXCEEDED : NK_ICMP4_TIME_EXCEEDED)) {
+        if (code != 0)
+            return "fragment reassembly time exceeded";
+        return v6 ? "hop limit exceeded" : "time to live exceeded";
+    }
+    for (size_t i = 0; i < sizeof fixed_texts / sizeof fixed_texts[0]; i++)
+        if (fixed_texts[i].v6 == v6 && fixed_texts[i].type == type)
+            return fixed_texts[i].text;
+    return v6 ? "unknown icmpv6 error" : "unknown icmp error";
 }
 
 /* --- the probe window */
@@ -271,24 +256,25 @@ enum { SLOT_OUT, SLOT_ANSWERED, SLOT_TIMED_OUT, SLOT_ERROR };
 int
 nk_ping_win_init(struct nk_ping_win *w, uint32_t size)
 {
+    uint32_t n = size ? size : 1;
+
     memset(w, 0, sizeof *w);
-    w->size = size ? size : 1;
-    w->sent_us = calloc(w->size, sizeof *w->sent_us);
-    w->seq_at = calloc(w->size, sizeof *w->seq_at);
-    w->state = calloc(w->size, sizeof *w->state);
-    if (w->sent_us == NULL || w->seq_at == NULL || w->state == NULL) {
-        nk_ping_win_free(w);
+    /* One block: the send times, the sequence numbers, the states (in
+     * falling alignment, so each array starts aligned). */
+    w->sent_us =
+        calloc(n, sizeof *w->sent_us + sizeof *w->seq_at + sizeof *w->state);
+    if (w->sent_us == NULL)
         return -1;
-    }
+    w->seq_at = (uint32_t *)(void *)(w->sent_us + n);
+    w->state = (uint8_t *)(w->seq_at + n);
+    w->size = n;
     return 0;
 }
 
 void
 nk_ping_win_free(struct nk_ping_win *w)
 {
-    free(w->sent_us);
-    free(w->seq_at);
-    free(w->state);
+    free(w->sent_us); /* the one block */
     memset(w, 0, sizeof *w);
 }
 
