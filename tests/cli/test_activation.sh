@@ -181,8 +181,9 @@ P=$(free_port tcp)
 if act_start eti -l "127.0.0.1:$P" -a --inetd "$NK" echo-tcp serve --inetd; then
     echo_check "echo-tcp --inetd (-a): one process per connection echoes" "$P"
     echo_check "echo-tcp --inetd (-a): and the next" "$P"
-    OUT=$(head -c 300000 /dev/urandom | base64 -w 76 | tee "$NK_TMP/big" |
-        timeout 10 nc -N 127.0.0.1 "$P" | cmp - "$NK_TMP/big" && echo same)
+    head -c 300000 /dev/urandom | base64 -w 76 >"$NK_TMP/big"
+    OUT=$(timeout 10 nc -N 127.0.0.1 "$P" <"$NK_TMP/big" |
+        cmp - "$NK_TMP/big" && echo same)
     check_eq "echo-tcp --inetd: 400 kB come back whole" "$OUT" same
     nk_stop_server "$SERVER_PID"
 fi
@@ -262,5 +263,24 @@ if act_start eui -d --inetd -l "127.0.0.1:$P" "$NK" echo-udp serve --inetd; then
     fi
     check_eq "echo-udp --inetd: nothing on stdout" "$(cat "$NK_TMP/eui.out")" ""
 fi
+
+# ------------------------------------------------------------- chat serve
+
+P=$(free_port tcp)
+if act_start chat -l "127.0.0.1:$P" "$NK" chat serve --no-console; then
+    OUT=$(printf '/nick bob\nhello room\n' | timeout 5 nc -q1 127.0.0.1 "$P")
+    check_contains "chat: activated, nc joins the room" "$OUT" \
+        "* you are now known as bob"
+    wait_line chat "bob disconnected"
+    check_contains "chat: announces the passed socket" \
+        "$(cat "$NK_TMP/chat.err")" "netkit chat: listening on 127.0.0.1:$P"
+    nk_stop_server "$SERVER_PID"
+    check_eq "chat: SIGTERM exits 0" "$STOP_STATUS" 0
+    check_contains "chat: the transcript has the line" \
+        "$(cat "$NK_TMP/chat.out")" "bob: hello room"
+fi
+run_nk chat serve --inetd --port 0
+check_eq "chat --inetd: refused, 64" "$RC" 64
+check_contains "chat --inetd: says why" "$ERR" "a room needs every member"
 
 nk_done

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "chat_int.h"
+#include "netkit/activate.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
@@ -728,7 +729,8 @@ room_run(struct room *r)
 }
 
 static int
-serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode)
+serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode,
+      const char *fdname)
 {
     struct nk_listen_opts lo = {.host = o->bind,
                                 .port = o->port,
@@ -752,7 +754,7 @@ serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode)
     snprintf(r->nick, sizeof r->nick, "%s", o->name);
     nk_net_init();
     if (nk_server_stop_install(&err) < 0 ||
-        (r->lfd = nk_listen_ex(&lo, &err)) < 0 ||
+        (r->lfd = nk_listen_activated(&lo, fdname, NULL, &err)) < 0 ||
         nk_set_nonblock(r->lfd, 1, &err) < 0 ||
         nk_acceptor_init(&r->acc, r->lfd, room_full, &err) < 0 ||
         room_loop(r, &err) < 0) {
@@ -776,8 +778,9 @@ serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode)
 /* What the option table fills. */
 struct serve_parse {
     struct serve_opts o;
-    const char *mode; /* a unix:PATH socket file's permissions */
-    int have_port, lesson;
+    const char *mode;   /* a unix:PATH socket file's permissions */
+    const char *fdname; /* of the sockets systemd passed, this one */
+    int have_port, lesson, inetd;
 };
 
 /* --port (kept as the number's text) and --name (a valid nickname). */
@@ -834,6 +837,11 @@ const struct nk_optdef chat_serve_optdefs[] = {
     NK_OPT_JSON_DEF("the transcript as JSON Lines"),
     NK_OPT(0, "lesson", NK_OPT_FLAG, struct serve_parse, lesson, 0, 0, NULL,
            "the lesson's one-to-one chat (see above)"),
+    NK_OPT_FDNAME(struct serve_parse, fdname),
+    NK_OPT_INETD(struct serve_parse, inetd,
+                 "refused: a room needs its members in one\n"
+                 "process, inetd starts one per connection (use\n"
+                 "socket activation, Accept=no, instead)"),
     NK_OPT_HELP_DEF,
     NK_OPT_END,
 };
@@ -843,6 +851,7 @@ chat_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
     struct serve_parse p;
     unsigned long long given;
+    struct nk_err err;
     int rc;
 
     memset(&p, 0, sizeof p);
@@ -859,7 +868,16 @@ chat_serve(int argc, char **argv, struct nk_ctx *ctx)
                            argv);
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-    if (!p.have_port && !nk_host_is_unix(p.o.bind))
+    /* One process per connection (inetd nowait, Accept=yes) would make a
+     * room of one: nobody to chat with. The lesson's one-to-one needs the
+     * operator's terminal, which inetd does not give either. */
+    if (p.inetd)
+        return nk_usage_error(ctx, "--inetd: a room needs every member in "
+                                   "one process, and inetd starts one per "
+                                   "connection; let systemd pass the "
+                                   "listening socket instead (Accept=no)");
+    if (!p.have_port && !nk_host_is_unix(p.o.bind) &&
+        nk_activation_passed(&err) == 0)
         return nk_usage_error(ctx, "--port is required (0 picks one)");
-    return serve(ctx, &p.o, p.mode);
+    return serve(ctx, &p.o, p.mode, p.fdname);
 }
