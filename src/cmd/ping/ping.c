@@ -155,17 +155,21 @@ socket_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
     return parse_socket(ctx, arg, values);
 }
 
+/* A duration: S seconds, at least lo milliseconds, at most a day. */
+#define PING_SECONDS(s, l, field, lo, help)                                   \
+    NK_OPT(s, l, NK_OPT_SECONDS, struct ping_cfg, field, lo, 86400000, "S",   \
+           help)
+
 static const struct nk_optdef ping_optdefs[] = {
     NK_OPT('c', "count", NK_OPT_LONG, struct ping_cfg, count, 1, MAX_COUNT,
            "N", "stop after N probes (default: until Ctrl-C)"),
-    NK_OPT('i', "interval", NK_OPT_SECONDS, struct ping_cfg, interval_ms, 2,
-           86400000, "S",
-           "seconds between probes (default 1, at least\n"
-           "0.002)"),
-    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct ping_cfg, timeout_ms, 1,
-           86400000, "S", "seconds to wait for each reply (default 2)"),
-    NK_OPT('w', "deadline", NK_OPT_SECONDS, struct ping_cfg, deadline_ms, 1,
-           86400000, "S", "stop after S seconds, whatever the count"),
+    PING_SECONDS('i', "interval", interval_ms, 2,
+                 "seconds between probes (default 1, at least\n"
+                 "0.002)"),
+    PING_SECONDS('t', "timeout", timeout_ms, 1,
+                 "seconds to wait for each reply (default 2)"),
+    PING_SECONDS('w', "deadline", deadline_ms, 1,
+                 "stop after S seconds, whatever the count"),
     NK_OPT('s', "size", NK_OPT_LONG, struct ping_cfg, size, NK_PING_STAMP,
            MAX_SIZE, "B", "ICMP data bytes (default 56; 16-65507)"),
     NK_OPT(0, "ttl", NK_OPT_INT, struct ping_cfg, ttl, 1, 255, "N",
