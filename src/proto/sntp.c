@@ -207,26 +207,25 @@ int
 nk_sntp_check_source(const struct sockaddr *asked, socklen_t asked_len,
                      const struct sockaddr *from, socklen_t from_len)
 {
-    if (asked->sa_family != from->sa_family)
+    socklen_t need = asked->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                     : asked->sa_family == AF_INET6
+                         ? sizeof(struct sockaddr_in6)
+                         : 0;
+    const struct sockaddr_in *a4 = (const void *)asked,
+                             *f4 = (const void *)from;
+    const struct sockaddr_in6 *a6 = (const void *)asked;
+    const struct sockaddr_in6 *f6 = (const void *)from;
+
+    /* Only the families we ask in, and whole addresses of both. */
+    if (need == 0 || asked->sa_family != from->sa_family || asked_len < need ||
+        from_len < need)
         return 0;
-    if (asked->sa_family == AF_INET &&
-        asked_len >= (socklen_t)sizeof(struct sockaddr_in) &&
-        from_len >= (socklen_t)sizeof(struct sockaddr_in)) {
-        const struct sockaddr_in *a = (const void *)asked;
-        const struct sockaddr_in *f = (const void *)from;
-        return a->sin_port == f->sin_port &&
-               a->sin_addr.s_addr == f->sin_addr.s_addr;
-    }
-    if (asked->sa_family == AF_INET6 &&
-        asked_len >= (socklen_t)sizeof(struct sockaddr_in6) &&
-        from_len >= (socklen_t)sizeof(struct sockaddr_in6)) {
-        const struct sockaddr_in6 *a = (const void *)asked;
-        const struct sockaddr_in6 *f = (const void *)from;
-        return a->sin6_port == f->sin6_port &&
-               memcmp(&a->sin6_addr, &f->sin6_addr, 16) == 0 &&
-               a->sin6_scope_id == f->sin6_scope_id;
-    }
-    return 0;
+    if (asked->sa_family == AF_INET)
+        return a4->sin_port == f4->sin_port &&
+               a4->sin_addr.s_addr == f4->sin_addr.s_addr;
+    return a6->sin6_port == f6->sin6_port &&
+           memcmp(&a6->sin6_addr, &f6->sin6_addr, 16) == 0 &&
+           a6->sin6_scope_id == f6->sin6_scope_id;
 }
 
 int
