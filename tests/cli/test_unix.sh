@@ -224,4 +224,38 @@ SH
     check_eq "httpget: one of the two socket options" "$RC" 64
 fi
 
+# ---------------------------------------------------------------- fileshare
+
+# One listener, both protocols: netkit's own get, list and put (the line
+# protocol) and curl --unix-socket (HTTP) against fileshare serve.
+sock=$S/fs.sock
+mkdir -p "$S/root" "$S/dl"
+printf 'shared bytes\n' >"$S/root/a.txt"
+if nk_have "fileshare serve over unix:" curl jq &&
+    start_unix fs "unix:$sock" "$NK" --json fileshare serve --root "$S/root" \
+        --bind "unix:$sock" --allow-upload --mode 0660; then
+    check_eq "fileshare --mode 0660" "$(stat -c %a "$sock")" 660
+    run_nk fileshare get "unix:$sock" a.txt -o "$S/dl/a.txt"
+    check_eq "fileshare get unix:: exit 0" "$RC" 0
+    check_eq "fileshare get unix:: the bytes" "$(cat "$S/dl/a.txt")" \
+        "shared bytes"
+    run_nk --json fileshare list "unix:$sock"
+    check_eq "fileshare list unix:: exit 0" "$RC" 0
+    check_contains "fileshare list unix:: a.txt" "$OUT" a.txt
+    printf 'uploaded\n' >"$S/up.txt"
+    run_nk fileshare put "unix:$sock" "$S/up.txt" up.txt
+    check_eq "fileshare put unix:: exit 0" "$RC" 0
+    check_eq "fileshare put unix:: stored" "$(cat "$S/root/up.txt")" uploaded
+    got=$(timeout 5 curl -s --unix-socket "$sock" http://fs.invalid/a.txt)
+    check_eq "fileshare HTTP via curl --unix-socket" "$got" "shared bytes"
+    sleep 0.2
+    check_contains "fileshare: requests logged with the credentials" \
+        "$(cat "$NK_TMP/fs.err")" "uid=$UID_NOW,gid=$GID_NOW"
+    nk_stop_server "$SERVER_PID"
+    [ -e "$sock" ]
+    check_eq "fileshare unix:: socket file removed on stop" "$?" 1
+    check_eq "fileshare unix: --json: the address" \
+        "$(jq -r .address "$NK_TMP/fs.out")" "unix:$sock"
+fi
+
 nk_done

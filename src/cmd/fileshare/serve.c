@@ -256,8 +256,7 @@ admit(struct srv *s, int fd, const struct nk_addr *peer)
     c->s = s;
     c->fd = fd;
     c->accepted_ms = nk_now_ms();
-    nk_addr_format((const struct sockaddr *)&peer->ss, peer->len, c->peer,
-                   sizeof c->peer);
+    nk_peer_format(peer, c->peer, sizeof c->peer);
     c->refused = make_room(s, fd, c->peer);
     if (c->refused == 0) {
         free(c);
@@ -333,6 +332,7 @@ tick(struct srv *s)
 /* What the option table fills. */
 struct srv_parse {
     struct srv_opts o;
+    const char *mode; /* a unix:PATH socket file's permissions */
 };
 
 static const struct nk_optdef serve_optdefs[] = {
@@ -341,7 +341,11 @@ static const struct nk_optdef serve_optdefs[] = {
     NK_OPT('p', "port", NK_OPT_PORTSTR, struct srv_parse, o.port, 0, 0, "P",
            "port to listen on (0: an ephemeral port)"),
     NK_OPT('b', "bind", NK_OPT_STRING, struct srv_parse, o.bind, 0, 0, "ADDR",
-           "address to listen on (default: every address)"),
+           "address to listen on (default: every address);\n"
+           "unix:PATH or unix:@NAME for a Unix socket"),
+    NK_OPT(0, "mode", NK_OPT_STRING, struct srv_parse, mode, 0, 0, "MODE",
+           "permissions of a unix:PATH socket file (octal,\n"
+           "such as 0660)"),
     NK_OPT('M', "max-clients", NK_OPT_U64, struct srv_parse, o.max_clients, 1,
            100000, "N",
            "clients served at once (default 64); when\n"
@@ -369,6 +373,7 @@ static const struct nk_optdef serve_optdefs[] = {
 
 const struct nk_optspec fileshare_serve_spec = {
     "usage: netkit fileshare serve --root DIR --port P [--bind ADDR]\n"
+    "       netkit fileshare serve --root DIR --bind unix:PATH [--mode MODE]\n"
     "                              [--max-clients N] [--timeout S]\n"
     "                              [--header-timeout S]\n"
     "                              [--read-only | --allow-upload] [--quiet]\n"
@@ -383,11 +388,13 @@ const struct nk_optspec fileshare_serve_spec = {
     serve_optdefs,
     "examples:\n"
     "  netkit fileshare serve --root ~/pub --port 9000\n"
-    "  netkit fileshare serve --root /srv/in --port 9000 --allow-upload\n",
+    "  netkit fileshare serve --root /srv/in --port 9000 --allow-upload\n"
+    "  netkit fileshare serve --root ~/pub --bind unix:/run/fs.sock\n",
     0, NULL};
 
 static int
-parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
+parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o,
+           const char **mode)
 {
     struct srv_parse p;
     int rc;
@@ -399,11 +406,12 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o)
     if (rc != NK_OPT_GO)
         return rc == NK_EX_OK ? -1 : rc; /* -1: --help was shown */
     *o = p.o;
+    *mode = p.mode;
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
     if (o->root == NULL)
         return nk_usage_error(ctx, "--root DIR is required");
-    if (o->port == NULL)
+    if (o->port == NULL && !nk_host_is_unix(o->bind))
         return nk_usage_error(ctx, "--port is required");
     if (o->read_only && o->allow_upload)
         return nk_usage_error(ctx, "--read-only and --allow-upload conflict");
@@ -480,6 +488,10 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
     struct srv *s;
     struct nk_err err;
+    struct nk_listen_opts lo = {.family = AF_UNSPEC,
+                                .socktype = SOCK_STREAM,
+                                .backlog = 128,
+                                .reuseaddr = 1};
     struct nk_addr a;
     char addr[NK_ADDRSTRLEN];
     int lfd, rc;
@@ -487,7 +499,7 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return NK_EX_SOFTWARE;
-    rc = parse_opts(argc, argv, ctx, &s->o);
+    rc = parse_opts(argc, argv, ctx, &s->o, &lo.mode);
     if (rc != 0) {
         free(s);
         return rc < 0 ? NK_EX_OK : rc;
@@ -500,7 +512,9 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
         return err.exit_code;
     }
     nk_net_init();
-    lfd = nk_listen(s->o.bind, s->o.port, AF_UNSPEC, SOCK_STREAM, 128, &err);
+    lo.host = s->o.bind;
+    lo.port = s->o.port;
+    lfd = nk_listen_ex(&lo, &err);
     if (lfd < 0 || nk_set_nonblock(lfd, 1, &err) < 0 ||
         nk_local_addr(lfd, &a, &err) < 0 || nk_server_stop_install(&err) < 0) {
         nk_diag("fileshare", "%s", err.msg);
