@@ -102,6 +102,25 @@ int nk_fs_parse_header(const char *line, size_t len, char key[32],
 /* A decimal number for a header value: 0 or -1 (not digits, > 2^63-1). */
 int nk_fs_parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* What a client knows of a response. nk_fs_parse_head fills it from a
+ * line-protocol head; the HTTP client fills the same fields from HTTP's
+ * (until_close only there: the body ends at end of stream). */
+struct nk_fs_head {
+    int code;
+    char text[NK_FS_REASON_MAX + 1];
+    uint64_t size, offset, length, entries;
+    int have_length, have_sha, truncated;
+    int until_close;
+    uint8_t sha[NK_SHA256_LEN];
+};
+
+/* Parse a whole response head buf[0..len), len as nk_fs_head_end gave it
+ * (status line, header lines, the blank line). 0 with h filled (unknown
+ * keys skipped), or -1 with *why ("bad status line", "bad size", ...) and
+ * h partly filled. */
+int nk_fs_parse_head(const char *buf, size_t len, struct nk_fs_head *h,
+                     const char **why);
+
 /* LIST body lines: "<type> <size> <encoded name>". Types: file, dir,
  * link, other. Build returns the length written (with '\n') or -1. */
 int nk_fs_build_entry(char *buf, size_t size, const char *type, uint64_t bytes,

@@ -10,6 +10,8 @@
 
 #include "netkit/sha256.h"
 
+#include "netkit/hex.h"
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define NK_SHA_X86 1
 #include <cpuid.h>
@@ -277,23 +279,12 @@ nk_sha256_hex(const uint8_t d[NK_SHA256_LEN], char hex[NK_SHA256_HEXLEN + 1])
     return hex;
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 nk_sha256_parse_hex(const char *s, uint8_t d[NK_SHA256_LEN])
 {
     for (int i = 0; i < NK_SHA256_LEN; i++) {
-        int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+        int hi = nk_hex_digit((unsigned char)s[2 * i]);
+        int lo = hi < 0 ? -1 : nk_hex_digit((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         d[i] = (uint8_t)(hi << 4 | lo);

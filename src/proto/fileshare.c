@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netkit/fileshare.h"
+#include "netkit/hex.h"
 
 const char *
 nk_fs_status_text(int code)
@@ -84,18 +85,6 @@ nk_fs_encode(const char *s, size_t len, char *out, size_t size)
     return (int)o;
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 nk_fs_decode(const char *s, size_t len, char *out, size_t size)
 {
@@ -109,8 +98,8 @@ nk_fs_decode(const char *s, size_t len, char *out, size_t size)
             int hi, lo;
             if (i + 2 >= len)
                 return -1;
-            hi = hexval(s[i + 1]);
-            lo = hexval(s[i + 2]);
+            hi = nk_hex_digit((unsigned char)s[i + 1]);
+            lo = nk_hex_digit((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (unsigned char)(hi << 4 | lo);
@@ -649,4 +638,68 @@ nk_fs_resolve(const char *path, size_t len, const struct nk_fs_ops *ops,
     if (e == NK_FSP_OK && kind != NULL)
         *kind = k;
     return e;
+}
+
+/* --- a response head, the client's side ---------------------------------- */
+
+/* One header of a response head into h: 0, or -1 with *why. */
+static int
+head_field(struct nk_fs_head *h, const char *key, const char *v, size_t vl,
+           const char **why)
+{
+    char hex[NK_SHA256_HEXLEN + 1];
+
+    if (strcmp(key, "size") == 0 && nk_fs_parse_u64(v, vl, &h->size))
+        return *why = "bad size", -1;
+    if (strcmp(key, "offset") == 0 && nk_fs_parse_u64(v, vl, &h->offset))
+        return *why = "bad offset", -1;
+    if (strcmp(key, "entries") == 0)
+        (void)nk_fs_parse_u64(v, vl, &h->entries);
+    if (strcmp(key, "truncated") == 0)
+        h->truncated = vl == 3 && memcmp(v, "yes", 3) == 0;
+    if (strcmp(key, "length") == 0) {
+        if (nk_fs_parse_u64(v, vl, &h->length))
+            return *why = "bad length", -1;
+        h->have_length = 1;
+    }
+    if (strcmp(key, "sha256") == 0) {
+        if (vl != NK_SHA256_HEXLEN)
+            return *why = "bad sha256", -1;
+        memcpy(hex, v, vl);
+        hex[vl] = '\0';
+        if (nk_sha256_parse_hex(hex, h->sha) < 0)
+            return *why = "bad sha256", -1;
+        h->have_sha = 1;
+    }
+    return 0;
+}
+
+int
+nk_fs_parse_head(const char *buf, size_t len, struct nk_fs_head *h,
+                 const char **why)
+{
+    const char *end, *p, *nl;
+
+    memset(h, 0, sizeof *h);
+    if (len < 2 || nk_fs_head_end(buf, len) != len)
+        return *why = "incomplete head", -1;
+    /* end: the '\n' of the last line before the blank one (a CRLF blank
+     * line is two bytes, an LF one one byte) */
+    end = buf + len - (buf[len - 2] == '\r' ? 3 : 2);
+    nl = memchr(buf, '\n', (size_t)(end - buf) + 1);
+    if (nl == NULL ||
+        nk_fs_parse_status(buf, (size_t)(nl - buf), &h->code, h->text))
+        return *why = "bad status line", -1;
+    for (p = nl + 1; p <= end && nl != end; p = nl + 1) {
+        char key[32];
+        const char *v;
+        size_t vl;
+        nl = memchr(p, '\n', (size_t)(end - p) + 1);
+        if (nl == NULL ||
+            nk_fs_parse_header(p, (size_t)(nl - p), key, &v, &vl) < 0)
+            return *why = "bad header line", -1;
+        if (head_field(h, key, v, vl, why) < 0)
+            return -1;
+    }
+    return 0;
 }

@@ -499,6 +499,53 @@ test_command_usage(void **state)
     run_expect(a7, 7, 64, "names no file");
 }
 
+/* The client's response head: the line protocol's status and headers,
+ * LF or CRLF, unknown keys skipped, each malformed field refused. */
+static void
+test_parse_head(void **state)
+{
+    struct nk_fs_head h;
+    const char *why = NULL;
+    static const char ok[] = "200 ok\r\nsize: 12\r\noffset: 2\r\n"
+                             "length: 10\r\nsha256: " SHA0 "\r\n"
+                             "x_other: ?\r\nentries: 3\r\n"
+                             "truncated: yes\r\n\r\n";
+    static const struct {
+        const char *head, *why;
+    } bad[] = {
+        {"20 ok\n\n", "bad status line"},
+        {"200 ok\nSize: 1\n\n", "bad header line"},
+        {"200 ok\nsize: x\n\n", "bad size"},
+        {"200 ok\noffset: -1\n\n", "bad offset"},
+        {"200 ok\nlength: 1a\n\n", "bad length"},
+        {"200 ok\nsha256: abc\n\n", "bad sha256"},
+        {"200 ok\nsha256: " SHA0 "\n\n", NULL},
+        {"200 ok\nsize: 1\n", "incomplete head"},
+    };
+
+    (void)state;
+    assert_int_equal(nk_fs_parse_head(ok, sizeof ok - 1, &h, &why), 0);
+    assert_int_equal(h.code, 200);
+    assert_string_equal(h.text, "ok");
+    assert_true(h.size == 12 && h.offset == 2 && h.length == 10);
+    assert_true(h.have_length && h.have_sha && h.truncated);
+    assert_true(h.entries == 3);
+    assert_int_equal(h.sha[0], 0xe3);
+    assert_int_equal(h.sha[31], 0x55);
+    assert_int_equal(nk_fs_parse_head("404 not found\n\n", 15, &h, &why), 0);
+    assert_int_equal(h.code, 404);
+    assert_false(h.have_length || h.have_sha || h.truncated);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = nk_fs_parse_head(bad[i].head, strlen(bad[i].head), &h, &why);
+        if (bad[i].why == NULL) {
+            assert_int_equal(rc, 0);
+            continue;
+        }
+        assert_int_equal(rc, -1);
+        assert_string_equal(why, bad[i].why);
+    }
+}
+
 int
 main(void)
 {
@@ -515,6 +562,7 @@ main(void)
         cmocka_unit_test(test_resolve_last),
         cmocka_unit_test(test_progress_format),
         cmocka_unit_test(test_command_usage),
+        cmocka_unit_test(test_parse_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
 #include "netkit/fileshare.h"
+#include "netkit/hashring.h"
 #include "netkit/http.h"
 #include "netkit/http_server.h"
 #include "netkit/net.h"
@@ -39,10 +39,6 @@
 
 #define DEFAULT_PORT "9000"
 #define IO_BUF (256 * 1024)
-/* get's receive ring: NSLOT slots of SLOT_BUF (4 MiB in all, whatever
- * the file's size) shared with the hashing thread. */
-#define NSLOT 4
-#define SLOT_BUF (1024 * 1024)
 
 const char cmd_fileshare_usage[] =
     "usage: netkit fileshare serve|get|list|put [OPTIONS]\n"
@@ -84,13 +80,12 @@ struct copts {
     int timeout_ms;
 };
 
-#define FS_PORT_OPT                                                        \
-    NK_OPT('p', "port", NK_OPT_PORTSTR, struct copts, port, 1, 0, "P",     \
+#define FS_PORT_OPT                                                           \
+    NK_OPT('p', "port", NK_OPT_PORTSTR, struct copts, port, 1, 0, "P",        \
            "server port (default " DEFAULT_PORT ")")
-#define FS_TIMEOUT_OPT                                                     \
-    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct copts, timeout_ms, 100,  \
-           86400000, "S",                                                  \
-           "give up when nothing moves for S seconds (10)")
+#define FS_TIMEOUT_OPT                                                        \
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct copts, timeout_ms, 100,     \
+           86400000, "S", "give up when nothing moves for S seconds (10)")
 
 static const struct nk_optdef get_optdefs[] = {
     FS_PORT_OPT,
@@ -108,11 +103,8 @@ static const struct nk_optdef get_optdefs[] = {
 
 /* list and put take the same options. */
 static const struct nk_optdef list_put_optdefs[] = {
-    FS_PORT_OPT,
-    FS_TIMEOUT_OPT,
-    NK_OPT_JSON_DEF("one JSON document"),
-    NK_OPT_HELP_DEF,
-    NK_OPT_END,
+    FS_PORT_OPT,     FS_TIMEOUT_OPT, NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF, NK_OPT_END,
 };
 
 const struct nk_optspec fileshare_get_spec = {
@@ -168,15 +160,6 @@ const struct nk_optspec fileshare_put_spec = {
     "  netkit fileshare put localhost report.pdf --port 9000\n"
     "  netkit fileshare put localhost report.pdf inbox/ --port 9000\n",
     0, NULL};
-
-struct head {
-    int code;
-    char text[NK_FS_REASON_MAX + 1];
-    uint64_t size, offset, length, entries;
-    int have_length, have_sha, truncated;
-    int until_close; /* HTTP without Content-Length: the body ends at EOF */
-    uint8_t sha[NK_SHA256_LEN];
-};
 
 /* A connection and what was read past the response head. */
 struct conn {
@@ -252,12 +235,13 @@ sock_recv(struct conn *c, const struct copts *o, char *buf, size_t len)
     }
 }
 
-/* Read the response head (up to the blank line); bytes after it stay in
- * c->buf. 0, or -1 with c->err (exit 76 for a malformed head). */
+/* Read the response head (up to the blank line, nk_fs_parse_head); bytes
+ * after it stay in c->buf. 0, or -1 with c->err (exit 76 for a malformed
+ * head). */
 static int
-read_head(struct conn *c, const struct copts *o, struct head *h)
+read_head(struct conn *c, const struct copts *o, struct nk_fs_head *h)
 {
-    char *end, *p, *nl;
+    const char *why;
     size_t head;
 
     memset(h, 0, sizeof *h);
@@ -275,50 +259,8 @@ read_head(struct conn *c, const struct copts *o, struct head *h)
                               "complete status");
         c->have += (size_t)n;
     }
-    /* end: the '\n' of the last header line (a CRLF blank line is two
-     * bytes before the body, an LF one one byte) */
-    end = c->buf + head - (c->buf[head - 2] == '\r' ? 3 : 2);
-    nl = memchr(c->buf, '\n', (size_t)(end - c->buf) + 1);
-    if (nk_fs_parse_status(c->buf, (size_t)(nl - c->buf), &h->code, h->text))
-        return nk_err_set(&c->err, NK_EX_PROTOCOL,
-                          "response: bad status line");
-    for (p = nl + 1; p <= end; p = nl + 1) {
-        char key[32];
-        const char *v;
-        size_t vl;
-        nl = memchr(p, '\n', (size_t)(end - p) + 1);
-        if (nk_fs_parse_header(p, (size_t)(nl - p), key, &v, &vl) < 0)
-            return nk_err_set(&c->err, NK_EX_PROTOCOL,
-                              "response: bad header line");
-        if (strcmp(key, "size") == 0 && nk_fs_parse_u64(v, vl, &h->size))
-            return nk_err_set(&c->err, NK_EX_PROTOCOL, "response: bad size");
-        if (strcmp(key, "offset") == 0 && nk_fs_parse_u64(v, vl, &h->offset))
-            return nk_err_set(&c->err, NK_EX_PROTOCOL, "response: bad offset");
-        if (strcmp(key, "entries") == 0)
-            (void)nk_fs_parse_u64(v, vl, &h->entries);
-        if (strcmp(key, "truncated") == 0)
-            h->truncated = vl == 3 && memcmp(v, "yes", 3) == 0;
-        if (strcmp(key, "length") == 0) {
-            if (nk_fs_parse_u64(v, vl, &h->length))
-                return nk_err_set(&c->err, NK_EX_PROTOCOL,
-                                  "response: bad length");
-            h->have_length = 1;
-        }
-        if (strcmp(key, "sha256") == 0) {
-            char hex[NK_SHA256_HEXLEN + 1];
-            if (vl != NK_SHA256_HEXLEN)
-                return nk_err_set(&c->err, NK_EX_PROTOCOL,
-                                  "response: bad sha256");
-            memcpy(hex, v, vl);
-            hex[vl] = '\0';
-            if (nk_sha256_parse_hex(hex, h->sha) < 0)
-                return nk_err_set(&c->err, NK_EX_PROTOCOL,
-                                  "response: bad sha256");
-            h->have_sha = 1;
-        }
-        if (nl == end)
-            break;
-    }
+    if (nk_fs_parse_head(c->buf, head, h, &why) < 0)
+        return nk_err_set(&c->err, NK_EX_PROTOCOL, "response: %s", why);
     c->have -= head;
     memmove(c->buf, c->buf + head, c->have);
     return 0;
@@ -352,7 +294,7 @@ status_exit(int code)
 /* A refusal as an error: "PATH does not exist on HOST" for 404. */
 static int
 refused(struct nk_err *err, const struct copts *o, const char *path,
-        const struct head *h)
+        const struct nk_fs_head *h)
 {
     if (h->code == NK_FS_NOT_FOUND && strcmp(h->text, "not found") == 0)
         return nk_err_set(err, NK_EX_UNAVAILABLE, "%s does not exist on %s",
@@ -494,140 +436,6 @@ write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-/* Hashing beside the receive loop. Receiving (one copy out of the socket)
- * and writing (one copy into the page cache) cost about as much as
- * SHA-256, so on two cores the hash runs in its own thread: the receive
- * loop fills a slot of a small ring, writes it, and hands it over; the
- * thread hashes the slots in order and frees them. Bounded: the loop waits
- * when all NSLOT slots are still being hashed. When the thread cannot be
- * started, the loop hashes each buffer itself. */
-struct hasher {
-    struct nk_sha256 *hs;
-    char *buf[NSLOT];
-    size_t len[NSLOT];
-    unsigned head, tail; /* slots handed over / hashed, mod 2^32 */
-    int done, threaded;
-    pthread_t tid;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-};
-
-static void *
-hasher_run(void *arg)
-{
-    struct hasher *hz = arg;
-
-    pthread_mutex_lock(&hz->mu);
-    for (;;) {
-        unsigned slot;
-        while (hz->tail == hz->head && !hz->done)
-            pthread_cond_wait(&hz->cv, &hz->mu);
-        if (hz->tail == hz->head)
-            break;
-        slot = hz->tail % NSLOT;
-        pthread_mutex_unlock(&hz->mu);
-        nk_sha256_update(hz->hs, hz->buf[slot], hz->len[slot]);
-        pthread_mutex_lock(&hz->mu);
-        hz->tail++;
-        pthread_cond_broadcast(&hz->cv);
-    }
-    pthread_mutex_unlock(&hz->mu);
-    return NULL;
-}
-
-/* The thread starts with SIGINT, SIGTERM and SIGHUP blocked (it inherits
- * the mask), so they reach the receive loop's thread: a write blocked on
- * a FIFO nobody reads then ends with EINTR. */
-static int
-hasher_spawn(struct hasher *hz)
-{
-    sigset_t stop, old;
-    int rc;
-
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &stop, &old);
-    rc = pthread_create(&hz->tid, NULL, hasher_run, hz);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return rc;
-}
-
-static int
-hasher_start(struct hasher *hz, struct nk_sha256 *hs)
-{
-    memset(hz, 0, sizeof *hz);
-    hz->hs = hs;
-    for (int i = 0; i < NSLOT; i++) {
-        hz->buf[i] = malloc(SLOT_BUF);
-        if (hz->buf[i] == NULL) {
-            for (int k = 0; k < i; k++)
-                free(hz->buf[k]);
-            return -1;
-        }
-    }
-    if (pthread_mutex_init(&hz->mu, NULL) == 0) {
-        if (pthread_cond_init(&hz->cv, NULL) == 0) {
-            if (hasher_spawn(hz) == 0) {
-                hz->threaded = 1;
-                return 0;
-            }
-            pthread_cond_destroy(&hz->cv);
-        }
-        pthread_mutex_destroy(&hz->mu);
-    }
-    return 0; /* no thread: hasher_push hashes inline */
-}
-
-/* The next free slot's buffer (waiting while the ring is full). */
-static char *
-hasher_slot(struct hasher *hz)
-{
-    char *b;
-
-    if (!hz->threaded)
-        return hz->buf[0];
-    pthread_mutex_lock(&hz->mu);
-    while (hz->head - hz->tail == NSLOT)
-        pthread_cond_wait(&hz->cv, &hz->mu);
-    b = hz->buf[hz->head % NSLOT];
-    pthread_mutex_unlock(&hz->mu);
-    return b;
-}
-
-/* Hand the slot from hasher_slot, holding len bytes, to the hash. */
-static void
-hasher_push(struct hasher *hz, size_t len)
-{
-    if (!hz->threaded) {
-        nk_sha256_update(hz->hs, hz->buf[0], len);
-        return;
-    }
-    pthread_mutex_lock(&hz->mu);
-    hz->len[hz->head % NSLOT] = len;
-    hz->head++;
-    pthread_cond_broadcast(&hz->cv);
-    pthread_mutex_unlock(&hz->mu);
-}
-
-/* Hash what was handed over, stop the thread, free the ring. */
-static void
-hasher_finish(struct hasher *hz)
-{
-    if (hz->threaded) {
-        pthread_mutex_lock(&hz->mu);
-        hz->done = 1;
-        pthread_cond_broadcast(&hz->cv);
-        pthread_mutex_unlock(&hz->mu);
-        pthread_join(hz->tid, NULL);
-        pthread_cond_destroy(&hz->cv);
-        pthread_mutex_destroy(&hz->mu);
-    }
-    for (int i = 0; i < NSLOT; i++)
-        free(hz->buf[i]);
-}
-
 /* Fill a slot (one recv returns what the socket buffer holds, often a
  * few hundred KiB): fewer, larger writes and hand-overs. Returns the count
  * (short only at an error or end of stream, reported next call), 0 at
@@ -650,24 +458,25 @@ fill_slot(struct conn *c, const struct copts *o, char *buf, size_t len)
  * j->err; *keep says whether the data is worth keeping for --continue
  * (the network failed) or not (the disk failed). */
 static int
-get_body(struct get_job *j, struct conn *c, const struct head *h,
+get_body(struct get_job *j, struct conn *c, const struct nk_fs_head *h,
          struct nk_sha256 *hs, int *keep)
 {
     struct nk_progress pr;
-    struct hasher hz;
+    struct nk_hashring hz;
     int fd = j->d.fd, rc = 0;
 
     if (!j->d.in_place && (ftruncate(fd, (off_t)j->start) < 0 ||
                            lseek(fd, (off_t)j->start, SEEK_SET) < 0))
         return file_err(&j->err, errno, "seek", j->d.tmp);
-    if (hasher_start(&hz, hs) < 0)
+    if (nk_hashring_start(&hz, hs) < 0)
         return nk_err_set(&j->err, NK_EX_SOFTWARE, "out of memory");
     nk_progress_begin(&pr, !j->o->json, h->size, j->start);
     while (rc == 0 && j->received < h->length) {
         uint64_t left = h->length - j->received;
-        char *buf = hasher_slot(&hz);
-        ssize_t n =
-            fill_slot(c, j->o, buf, left < SLOT_BUF ? (size_t)left : SLOT_BUF);
+        char *buf = nk_hashring_slot(&hz);
+        ssize_t n = fill_slot(
+            c, j->o, buf,
+            left < NK_HASHRING_SLOT_BUF ? (size_t)left : NK_HASHRING_SLOT_BUF);
         if (n == 0 && h->until_close)
             break; /* HTTP without a length: the end of the body */
         if (n <= 0) {
@@ -689,13 +498,13 @@ get_body(struct get_job *j, struct conn *c, const struct head *h,
                 file_err(&j->err, errno, "write", j->dest);
             rc = -1;
         } else {
-            hasher_push(&hz, (size_t)n);
+            nk_hashring_push(&hz, (size_t)n);
             j->received += (uint64_t)n;
             nk_progress_update(&pr, j->start + j->received);
         }
     }
     nk_progress_end(&pr);
-    hasher_finish(&hz);
+    nk_hashring_finish(&hz);
     if (rc == 0 && !j->d.in_place && fsync(fd) < 0)
         return file_err(&j->err, errno, "write", j->dest);
     return rc;
@@ -708,7 +517,7 @@ get_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
 {
     char line[NK_FS_LINE_MAX + 1];
     struct conn *c = malloc(sizeof *c);
-    struct head h;
+    struct nk_fs_head h;
     int n, rc = -1;
 
     if (c == NULL)
@@ -759,8 +568,10 @@ http_target(struct nk_ctx *ctx, struct copts *o, struct get_job *j)
         return nk_usage_error(ctx, "%s: only http:// URLs are supported",
                               o->host);
     if (o->path != NULL)
-        return nk_usage_error(ctx, "unexpected argument '%s' (the URL names "
-                                   "the path)", o->path);
+        return nk_usage_error(ctx,
+                              "unexpected argument '%s' (the URL names "
+                              "the path)",
+                              o->path);
     q = strchr(j->url.path, '?');
     len = q ? (size_t)(q - j->url.path) : strlen(j->url.path);
     n = nk_fs_decode(j->url.path, len, j->upath, sizeof j->upath);
@@ -861,8 +672,8 @@ http_redirect(struct get_job *j, const char *loc)
 static int
 is_redirect(int status)
 {
-    return status == 301 || status == 302 || status == 303 ||
-           status == 307 || status == 308;
+    return status == 301 || status == 302 || status == 303 || status == 307 ||
+           status == 308;
 }
 
 static int
@@ -872,17 +683,17 @@ http_refused(struct get_job *j, const struct nk_http_head *hh)
         return nk_err_set(&j->err, NK_EX_UNAVAILABLE,
                           "%s does not exist on %s (%d %s)", j->url.path,
                           j->url.host, hh->status, hh->reason);
-    return nk_err_set(&j->err,
-                      hh->status == 401 ? NK_EX_NOPERM
-                                        : status_exit(hh->status),
-                      "%s refused %s: %d %s", j->url.host, j->url.path,
-                      hh->status, hh->reason);
+    return nk_err_set(
+        &j->err, hh->status == 401 ? NK_EX_NOPERM : status_exit(hh->status),
+        "%s refused %s: %d %s", j->url.host, j->url.path, hh->status,
+        hh->reason);
 }
 
 /* A 206 must be the range asked for, to the end of the file: anything
  * else spliced onto the partial data would corrupt it. */
 static int
-http_partial(struct get_job *j, const struct nk_http_head *hh, struct head *h)
+http_partial(struct get_job *j, const struct nk_http_head *hh,
+             struct nk_fs_head *h)
 {
     const char *cr = nk_http_head_get(hh, "Content-Range");
     uint64_t a, b, size;
@@ -894,8 +705,7 @@ http_partial(struct get_job *j, const struct nk_http_head *hh, struct head *h)
                           "(asked for bytes=%" PRIu64 "-)",
                           j->start);
     if (a != j->start || b != size - 1 ||
-        (hh->content_length >= 0 &&
-         (uint64_t)hh->content_length != b - a + 1))
+        (hh->content_length >= 0 && (uint64_t)hh->content_length != b - a + 1))
         return nk_err_set(&j->err, NK_EX_PROTOCOL,
                           "response: the server sent %s for bytes=%" PRIu64
                           "-; refusing to splice it onto the partial data",
@@ -909,8 +719,8 @@ http_partial(struct get_job *j, const struct nk_http_head *hh, struct head *h)
  * partial data is longer than the file), 2 nothing to receive (the
  * partial data is the whole file), -1 error in j->err. */
 static int
-http_answer(struct get_job *j, const struct nk_http_head *hh, struct head *h,
-            struct nk_sha256 *hs)
+http_answer(struct get_job *j, const struct nk_http_head *hh,
+            struct nk_fs_head *h, struct nk_sha256 *hs)
 {
     const char *cr = nk_http_head_get(hh, "Content-Range");
     const char *dg = nk_http_head_get(hh, "Repr-Digest");
@@ -942,15 +752,15 @@ http_answer(struct get_job *j, const struct nk_http_head *hh, struct head *h,
             return -1;
     } else {
         if (j->start > 0) { /* the server ignored Range: start over */
-            nk_diag("fileshare get", "%s ignored the range (200, the whole "
-                                     "file): starting over",
+            nk_diag("fileshare get",
+                    "%s ignored the range (200, the whole "
+                    "file): starting over",
                     j->url.host);
             j->start = 0;
             nk_sha256_init(hs);
         }
         h->until_close = hh->content_length < 0;
-        h->length = h->until_close ? UINT64_MAX
-                                   : (uint64_t)hh->content_length;
+        h->length = h->until_close ? UINT64_MAX : (uint64_t)hh->content_length;
         h->size = h->until_close ? 0 : h->length;
     }
     j->size = h->size;
@@ -991,7 +801,7 @@ http_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
 {
     struct conn *c = malloc(sizeof *c);
     struct nk_http_head *hh = malloc(sizeof *hh);
-    struct head h;
+    struct nk_fs_head h;
     int rc = -1;
 
     if (c == NULL || hh == NULL) {
@@ -1077,8 +887,10 @@ get_fetch(struct get_job *j, int *keep)
  * signal stopped it: --continue resumes) or removed (a disk error, a
  * checksum mismatch). */
 static int
-get_run(struct get_job *j)
+get_run(void *job)
 {
+    struct get_job *j = job;
+
     int64_t t0 = nk_now_ms();
     int keep = 0, rc;
 
@@ -1107,66 +919,108 @@ get_run(struct get_job *j)
     return rc;
 }
 
-int
-fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
+/* get and put share their entry: the options, the operands' checks, the
+ * transfer, then its failure or its result. */
+struct client_cmd {
+    const struct nk_optspec *spec;
+    size_t size, err_off; /* the job's size, where its nk_err is */
+    /* Check the operands and set up the job: 0, or the exit status. */
+    int (*check)(struct nk_ctx *ctx, struct copts *o, void *job);
+    int (*run)(void *job);                         /* 0, or -1 with err */
+    void (*report)(struct nk_out *out, void *job); /* after "host" */
+};
+
+static int
+client_main(const struct client_cmd *cc, int argc, char **argv,
+            struct nk_ctx *ctx)
 {
     struct copts o = {0};
-    struct get_job *j;
     struct nk_out out;
-    char hex[NK_SHA256_HEXLEN + 1];
-    int rc = parse_common(argc, argv, ctx, &o, &fileshare_get_spec);
+    struct nk_err *err;
+    void *job;
+    int rc = parse_common(argc, argv, ctx, &o, cc->spec);
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
-    j = calloc(1, sizeof *j);
-    if (j == NULL)
+    job = calloc(1, cc->size);
+    if (job == NULL)
         return NK_EX_SOFTWARE;
-    if (nk_url_like(o.host) && (rc = http_target(ctx, &o, j)) != 0) {
-        free(j);
+    err = (struct nk_err *)(void *)((char *)job + cc->err_off);
+    rc = cc->check(ctx, &o, job);
+    if (rc == 0 && (nk_net_init(), cc->run(job) < 0)) {
+        rc = err->exit_code == NK_EX_USAGE
+                 ? nk_usage_error(ctx, "%s", err->msg)
+                 : nk_fail(ctx->cmd->name, ctx->sub, err);
+    } else if (rc == 0) {
+        nk_out_init(&out, stdout, o.json ? NK_OUT_JSON : NK_OUT_TEXT,
+                    ctx->color);
+        nk_out_str(&out, "host", o.host);
+        cc->report(&out, job);
+        rc = nk_out_finish(&out) < 0 ? NK_EX_SOFTWARE : NK_EX_OK;
+    }
+    free(job);
+    return rc;
+}
+
+/* What get and put report after "host": the local and remote names and
+ * the size; then (report_digest) the SHA-256 and whether it was checked. */
+static void
+report_names(struct nk_out *out, const char *k1, const char *v1,
+             const char *k2, const char *v2, uint64_t size)
+{
+    nk_out_str(out, k1, v1);
+    nk_out_str(out, k2, v2);
+    nk_out_uint(out, "size", size);
+}
+
+static void
+report_digest(struct nk_out *out, const uint8_t *sha, int verified)
+{
+    char hex[NK_SHA256_HEXLEN + 1];
+
+    nk_out_str(out, "sha256", nk_sha256_hex(sha, hex));
+    nk_out_bool(out, "verified", verified);
+}
+
+static int
+get_check(struct nk_ctx *ctx, struct copts *o, void *job)
+{
+    struct get_job *j = job;
+    int rc;
+
+    if (nk_url_like(o->host) && (rc = http_target(ctx, o, j)) != 0)
         return rc;
-    }
-    if (o.path == NULL || o.extra != NULL) {
-        free(j);
-        return o.path == NULL
-                   ? nk_usage_error(ctx, "PATH is required")
-                   : nk_usage_error(ctx, "unexpected argument '%s'", o.extra);
-    }
-    j->o = &o;
+    if (o->path == NULL)
+        return nk_usage_error(ctx, "PATH is required");
+    if (o->extra != NULL)
+        return nk_usage_error(ctx, "unexpected argument '%s'", o->extra);
+    j->o = o;
     j->d.fd = -1;
-    nk_net_init();
-    if (get_run(j) < 0) {
-        if (j->err.exit_code == NK_EX_USAGE)
-            rc = nk_usage_error(ctx, "%s", j->err.msg);
-        else
-            rc = nk_fail(ctx->cmd->name, ctx->sub, &j->err);
-        free(j);
-        return rc;
-    }
-    nk_out_init(&out, stdout, o.json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
-    nk_out_str(&out, "host", o.host);
-    nk_out_str(&out, "path", o.path);
-    nk_out_str(&out, "dest", j->dest);
-    nk_out_uint(&out, "size", j->size);
-    nk_out_uint(&out, "resumed_from", j->start);
-    nk_out_uint(&out, "received", j->received);
-    nk_out_str(&out, "sha256", nk_sha256_hex(j->sha, hex));
-    nk_out_bool(&out, "verified", !j->http || j->have_digest);
-    nk_out_double(&out, "seconds", (double)j->ms / 1000.0, 3);
-    nk_out_double(&out, "mib_per_s",
+    return 0;
+}
+
+static void
+get_report(struct nk_out *out, void *job)
+{
+    struct get_job *j = job;
+
+    report_names(out, "path", j->o->path, "dest", j->dest, j->size);
+    nk_out_uint(out, "resumed_from", j->start);
+    nk_out_uint(out, "received", j->received);
+    report_digest(out, j->sha, !j->http || j->have_digest);
+    nk_out_double(out, "seconds", (double)j->ms / 1000.0, 3);
+    nk_out_double(out, "mib_per_s",
                   j->ms > 0 ? (double)j->received / 1048576.0 /
                                   ((double)j->ms / 1000.0)
                             : 0.0,
                   1);
-    rc = nk_out_finish(&out) < 0 ? NK_EX_SOFTWARE : NK_EX_OK;
-    free(j);
-    return rc;
 }
 
 /* --- list --------------------------------------------------------------- */
 
 /* Read the LIST body and print one record per entry. */
 static int
-list_body(struct conn *c, const struct copts *o, const struct head *h,
+list_body(struct conn *c, const struct copts *o, const struct nk_fs_head *h,
           struct nk_out *out)
 {
     char line[3 * NK_FS_NAME_MAX + 64];
@@ -1314,7 +1168,7 @@ fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
 {
     struct copts o = {0};
     struct conn *c;
-    struct head h;
+    struct nk_fs_head h;
     struct nk_out out;
     char line[NK_FS_LINE_MAX + 1];
     const char *dir;
@@ -1459,7 +1313,7 @@ put_send(struct put_job *p, struct conn *c, int fd)
  * send that failed (reset, broken pipe) may still have a reply waiting
  * in the socket: it says why, so it wins over the send error. */
 static int
-put_reply(struct put_job *p, struct conn *c, int sent, struct head *h)
+put_reply(struct put_job *p, struct conn *c, int sent, struct nk_fs_head *h)
 {
     struct nk_err send_err = p->err;
 
@@ -1479,11 +1333,13 @@ put_reply(struct put_job *p, struct conn *c, int sent, struct head *h)
 }
 
 static int
-put_run(struct put_job *p)
+put_run(void *job)
 {
+    struct put_job *p = job;
+
     char line[NK_FS_LINE_MAX + 1], base[NK_FS_NAME_MAX + 1];
     struct conn *c;
-    struct head h;
+    struct nk_fs_head h;
     int fd, n, rc = -1;
     const char *r = p->o->extra;
 
@@ -1521,37 +1377,40 @@ put_run(struct put_job *p)
     return rc;
 }
 
+static int
+put_check(struct nk_ctx *ctx, struct copts *o, void *job)
+{
+    if (o->path == NULL)
+        return nk_usage_error(ctx, "FILE is required");
+    ((struct put_job *)job)->o = o;
+    return 0;
+}
+
+static void
+put_report(struct nk_out *out, void *job)
+{
+    struct put_job *p = job;
+
+    report_names(out, "file", p->o->path, "remote", p->remote, p->size);
+    report_digest(out, p->sha, 1);
+}
+
+/* get and put: their entries in one table, so the two cannot drift. */
+static const struct client_cmd client_cmds[] = {
+    {&fileshare_get_spec, sizeof(struct get_job),
+     offsetof(struct get_job, err), get_check, get_run, get_report},
+    {&fileshare_put_spec, sizeof(struct put_job),
+     offsetof(struct put_job, err), put_check, put_run, put_report},
+};
+
+int
+fileshare_get(int argc, char **argv, struct nk_ctx *ctx)
+{
+    return client_main(&client_cmds[0], argc, argv, ctx);
+}
+
 int
 fileshare_put(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct copts o = {0};
-    struct put_job *p;
-    struct nk_out out;
-    char hex[NK_SHA256_HEXLEN + 1];
-    int rc = parse_common(argc, argv, ctx, &o, &fileshare_put_spec);
-
-    if (rc != 0)
-        return rc < 0 ? NK_EX_OK : rc;
-    if (o.path == NULL)
-        return nk_usage_error(ctx, "FILE is required");
-    p = calloc(1, sizeof *p);
-    if (p == NULL)
-        return NK_EX_SOFTWARE;
-    p->o = &o;
-    nk_net_init();
-    if (put_run(p) < 0) {
-        rc = nk_fail(ctx->cmd->name, ctx->sub, &p->err);
-        free(p);
-        return rc;
-    }
-    nk_out_init(&out, stdout, o.json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
-    nk_out_str(&out, "host", o.host);
-    nk_out_str(&out, "file", o.path);
-    nk_out_str(&out, "remote", p->remote);
-    nk_out_uint(&out, "size", p->size);
-    nk_out_str(&out, "sha256", nk_sha256_hex(p->sha, hex));
-    nk_out_bool(&out, "verified", 1);
-    rc = nk_out_finish(&out) < 0 ? NK_EX_SOFTWARE : NK_EX_OK;
-    free(p);
-    return rc;
+    return client_main(&client_cmds[1], argc, argv, ctx);
 }

@@ -236,6 +236,15 @@ ACTIVATE = {
     "empty-name": b"\x03a::b",
 }
 
+# fuzz_fileshare_head: the client's response heads (line protocol).
+FILESHARE_HEAD = {
+    "ok": b"200 ok\nsize: 12\nsha256: " + b"e3b0c44298fc1c149afbf4c8996fb924"
+    b"27ae41e4649b934ca495991b7852b855\n\n",
+    "crlf": b"206 partial\r\nsize: 100\r\noffset: 10\r\nlength: 90\r\n\r\nbody",
+    "list": b"200 listing\nentries: 3\ntruncated: yes\n\n",
+    "refused": b"404 not found\n\n",
+}
+
 CORPORA = {
     "fuzz_activate": ACTIVATE,
     "fuzz_http_server": HTTP_SERVER,
@@ -243,6 +252,7 @@ CORPORA = {
     "fuzz_chat": CHAT, "fuzz_ipaddr": IPADDR, "fuzz_url": URL,
     "fuzz_json": JSON, "fuzz_parse": PARSE,
     "fuzz_probe": PROBE,
+    "fuzz_fileshare_head": FILESHARE_HEAD,
 }
 
 
