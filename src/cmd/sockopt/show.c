@@ -11,11 +11,12 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/pair.h"
 
 #include "sockopt_int.h"
 
 enum so_kind { K_BLOCKING, K_TIMEOUT, K_INT, K_BOOL };
-enum so_only { FOR_ALL, FOR_TCP, FOR_V6 };
+enum so_only { FOR_ALL, FOR_TCP, FOR_V6, FOR_UNIX };
 
 struct so_item {
     const char *key;
@@ -38,13 +39,18 @@ static const struct so_item items[N_ITEMS] = {
     {"tcp_nodelay", K_BOOL, NK_SOCKOPT(IPPROTO_TCP, TCP_NODELAY), FOR_TCP},
     {"tcp_maxseg", K_INT, NK_SOCKOPT(IPPROTO_TCP, TCP_MAXSEG), FOR_TCP},
     {"ipv6_v6only", K_BOOL, NK_SOCKOPT(IPPROTO_IPV6, IPV6_V6ONLY), FOR_V6},
+    {"so_passcred", K_BOOL, NK_SOCKOPT(SOL_SOCKET, SO_PASSCRED), FOR_UNIX},
 };
 
 static int
 applies(const struct so_item *it, const struct so_opts *opt)
 {
-    return it->only == FOR_ALL || (it->only == FOR_TCP && !opt->udp) ||
-           (it->only == FOR_V6 && opt->family == AF_INET6);
+    int is_unix = opt->family == AF_UNIX;
+
+    return it->only == FOR_ALL ||
+           (it->only == FOR_TCP && !opt->udp && !is_unix) ||
+           (it->only == FOR_V6 && opt->family == AF_INET6) ||
+           (it->only == FOR_UNIX && is_unix);
 }
 
 static int
@@ -184,24 +190,64 @@ apply_all(int fd, const struct so_opts *opt, struct nk_err *err)
     return 0;
 }
 
+/* The socket to show: a fresh one, or with --unix one end of a connected
+ * pair (*peer the other end), whose peer's credentials are then known. */
+static int
+open_socket(const struct so_opts *opt, int *peer, struct nk_err *err)
+{
+    int type = opt->udp ? SOCK_DGRAM : SOCK_STREAM, fds[2];
+
+    *peer = -1;
+    if (opt->family != AF_UNIX)
+        return nk_socket(opt->family, type, err);
+    if (nk_socketpair(type, fds, err) < 0)
+        return -1;
+    *peer = fds[1];
+    return fds[0];
+}
+
+static void
+emit_socket(struct nk_out *o, const struct so_opts *opt)
+{
+    if (opt->family == AF_UNIX)
+        nk_out_strf(o, "socket", "unix %s", opt->udp ? "dgram" : "stream");
+    else
+        nk_out_strf(o, "socket", "%s %s", opt->udp ? "udp" : "tcp",
+                    opt->family == AF_INET6 ? "ipv6" : "ipv4");
+}
+
+/* Read everything shown: the items before and after the changes, and for
+ * a Unix pair SO_PEERCRED (who holds the other end: this process). */
+static int
+read_socket(int fd, const struct so_opts *opt, int *before, int *after,
+            struct nk_cred *cred, struct nk_err *err)
+{
+    if (read_all(fd, opt, before, err) < 0 || apply_all(fd, opt, err) < 0 ||
+        read_all(fd, opt, after, err) < 0)
+        return -1;
+    if (opt->family == AF_UNIX)
+        return nk_unix_peercred(fd, cred, err);
+    return 0;
+}
+
 int
 sockopt_run_show(struct nk_out *o, const struct nk_ctx *ctx,
                  const struct so_opts *opt)
 {
     int before[N_ITEMS] = {0}, after[N_ITEMS] = {0};
+    struct nk_cred cred = {0, 0, 0, 0};
     struct nk_err err;
-    int fd = nk_socket(opt->family, opt->udp ? SOCK_DGRAM : SOCK_STREAM, &err);
+    int peer, fd = open_socket(opt, &peer, &err);
+    int rc = fd < 0 ? -1 : read_socket(fd, opt, before, after, &cred, &err);
 
-    nk_out_strf(o, "socket", "%s %s", opt->udp ? "udp" : "tcp",
-                opt->family == AF_INET6 ? "ipv6" : "ipv4");
-    if (fd < 0 || read_all(fd, opt, before, &err) < 0 ||
-        apply_all(fd, opt, &err) < 0 || read_all(fd, opt, after, &err) < 0) {
-        nk_close(fd);
+    nk_close(fd);
+    nk_close(peer);
+    emit_socket(o, opt);
+    if (rc < 0) {
         nk_diag(ctx->cmd->name, "%s", err.msg);
         nk_out_str(o, "error", err.msg);
         return err.exit_code;
     }
-    nk_close(fd);
     for (int i = 0; i < N_ITEMS; i++) {
         if (!applies(&items[i], opt))
             continue;
@@ -210,6 +256,11 @@ sockopt_run_show(struct nk_out *o, const struct nk_ctx *ctx,
             emit_item(o, &items[i], "_requested", opt->req[i]);
         }
         emit_item(o, &items[i], "", after[i]);
+    }
+    if (cred.known) {
+        nk_out_int(o, "so_peercred_pid", cred.pid);
+        nk_out_int(o, "so_peercred_uid", (long long)cred.uid);
+        nk_out_int(o, "so_peercred_gid", (long long)cred.gid);
     }
     emit_notes(o, opt, after);
     return NK_EX_OK;

@@ -33,10 +33,11 @@ enum {
     G_PORT = 1 << 3,
     G_LREUSE = 1 << 4,
     G_BIND = 1 << 5,
-    G_COUNT = 1 << 6
+    G_COUNT = 1 << 6,
+    G_UNIX = 1 << 7
 };
 static const unsigned mode_allows[] = {
-    [MODE_SHOW] = G_UDP | G_CHANGE | G_TIMEOUT,
+    [MODE_SHOW] = G_UDP | G_CHANGE | G_TIMEOUT | G_UNIX,
     [MODE_REUSE] = G_PORT | G_LREUSE,
     [MODE_LISTEN] = G_PORT | G_BIND | G_TIMEOUT | G_COUNT,
 };
@@ -154,6 +155,10 @@ take_option(const struct nk_ctx *ctx, struct so_opts *opt, int c,
         opt->udp = 1;
         mark(opt, G_UDP, "--udp");
         return 0;
+    case 'U':
+        opt->local = 1;
+        mark(opt, G_UNIX, "--unix");
+        return 0;
     case 'S':
     case 'R':
     case 'A':
@@ -191,8 +196,14 @@ check_options(const struct nk_ctx *ctx, struct so_opts *opt)
         if (extra & 1)
             return nk_usage_error(ctx, "%s is not an option of 'sockopt %s'",
                                   opt->spelled[b], mode_names[opt->mode]);
-    if (opt->udp && opt->set[I_NODELAY])
-        return nk_usage_error(ctx, "--nodelay is a TCP option; drop --udp");
+    if ((opt->udp || opt->local) && opt->set[I_NODELAY])
+        return nk_usage_error(ctx, "--nodelay is a TCP option; drop %s",
+                              opt->udp ? "--udp" : "--unix");
+    if (opt->local && opt->family == AF_INET6)
+        return nk_usage_error(ctx, "-6: a Unix socket (--unix) has no IP "
+                                   "version");
+    if (opt->local)
+        opt->family = AF_UNIX;
     if (opt->mode == MODE_SHOW && opt->timeout_ms >= 0)
         change(opt, "--timeout", I_TIMEOUT, opt->timeout_ms);
     if (opt->mode == MODE_LISTEN && opt->timeout_ms == 0)
@@ -220,6 +231,7 @@ so_take(const struct nk_ctx *ctx, const struct nk_optdef *def, const char *arg,
 #define O_4(h) SO_OPT('4', NULL, '4', NULL, h)
 #define O_6(h) SO_OPT('6', NULL, '6', NULL, h)
 #define O_UDP(h) SO_OPT('u', "udp", 'u', NULL, h)
+#define O_UNIX(h) SO_OPT(0, "unix", 'U', NULL, h)
 #define O_SNDBUF(h) SO_OPT(0, "sndbuf", 'S', "N", h)
 #define O_RCVBUF(h) SO_OPT(0, "rcvbuf", 'R', "N", h)
 #define O_TIMEOUT(h) SO_OPT('t', "timeout", 't', "S", h)
@@ -252,6 +264,8 @@ so_take(const struct nk_ctx *ctx, const struct nk_optdef *def, const char *arg,
 static const struct nk_optdef so_optdefs[] = {
     H_46,
     O_UDP("a UDP socket instead of TCP (show only)"),
+    O_UNIX("show: an AF_UNIX pair instead (stream; datagram\n"
+           "with --udp): SO_PASSCRED and SO_PEERCRED too"),
     O_SNDBUF(H_SNDBUF),
     O_RCVBUF("set SO_RCVBUF to N bytes"),
     O_TIMEOUT("show: SO_RCVTIMEO and SO_SNDTIMEO in seconds\n"
@@ -270,6 +284,9 @@ static const struct nk_optdef so_optdefs[] = {
 static const struct nk_optdef so_show_opts[] = {
     H_46,
     O_UDP("a UDP socket instead of TCP"),
+    O_UNIX("one end of a connected AF_UNIX pair instead\n"
+           "(stream; datagram with --udp): also SO_PASSCRED\n"
+           "and SO_PEERCRED (pid, uid, gid of the other end)"),
     H_CHANGES,
     O_TIMEOUT("SO_RCVTIMEO and SO_SNDTIMEO in seconds (0: none)"),
     O_PORT(NULL),
@@ -280,9 +297,9 @@ static const struct nk_optdef so_show_opts[] = {
 };
 
 static const struct nk_optdef so_reuse_opts[] = {
-    H_46,         O_PORT(H_PORT),  O_LREUSE(H_LREUSE),
-    O_UDP(NULL),  O_TIMEOUT(NULL), HIDE_CHANGES,
-    O_BIND(NULL), O_COUNT(NULL),   H_END,
+    H_46,          O_PORT(H_PORT),  O_LREUSE(H_LREUSE), O_UDP(NULL),
+    O_UNIX(NULL),  O_TIMEOUT(NULL), HIDE_CHANGES,       O_BIND(NULL),
+    O_COUNT(NULL), H_END,
 };
 
 static const struct nk_optdef so_listen_opts[] = {
@@ -292,13 +309,14 @@ static const struct nk_optdef so_listen_opts[] = {
     O_TIMEOUT("how long each accept waits (default 0.5)"),
     O_COUNT(H_COUNT),
     O_UDP(NULL),
+    O_UNIX(NULL),
     HIDE_CHANGES,
     O_LREUSE(NULL),
     H_END,
 };
 
 #define SHOW_SYNOPSIS                                                         \
-    " [-4|-6] [--udp] [--sndbuf N] [--rcvbuf N]\n"                            \
+    " [-4|-6|--unix] [--udp] [--sndbuf N] [--rcvbuf N]\n"                     \
     "                      [--timeout S] [--nonblocking] [--reuseaddr "       \
     "on|off]\n"                                                               \
     "                      [--nodelay on|off] [--json]\n"

@@ -21,14 +21,16 @@ enum {
     I_NODELAY,
     I_MAXSEG,
     I_V6ONLY,
+    I_PASSCRED,
     N_ITEMS
 };
 
 struct so_opts {
     enum so_mode mode;
     unsigned given;
-    int family; /* AF_INET or AF_INET6 */
+    int family; /* AF_INET, AF_INET6, or AF_UNIX (--unix: a connected pair) */
     int udp;
+    int local;        /* --unix */
     int set[N_ITEMS]; /* show: which items to change */
     int req[N_ITEMS]; /* show: the values asked for */
     int timeout_ms;   /* --timeout as given, -1 when absent */
@@ -36,7 +38,7 @@ struct so_opts {
     const char *bind;
     int count;
     int lreuse;
-    const char *spelled[7]; /* per G_ bit: the option as written */
+    const char *spelled[8]; /* per G_ bit: the option as written */
 };
 
 /* emit.c: print a timeout of ms milliseconds under key: "none" in text and
