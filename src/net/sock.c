@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "netkit/clock.h"
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/trace.h"
@@ -209,8 +210,11 @@ static int
 listen_unix(const struct addrinfo *ai, const struct nk_listen_opts *o,
             const char *where, struct nk_err *err)
 {
-    int fd = nk_socket(AF_UNIX, ai->ai_socktype, err), rc;
+    int fd, rc;
 
+    if (nk_unix_mode_check(ai->ai_addr, ai->ai_addrlen, o->mode, err) < 0)
+        return -1;
+    fd = nk_socket(AF_UNIX, ai->ai_socktype, err);
     if (fd < 0)
         return -1;
     if (nk_unix_claim(ai->ai_socktype, ai->ai_addr, ai->ai_addrlen, err) < 0)
@@ -225,9 +229,15 @@ listen_unix(const struct addrinfo *ai, const struct nk_listen_opts *o,
             nk_err_sys(err, errno, "bind %s", where);
         goto fail;
     }
-    if (nk_unix_bound(ai->ai_addr, ai->ai_addrlen, o->mode, err) < 0)
-        goto fail;
-    return listen_finish(fd, ai->ai_socktype, o, where, err);
+    if (nk_unix_bound(ai->ai_addr, ai->ai_addrlen, o->mode, err) < 0) {
+        nk_close(fd);
+        fd = -1;
+    } else {
+        fd = listen_finish(fd, ai->ai_socktype, o, where, err);
+    }
+    if (fd < 0) /* the file is ours: we just made it */
+        nk_unix_unbind(ai->ai_addr, ai->ai_addrlen);
+    return fd;
 fail:
     nk_close(fd);
     errno = err ? err->sys_errno : errno;
@@ -365,6 +375,38 @@ finish_connect(int fd, int timeout_ms, struct nk_err *err)
 }
 
 static int
+connect_traced(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    int rc = connect(fd, sa, len);
+
+    if (nk_tracing())
+        nk_trace_addr("connect", fd, sa, len, rc, errno);
+    return rc;
+}
+
+/* A non-blocking AF_UNIX connect never says EINPROGRESS: with the
+ * server's backlog full it fails with EAGAIN, where TCP would queue the
+ * SYN and retry. Retry likewise, every few ms, within timeout_ms. */
+static int
+connect_unix(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+{
+    int64_t end = timeout_ms < 0 ? -1 : nk_now_ms() + timeout_ms;
+    int rc;
+
+    while ((rc = connect_traced(fd, sa, len)) < 0 && errno == EAGAIN) {
+        if (end >= 0 && nk_now_ms() >= end) {
+            errno = ETIMEDOUT;
+            break;
+        }
+        if (nk_sleep_ms(2) != 0) {
+            errno = EINTR; /* a stop request: give up at once */
+            break;
+        }
+    }
+    return rc;
+}
+
+static int
 is_dgram(int fd)
 {
     int type = 0;
@@ -387,15 +429,19 @@ nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
     if (sa->sa_family == AF_UNIX && is_dgram(fd) &&
         nk_unix_autobind(fd, err) < 0)
         return -1;
-    rc = connect(fd, sa, len);
-    if (nk_tracing())
-        nk_trace_addr("connect", fd, sa, len, rc, errno);
-    if (rc < 0 && (errno == EINPROGRESS || errno == EINTR))
+    rc = sa->sa_family == AF_UNIX ? connect_unix(fd, sa, len, timeout_ms)
+                                  : connect_traced(fd, sa, len);
+    if (rc < 0 && sa->sa_family != AF_UNIX &&
+        (errno == EINPROGRESS || errno == EINTR))
         rc = finish_connect(fd, timeout_ms, err);
     if (rc < 0) {
         int saved = errno;
         nk_addr_format(sa, len, where, sizeof where);
-        return nk_err_sys(err, saved, "connect %s", where);
+        nk_err_sys(err, saved, "connect %s", where);
+        /* No socket file: nobody serves there, as a refused port. */
+        if (saved == ENOENT && sa->sa_family == AF_UNIX && err != NULL)
+            err->exit_code = NK_EX_UNAVAILABLE;
+        return -1;
     }
     return nk_set_nonblock(fd, was_nb, err);
 }

@@ -262,6 +262,33 @@ static struct owned {
 static int nowned;
 
 int
+nk_unix_mode_check(const struct sockaddr *sa, socklen_t len, const char *mode,
+                   struct nk_err *err)
+{
+    char where[NK_ADDRSTRLEN + 128];
+    unsigned bits;
+
+    if (mode == NULL)
+        return 0;
+    if (nk_unix_mode_parse(mode, &bits, err) < 0)
+        return -1;
+    if (sun_path_of(sa, len) != NULL)
+        return 0;
+    nk_unix_format(sa, len, where, sizeof where);
+    return nk_err_set(err, NK_EX_DATAERR, "--mode %s: %s has no socket file",
+                      mode, where);
+}
+
+void
+nk_unix_unbind(const struct sockaddr *sa, socklen_t len)
+{
+    const char *path = sun_path_of(sa, len);
+
+    if (path != NULL)
+        (void)unlink(path);
+}
+
+int
 nk_unix_bound(const struct sockaddr *sa, socklen_t len, const char *mode,
               struct nk_err *err)
 {
@@ -270,12 +297,9 @@ nk_unix_bound(const struct sockaddr *sa, socklen_t len, const char *mode,
     struct stat st;
     unsigned bits;
 
-    nk_unix_format(sa, len, where, sizeof where);
-    if (mode != NULL && path == NULL)
-        return nk_err_set(err, NK_EX_DATAERR,
-                          "--mode %s: %s has no socket file", mode, where);
     if (path == NULL)
         return 0;
+    nk_unix_format(sa, len, where, sizeof where);
     /* Registered first, so a failure below still removes the file. */
     if (lstat(path, &st) == 0 && nowned < MAX_OWNED) {
         snprintf(owned[nowned].path, sizeof owned[nowned].path, "%s", path);

@@ -22,6 +22,14 @@ void nk_unix_addrinfo_free(struct addrinfo *ai);
 int nk_unix_claim(int socktype, const struct sockaddr *sa, socklen_t len,
                   struct nk_err *err);
 
+/* Before anything: mode (octal text, NULL: none) is valid and sa has a
+ * socket file to apply it to. 0, or -1 with exit 65. */
+int nk_unix_mode_check(const struct sockaddr *sa, socklen_t len,
+                       const char *mode, struct nk_err *err);
+
+/* A listener that failed after binding sa: remove the file it made. */
+void nk_unix_unbind(const struct sockaddr *sa, socklen_t len);
+
 /* After binding sa, before listen: register the socket file for
  * nk_unix_cleanup and apply mode (octal text, NULL: none). 0 or -1. */
 int nk_unix_bound(const struct sockaddr *sa, socklen_t len, const char *mode,

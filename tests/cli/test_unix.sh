@@ -258,4 +258,81 @@ if nk_have "fileshare serve over unix:" curl jq &&
         "$(jq -r .address "$NK_TMP/fs.out")" "unix:$sock"
 fi
 
+# echo-tcp client and bench against socat's UNIX-LISTEN (a port, if
+# given, is ignored for a unix: host).
+sock=$S/cat.sock
+if nk_have "netkit's clients against socat UNIX-LISTEN" socat jq; then
+    timeout 60 socat "UNIX-LISTEN:$sock,fork" EXEC:cat &
+    SOCAT_PID=$!
+    NK_PIDS+=("$SOCAT_PID")
+    for i in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.05; done
+    run_nk echo-tcp client --host "unix:$sock" --port 7 'over a socket file'
+    check_eq "echo-tcp client unix:: exit 0" "$RC" 0
+    check_eq "echo-tcp client unix:: the echo" "$OUT" "over a socket file"
+    check_contains "echo-tcp client unix:: the verdict names it" "$ERR" \
+        "from unix:$sock"
+    run_nk --json echo-tcp client --host "unix:$sock" --port 7 --count 3 \
+        --interval 0.01
+    check_json "echo-tcp client unix: --json: one document" "$OUT"
+    check_eq "echo-tcp client unix: --json: server" \
+        "$(printf '%s' "$OUT" | jq -r .server)" "unix:$sock"
+    check_eq "echo-tcp client unix: --json: 3 received" \
+        "$(printf '%s' "$OUT" | jq -r .received)" 3
+    run_nk --json echo-tcp bench --host "unix:$sock" --port 7 --duration 0.5
+    check_eq "echo-tcp bench unix:: exit 0" "$RC" 0
+    check_eq "echo-tcp bench unix:: no errors" \
+        "$(printf '%s' "$OUT" | jq -r .errors)" 0
+    nk_stop_server "$SOCAT_PID"
+    run_nk echo-tcp client --host "unix:$sock" --port 7 x
+    check_eq "echo-tcp client, nobody at the path: exit 69" "$RC" 69
+    check_contains "echo-tcp client, nobody at the path: says so" "$ERR" \
+        "connect unix:$sock: no such file or directory"
+    timeout 60 socat "ABSTRACT-LISTEN:$ABS-cat,fork" EXEC:cat &
+    SOCAT_PID=$!
+    NK_PIDS+=("$SOCAT_PID")
+    sleep 0.3
+    run_nk echo-tcp client --host "unix:@$ABS-cat" --port 7 abstract
+    check_eq "echo-tcp client unix:@NAME against socat" "$OUT" abstract
+    nk_stop_server "$SOCAT_PID"
+fi
+
+# echo-udp client against netkit's datagram server, on a path and on an
+# abstract name: the client autobinds an abstract name of its own for
+# the replies, so it leaves no file behind.
+for where in "$S/dg.sock" "@$ABS-dg"; do
+    tag=dg-path
+    [ "${where:0:1}" = @ ] && tag=dg-abstract
+    if nk_have "echo-udp client over unix:$where" jq &&
+        start_unix "$tag" "unix:$where" \
+            "$NK" echo-udp serve --bind "unix:$where"; then
+        run_nk echo-udp client --host "unix:$where" --port 7 datagram
+        check_eq "echo-udp client unix:$where: exit 0" "$RC" 0
+        check_contains "echo-udp client unix:$where: match" "$OUT" "match: yes"
+        run_nk --json echo-udp client --host "unix:$where" --port 7 \
+            --count 3 --interval 0.01
+        check_eq "echo-udp client unix:$where --json: 3 received" \
+            "$(printf '%s' "$OUT" | jq -r .received)" 3
+        sleep 0.2
+        check_contains "echo-udp client unix:$where: its own address is abstract" \
+            "$(cat "$NK_TMP/$tag.err")" "peer unix:@"
+        nk_stop_server "$SERVER_PID"
+    fi
+done
+check_eq "echo-udp clients leave no socket file" \
+    "$(find "$S" -maxdepth 1 -type s | wc -l)" 0
+
+# chat connect against chat serve, both on a socket file.
+sock=$S/room.sock
+if start_unix room "unix:$sock" "$NK" chat serve --bind "unix:$sock" \
+    --no-console; then
+    got=$( (printf '/nick dora\nhi there\n/quit\n') |
+        timeout 10 "$NK" chat connect "unix:$sock" --port 1 --wait 2)
+    check_contains "chat connect unix:: joined" "$got" \
+        "you are now known as dora"
+    sleep 0.2
+    check_contains "chat connect unix:: the room heard it" \
+        "$(cat "$NK_TMP/room.out")" "dora: hi there"
+    nk_stop_server "$SERVER_PID"
+fi
+
 nk_done

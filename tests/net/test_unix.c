@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "netkit/clock.h"
 #include "netkit/err.h"
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
@@ -343,6 +344,73 @@ test_datagram_client_gets_replies(void **state)
     nk_close(sfd);
 }
 
+static void
+test_bad_mode_leaves_no_file(void **state)
+{
+    struct nk_err err;
+    struct stat st;
+
+    (void)state;
+    assert_int_equal(listen_at(at("bm"), "0999", &err), -1);
+    assert_int_equal(err.exit_code, NK_EX_DATAERR);
+    assert_int_equal(stat(at("bm") + 5, &st), -1);
+    assert_int_equal(errno, ENOENT);
+}
+
+static void
+test_connect_nobody_is_unavailable(void **state)
+{
+    struct nk_err err;
+
+    (void)state;
+    assert_int_equal(
+        nk_connect(at("none"), NULL, 0, SOCK_STREAM, 1000, NULL, &err), -1);
+    assert_int_equal(err.exit_code, NK_EX_UNAVAILABLE);
+    assert_non_null(strstr(err.msg, "no such file or directory"));
+}
+
+/* A full backlog: AF_UNIX says EAGAIN where TCP would queue the SYN;
+ * the connect waits (here: until its timeout) instead of failing. */
+static void
+test_connect_waits_on_full_backlog(void **state)
+{
+    struct nk_listen_opts o = {
+        .host = at("full"), .socktype = SOCK_STREAM, .backlog = 0};
+    struct nk_err err;
+    int lfd, fds[8], n = 0, fd = 0;
+    int64_t t0;
+
+    (void)state;
+    lfd = nk_listen_ex(&o, &err);
+    assert_true(lfd >= 0);
+    /* fill the queue: the kernel takes backlog + 1 */
+    while (n < 8) {
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct nk_addr a;
+        assert_int_equal(nk_unix_parse(at("full"), &a, NULL), 0);
+        if (connect(s, (struct sockaddr *)&a.ss, a.len) < 0) {
+            assert_int_equal(errno, EAGAIN);
+            close(s);
+            break;
+        }
+        fds[n++] = s;
+    }
+    assert_true(n < 8);
+    t0 = nk_now_ms();
+    fd = nk_connect(at("full"), NULL, 0, SOCK_STREAM, 150, NULL, &err);
+    assert_int_equal(fd, -1);
+    assert_int_equal(err.sys_errno, ETIMEDOUT);
+    assert_true(nk_now_ms() - t0 >= 140);
+    /* room again: one accept, and the connect goes through */
+    nk_close(nk_accept(lfd, NULL, 0, NULL));
+    fd = nk_connect(at("full"), NULL, 0, SOCK_STREAM, 1000, NULL, &err);
+    assert_true(fd >= 0);
+    nk_close(fd);
+    while (n > 0)
+        close(fds[--n]);
+    nk_close(lfd);
+}
+
 int
 main(void)
 {
@@ -359,6 +427,9 @@ main(void)
         cmocka_unit_test(test_mode_applied_and_cleanup_removes),
         cmocka_unit_test(test_cleanup_spares_a_replaced_file),
         cmocka_unit_test(test_datagram_client_gets_replies),
+        cmocka_unit_test(test_bad_mode_leaves_no_file),
+        cmocka_unit_test(test_connect_nobody_is_unavailable),
+        cmocka_unit_test(test_connect_waits_on_full_backlog),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
