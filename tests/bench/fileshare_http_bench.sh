@@ -102,7 +102,7 @@ done
 # Memory with ranges: the second half, and 1000 ranges (answered 200 whole).
 curl -s -o /dev/null -r $((MIB * 524288))- "http://127.0.0.1:$FP/big.bin" &
 watch_rss $!
-many=$(seq 0 2 1998 | awk '{ printf "%s%d-%d", NR > 1 ? "," : "", $1, $1 }')
+many=$(seq 0 2 1998 | awk '{ printf "%s%d-%d", (NR > 1 ? "," : ""), $1, $1 }')
 curl -s -o /dev/null -H "Range: bytes=$many" "http://127.0.0.1:$FP/big.bin" &
 watch_rss $!
 
