@@ -466,16 +466,10 @@ static int
 run_client(const struct nk_ctx *ctx, const struct sntp_cfg *cfg, int n,
            char **servers)
 {
-    static char *dflt[] = {DEFAULT_SERVER};
     struct nk_exit_acc acc = {0, 0, 0, 0};
     struct nk_out o;
     struct result r;
 
-    if (n == 0) {
-        n = 1;
-        servers = dflt;
-    }
-    nk_net_init();
     nk_out_init(&o, stdout, ctx->json ? NK_OUT_JSON : NK_OUT_TEXT, ctx->color);
     nk_out_arr(&o, "servers");
     for (int i = 0; i < n; i++) {
@@ -576,16 +570,10 @@ static int
 run_raw(const struct nk_ctx *ctx, const struct sntp_cfg *cfg, int n,
         char **servers)
 {
-    static char *dflt[] = {DEFAULT_SERVER};
     struct nk_exit_acc acc = {0, 0, 0, 0};
     struct nk_out o;
     struct nk_err err;
 
-    if (n == 0) {
-        n = 1;
-        servers = dflt;
-    }
-    nk_net_init();
     nk_out_init(&o, stdout, NK_OUT_TEXT, 0);
     for (int i = 0; i < n; i++) {
         int rc = NK_EX_OK;
@@ -680,14 +668,22 @@ parse_args(int argc, char **argv, struct nk_ctx *ctx, struct sntp_cfg *cfg)
 static int
 sntp_query(int argc, char **argv, struct nk_ctx *ctx)
 {
+    static char *dflt[] = {DEFAULT_SERVER};
     struct sntp_cfg cfg = {NK_SNTP_PORT, AF_UNSPEC, 2000, 2, 1, 1000, 0};
     int rc = parse_args(argc, argv, ctx, &cfg);
+    char **servers = argv + optind; /* after the parse: it sets optind */
+    int n = argc - optind;
 
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
+    if (n == 0) {
+        n = 1;
+        servers = dflt;
+    }
+    nk_net_init();
     if (cfg.raw)
-        return run_raw(ctx, &cfg, argc - optind, argv + optind);
-    return run_client(ctx, &cfg, argc - optind, argv + optind);
+        return run_raw(ctx, &cfg, n, servers);
+    return run_client(ctx, &cfg, n, servers);
 }
 
 const struct nk_subcmd cmd_sntp_subs[] = {
