@@ -198,7 +198,8 @@ one_value(struct nk_out *o, const struct nk_ctx *ctx, const char *s,
 }
 
 static int
-run(const struct nk_ctx *ctx, int n, char **values, const struct bo_opts *opt)
+byteorder_run(const struct nk_ctx *ctx, int n, char **values,
+              const struct bo_opts *opt)
 {
     struct nk_out o;
     struct nk_exit_acc acc = {0, 0, 0, 0};
@@ -246,5 +247,5 @@ cmd_byteorder(int argc, char **argv, struct nk_ctx *ctx)
     if (opt.lesson && (ctx->json || opt.bits != 0))
         return nk_usage_error(ctx, "--lesson prints the recipe's text only; "
                                    "it takes no --json or --bits");
-    return run(ctx, argc - optind, argv + optind, &opt);
+    return byteorder_run(ctx, argc - optind, argv + optind, &opt);
 }

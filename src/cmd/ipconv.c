@@ -168,8 +168,8 @@ lesson_line(struct nk_out *o, const char *input, const struct nk_ipaddr *a)
 
 /* Returns 0 or the exit code of this item's failure. */
 static int
-one_item(struct nk_out *o, const struct nk_ctx *ctx, const struct ic_item *it,
-         const struct ic_opts *opt)
+ipconv_item(struct nk_out *o, const struct nk_ctx *ctx,
+            const struct ic_item *it, const struct ic_opts *opt)
 {
     struct nk_ipaddr a;
     struct nk_err err;
@@ -195,8 +195,8 @@ one_item(struct nk_out *o, const struct nk_ctx *ctx, const struct ic_item *it,
 }
 
 static int
-run(const struct nk_ctx *ctx, int n, const struct ic_item *items,
-    const struct ic_opts *opt)
+ipconv_run(const struct nk_ctx *ctx, int n, const struct ic_item *items,
+           const struct ic_opts *opt)
 {
     static const struct ic_item dflt[] = {{'a', "127.0.0.1"},
                                           {'a', "192.168.0.1"}};
@@ -211,14 +211,14 @@ run(const struct nk_ctx *ctx, int n, const struct ic_item *items,
     if (!opt->lesson)
         nk_out_arr(&o, "addresses");
     for (int i = 0; i < n; i++)
-        nk_exit_note(&acc, one_item(&o, ctx, &items[i], opt));
+        nk_exit_note(&acc, ipconv_item(&o, ctx, &items[i], opt));
     if (nk_out_finish(&o) < 0)
         return NK_EX_SOFTWARE;
     return nk_exit_result(&acc);
 }
 
 static int
-check_opts(const struct nk_ctx *ctx, int n, const struct ic_opts *opt)
+ipconv_check(const struct nk_ctx *ctx, int n, const struct ic_opts *opt)
 {
     if (opt->lesson && (ctx->json || opt->from))
         return nk_usage_error(ctx, "--lesson prints the recipe's line for "
@@ -244,8 +244,8 @@ cmd_ipconv(int argc, char **argv, struct nk_ctx *ctx)
     rc = nk_opt_parse(ctx, &cmd_ipconv_spec, argc, argv, &p);
     for (; rc == NK_OPT_GO && optind < argc; optind++) /* after "--" */
         p.items[p.n++] = (struct ic_item){'a', argv[optind]};
-    if (rc == NK_OPT_GO && (rc = check_opts(ctx, p.n, &p.opt)) == 0)
-        rc = run(ctx, p.n, p.items, &p.opt);
+    if (rc == NK_OPT_GO && (rc = ipconv_check(ctx, p.n, &p.opt)) == 0)
+        rc = ipconv_run(ctx, p.n, p.items, &p.opt);
     free(p.items);
     return rc;
 }

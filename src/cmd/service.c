@@ -297,7 +297,7 @@ do_url(struct sv_run *r, const struct sv_item *it)
 
 /* Returns 0 or this item's exit code. */
 static int
-one_item(struct sv_run *r, const char *s)
+service_item(struct sv_run *r, const char *s)
 {
     struct sv_item it;
     struct nk_err err;
@@ -356,7 +356,8 @@ static char *lesson_items[] = {
 };
 
 static int
-run(const struct nk_ctx *ctx, int n, char **items, const struct sv_opts *opt)
+service_run(const struct nk_ctx *ctx, int n, char **items,
+            const struct sv_opts *opt)
 {
     struct sv_run r;
     struct nk_err err;
@@ -380,7 +381,7 @@ run(const struct nk_ctx *ctx, int n, char **items, const struct sv_opts *opt)
     if (!opt->lesson)
         emit_header(&r);
     for (int i = 0; i < n; i++)
-        nk_exit_note(&acc, one_item(&r, items[i]));
+        nk_exit_note(&acc, service_item(&r, items[i]));
     nk_services_close(&r.db);
     if (nk_out_finish(&r.o) < 0)
         return NK_EX_SOFTWARE;
@@ -428,5 +429,5 @@ cmd_service(int argc, char **argv, struct nk_ctx *ctx)
                                    "it takes no --json");
     if (!opt.lesson && optind == argc)
         return nk_usage_error(ctx, "give a port, a service name or a URL");
-    return run(ctx, argc - optind, argv + optind, &opt);
+    return service_run(ctx, argc - optind, argv + optind, &opt);
 }

@@ -236,7 +236,7 @@ one_sample(int fd, const struct addrinfo *ai, const struct sntp_cfg *cfg,
 }
 
 static int
-open_socket(const struct addrinfo *ai, struct nk_err *err)
+client_open_socket(const struct addrinfo *ai, struct nk_err *err)
 {
     int fd = nk_socket(ai->ai_family, SOCK_DGRAM, err);
 
@@ -275,7 +275,7 @@ static int
 sample_address(const struct addrinfo *ai, const struct sntp_cfg *cfg,
                struct result *r, struct nk_err *err)
 {
-    int fd = open_socket(ai, err);
+    int fd = client_open_socket(ai, err);
     struct nk_err last;
 
     if (fd < 0)
@@ -531,7 +531,7 @@ raw_one(const struct nk_ctx *ctx, struct nk_out *o, const struct sntp_cfg *cfg,
     if (nk_resolve(server, cfg->port, cfg->family, SOCK_DGRAM, 0, &res, err) <
         0)
         return -1;
-    fd = open_socket(res, err);
+    fd = client_open_socket(res, err);
     nk_resolve_free(res);
     if (fd < 0)
         return -1;

@@ -286,8 +286,8 @@ emit_timeout_event(struct nk_out *o, struct tally *t)
 }
 
 static int
-serve(struct nk_out *o, int lfd, const struct so_opts *opt, struct tally *t,
-      struct nk_err *err)
+listen_serve(struct nk_out *o, int lfd, const struct so_opts *opt,
+             struct tally *t, struct nk_err *err)
 {
     while (!stop_signal && (opt->count == 0 || t->events < opt->count)) {
         struct nk_addr peer;
@@ -356,7 +356,7 @@ sockopt_run_listen(struct nk_out *o, const struct nk_ctx *ctx,
     nk_out_arr(o, "events");
     fflush(o->fp);
     nk_server_announce(ctx->cmd->name, &a, where, sizeof where);
-    rc = serve(o, lfd, opt, &t, &err);
+    rc = listen_serve(o, lfd, opt, &t, &err);
     nk_close(lfd);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

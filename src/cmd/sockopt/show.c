@@ -193,7 +193,7 @@ apply_all(int fd, const struct so_opts *opt, struct nk_err *err)
 /* The socket to show: a fresh one, or with --unix one end of a connected
  * pair (*peer the other end), whose peer's credentials are then known. */
 static int
-open_socket(const struct so_opts *opt, int *peer, struct nk_err *err)
+show_open_socket(const struct so_opts *opt, int *peer, struct nk_err *err)
 {
     int type = opt->udp ? SOCK_DGRAM : SOCK_STREAM, fds[2];
 
@@ -237,7 +237,7 @@ sockopt_run_show(struct nk_out *o, const struct nk_ctx *ctx,
     int before[N_ITEMS] = {0}, after[N_ITEMS] = {0};
     struct nk_cred cred = {0, 0, 0, 0};
     struct nk_err err;
-    int peer, fd = open_socket(opt, &peer, &err);
+    int peer, fd = show_open_socket(opt, &peer, &err);
     int rc = fd < 0 ? -1 : read_socket(fd, opt, before, after, &cred, &err);
 
     nk_close(fd);
