@@ -160,6 +160,21 @@ parse_request_line(const char *l, size_t n, struct nk_hs_request *r,
     return parse_target(sp1 + 1, (size_t)(sp2 - sp1 - 1), r, reason);
 }
 
+/* The next member of a comma-separated list v[0..n) from *i: where it
+ * starts; *i is left at the first ',' or byte of stop after it. */
+static size_t
+list_next(const char *v, size_t n, size_t *i, char stop)
+{
+    size_t s;
+
+    while (*i < n && (v[*i] == ' ' || v[*i] == '\t' || v[*i] == ','))
+        (*i)++;
+    s = *i;
+    while (*i < n && v[*i] != ',' && v[*i] != stop)
+        (*i)++;
+    return s;
+}
+
 /* A comma-separated list holds token tok (case-insensitive). */
 static int
 list_has(const char *v, size_t n, const char *tok)
@@ -167,13 +182,8 @@ list_has(const char *v, size_t n, const char *tok)
     size_t tl = strlen(tok), i = 0;
 
     while (i < n) {
-        size_t s, e;
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        s = i;
-        while (i < n && v[i] != ',' && v[i] != ';')
-            i++;
-        e = i;
+        size_t s = list_next(v, n, &i, ';'), e = i;
+
         while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
             e--;
         if (e - s == tl && strncasecmp(v + s, tok, tl) == 0)
@@ -555,11 +565,13 @@ nk_hs_from_fs(int fs_code)
 
 /* --- base64, content types, dates ---------------------------------------- */
 
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 int
 nk_hs_base64(const uint8_t *in, size_t n, char *out, size_t size)
 {
-    static const char a[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *a = b64_alphabet;
     size_t need = (n + 2) / 3 * 4, o = 0;
 
     if (need + 1 > size)
@@ -579,16 +591,13 @@ nk_hs_base64(const uint8_t *in, size_t n, char *out, size_t size)
     return (int)o;
 }
 
+/* A base64 digit's value, -1 for any other byte (NUL included). */
 static int
 b64val(char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
+    const char *p = c != '\0' ? strchr(b64_alphabet, c) : NULL;
+
+    return p != NULL ? (int)(p - b64_alphabet) : -1;
 }
 
 /* Decode padded base64 s[0..n) into exactly want bytes: 0 or -1. */
@@ -628,12 +637,7 @@ nk_hs_parse_repr_digest(const char *v, uint8_t sha[32])
     size_t i = 0, n = strlen(v);
 
     while (i < n) {
-        size_t s, e;
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        s = i;
-        while (i < n && v[i] != '=' && v[i] != ',')
-            i++;
+        size_t s = list_next(v, n, &i, '='), e;
         if (i - s == 7 && strncasecmp(v + s, "sha-256", 7) == 0 && i < n &&
             v[i] == '=') {
             const char *colon;
@@ -928,29 +932,20 @@ done(struct out *o)
     return o->len;
 }
 
+/* HTML's five special characters, each as its entity. */
 static void
 html_escape(struct out *o, const char *s)
 {
+    static const char special[] = "<>&\"'";
+    static const char *const entity[] = {"&lt;", "&gt;", "&amp;", "&quot;",
+                                         "&#39;"};
+
     for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            puts_(o, "&lt;");
-            break;
-        case '>':
-            puts_(o, "&gt;");
-            break;
-        case '&':
-            puts_(o, "&amp;");
-            break;
-        case '"':
-            puts_(o, "&quot;");
-            break;
-        case '\'':
-            puts_(o, "&#39;");
-            break;
-        default:
+        const char *e = strchr(special, *s);
+        if (e != NULL)
+            puts_(o, entity[e - special]);
+        else
             put(o, s, 1);
-        }
     }
 }
 
