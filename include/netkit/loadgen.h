@@ -12,7 +12,17 @@
 #include <stdint.h>
 
 #include "netkit/err.h"
+#include "netkit/opt.h"
 #include "netkit/progress.h"
+
+/* The option rows every bench has: the server (--port, --host, -4, -6)
+ * into type's port, host and family fields. */
+#define NK_LOADGEN_OPT_SERVER(type)                                           \
+    NK_OPT_PEER(type, port, host), NK_OPT_IPV46(type, family)
+/* --duration S of sending, into type's int field of milliseconds. */
+#define NK_LOADGEN_OPT_DURATION(type, field)                                  \
+    NK_OPT('d', "duration", NK_OPT_SECONDS, type, field, 1, 86400000, "S",    \
+           "seconds of sending (default 5)")
 
 enum nk_loadgen_phase {
     NK_LOADGEN_SEND,  /* sending */
@@ -30,12 +40,11 @@ struct nk_loadgen_ops {
     /* The longest wait in microseconds this round (short while a
      * schedule runs or the send buffer is full). */
     int64_t (*max_wait_us)(void *arg);
-    /* Wait up to timeout_ms for events and handle them. 0 to go on, 1
-     * when there is nothing left to run (every connection gone: the run
-     * ends without grace), -1 with *err on a failure that ends the run. */
-    int (*wait)(void *arg, int timeout_ms, struct nk_err *err);
-    /* The live line's counters: requests sent and answered. NULL: none. */
-    void (*count)(void *arg, uint64_t *sent, uint64_t *done);
+    /* Wait up to timeout_ms for events and handle them; called with
+     * nk_loadgen_run's wait_arg (an event loop: nk_udpgen_wait). 0 to go
+     * on, 1 when there is nothing left to run (every connection gone: the
+     * run ends without grace), -1 with *err on a failure that ends it. */
+    int (*wait)(void *wait_arg, int timeout_ms, struct nk_err *err);
 };
 
 struct nk_loadgen {
@@ -48,6 +57,7 @@ struct nk_loadgen {
     int64_t end_us;    /* it ends (planned) */
     int64_t grace_end; /* the grace period ends (set when sending stops) */
     int64_t sent_for;  /* the send phase lasted (set when it stops) */
+    const uint64_t *sent, *done; /* the live line's counters, or NULL */
     struct nk_progress live;
 };
 
@@ -76,13 +86,22 @@ void nk_loadgen_halt(struct nk_loadgen *lg, int64_t now_us);
 int nk_loadgen_wait_ms(const struct nk_loadgen *lg, int64_t now_us,
                        int64_t max_us);
 
-/* The whole loop of one thread: start at start_us (nk_now_us(), or a
- * start shared by several threads), then step / tend / wait until done,
- * redrawing the live line. Returns the send phase's length in
+/* The loop of one thread: start at start_us (nk_now_us(), or a start
+ * shared by several threads), then step / tend / wait until done,
+ * redrawing the live line from lg->sent and lg->done when both are set.
+ * arg goes to ops' callbacks, wait_arg to ops->wait. The stop handlers
+ * are the caller's (nk_stop_install). Returns the send phase's length in
  * microseconds, or -1 with *err when ops->wait failed. */
+int64_t nk_loadgen_loop(struct nk_loadgen *lg, int64_t start_us,
+                        const struct nk_loadgen_ops *ops, void *arg,
+                        void *wait_arg, struct nk_err *err);
+
+/* A single-threaded bench's whole run: nk_loadgen_loop between
+ * nk_stop_install and nk_stop_uninstall (SIGINT/SIGTERM stop it). The
+ * same return; -1 also when the handlers could not be installed. */
 int64_t nk_loadgen_run(struct nk_loadgen *lg, int64_t start_us,
                        const struct nk_loadgen_ops *ops, void *arg,
-                       struct nk_err *err);
+                       void *wait_arg, struct nk_err *err);
 
 /* Redraw the live line at now_us with sent and done requests, if it is
  * due (lib/progress's throttle); for a bench whose counters live in other
@@ -96,6 +115,39 @@ int nk_loadgen_show_due(const struct nk_loadgen *lg);
 
 /* Erase the live line. */
 void nk_loadgen_end(struct nk_loadgen *lg);
+
+/* What went wrong on a bench's sockets, counted rather than ending the
+ * run (a load generator reports failures as figures). */
+struct nk_loadgen_tally {
+    uint64_t errors;        /* failed sends and receives, refusals aside */
+    uint64_t refused;       /* ECONNREFUSED: the port said ICMP unreachable */
+    uint64_t send_blocked;  /* sends that found the buffer full */
+    struct nk_err last_err; /* the last failure (a full buffer aside) */
+};
+
+/* Count a failed send. Returns 1 when it only found the send buffer full
+ * (EAGAIN, ENOBUFS: try again later), else 0. */
+int nk_loadgen_send_failed(struct nk_loadgen_tally *t,
+                           const struct nk_err *err);
+
+/* Count a failed receive; EAGAIN (nothing queued) is no failure. */
+void nk_loadgen_recv_failed(struct nk_loadgen_tally *t,
+                            const struct nk_err *err);
+
+/* How a request/reply bench ended, for nk_loadgen_verdict. */
+struct nk_loadgen_result {
+    const char *server;
+    uint64_t sent, answered, bad;
+    const char *sent_what; /* "datagrams", "requests" */
+    const char *bad_what;  /* "corrupted replies" */
+    const char *bad_last;  /* NULL, or what was wrong with the last one */
+};
+
+/* The exit status, with a diagnostic on stderr as "netkit CMD: ...":
+ * loss is a figure (0); bad replies 76; nothing but refusals 69; no
+ * reply at all 75. */
+int nk_loadgen_verdict(const char *cmd, const struct nk_loadgen_result *r,
+                       const struct nk_loadgen_tally *t);
 
 /* The live line, pure (tests call it): "netkit echo-udp bench: 2/5 s,
  * 1200 sent, 1198 received, 599/s". Returns buf. */

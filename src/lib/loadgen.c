@@ -3,11 +3,14 @@
  * what they used to repeat, each with its own clock. */
 #include "netkit/loadgen.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "netkit/clock.h"
+#include "netkit/exitcodes.h"
+#include "netkit/out.h"
 #include "netkit/signals.h"
 
 void
@@ -113,8 +116,9 @@ nk_loadgen_end(struct nk_loadgen *lg)
 }
 
 int64_t
-nk_loadgen_run(struct nk_loadgen *lg, int64_t start_us,
-               const struct nk_loadgen_ops *ops, void *arg, struct nk_err *err)
+nk_loadgen_loop(struct nk_loadgen *lg, int64_t start_us,
+                const struct nk_loadgen_ops *ops, void *arg, void *wait_arg,
+                struct nk_err *err)
 {
     int64_t now = start_us;
 
@@ -124,8 +128,8 @@ nk_loadgen_run(struct nk_loadgen *lg, int64_t start_us,
         int r;
 
         ops->tend(arg, now, lg->phase == NK_LOADGEN_SEND);
-        r = ops->wait(arg, nk_loadgen_wait_ms(lg, now, ops->max_wait_us(arg)),
-                      err);
+        r = ops->wait(wait_arg,
+                      nk_loadgen_wait_ms(lg, now, ops->max_wait_us(arg)), err);
         if (r < 0) {
             nk_loadgen_end(lg);
             return -1;
@@ -133,12 +137,74 @@ nk_loadgen_run(struct nk_loadgen *lg, int64_t start_us,
         now = nk_now_us();
         if (r > 0)
             nk_loadgen_halt(lg, now);
-        if (ops->count != NULL && nk_loadgen_show_due(lg)) {
-            uint64_t sent = 0, done = 0;
-            ops->count(arg, &sent, &done);
-            nk_loadgen_show(lg, now, sent, done);
-        }
+        if (lg->sent != NULL && lg->done != NULL)
+            nk_loadgen_show(lg, now, *lg->sent, *lg->done);
     }
     nk_loadgen_end(lg);
     return lg->sent_for;
+}
+
+int64_t
+nk_loadgen_run(struct nk_loadgen *lg, int64_t start_us,
+               const struct nk_loadgen_ops *ops, void *arg, void *wait_arg,
+               struct nk_err *err)
+{
+    int64_t sent_for;
+
+    if (nk_stop_install(err) < 0)
+        return -1;
+    sent_for = nk_loadgen_loop(lg, start_us, ops, arg, wait_arg, err);
+    nk_stop_uninstall();
+    return sent_for;
+}
+
+/* A failure that is more than a full or empty buffer. */
+static void
+count_failure(struct nk_loadgen_tally *t, const struct nk_err *err)
+{
+    if (err->sys_errno == ECONNREFUSED)
+        t->refused++;
+    else
+        t->errors++;
+    t->last_err = *err;
+}
+
+int
+nk_loadgen_send_failed(struct nk_loadgen_tally *t, const struct nk_err *err)
+{
+    if (err->sys_errno == EAGAIN || err->sys_errno == ENOBUFS) {
+        t->send_blocked++;
+        return 1;
+    }
+    count_failure(t, err);
+    return 0;
+}
+
+void
+nk_loadgen_recv_failed(struct nk_loadgen_tally *t, const struct nk_err *err)
+{
+    if (err->sys_errno != EAGAIN)
+        count_failure(t, err);
+}
+
+int
+nk_loadgen_verdict(const char *cmd, const struct nk_loadgen_result *r,
+                   const struct nk_loadgen_tally *t)
+{
+    if (r->answered == 0 && r->bad == 0 && t->refused > 0) {
+        nk_diag(cmd, "%s", t->last_err.msg);
+        return NK_EX_UNAVAILABLE;
+    }
+    if (r->bad > 0) {
+        nk_diag(cmd, "bench %s: %" PRIu64 " %s%s%s%s", r->server, r->bad,
+                r->bad_what, r->bad_last ? " (the last: " : "",
+                r->bad_last ? r->bad_last : "", r->bad_last ? ")" : "");
+        return NK_EX_PROTOCOL;
+    }
+    if (r->answered == 0) {
+        nk_diag(cmd, "bench %s: no reply to %" PRIu64 " %s", r->server,
+                r->sent, r->sent_what);
+        return NK_EX_TEMPFAIL;
+    }
+    return NK_EX_OK;
 }

@@ -149,9 +149,8 @@ fake_wait(void *arg, int timeout_ms, struct nk_err *err)
     return f->halt_after != 0 && f->waits == f->halt_after;
 }
 
-static const struct nk_loadgen_ops fake_ops = {
-    fake_tend, fake_settled, fake_max_wait, fake_wait, NULL,
-};
+static const struct nk_loadgen_ops fake_ops = {fake_tend, fake_settled,
+                                               fake_max_wait, fake_wait};
 
 static void
 test_run(void **state)
@@ -163,7 +162,7 @@ test_run(void **state)
     (void)state;
     nk_stop_reset();
     nk_loadgen_init(&lg, "t", "done", 100, 5000, 0);
-    took = nk_loadgen_run(&lg, t0, &fake_ops, &f, &err);
+    took = nk_loadgen_run(&lg, t0, &fake_ops, &f, &f, &err);
     /* 100 ms of sending; then settled at once: no 5 s grace */
     assert_true(took >= 100000 && took < 1000000);
     assert_true(nk_now_us() - t0 < 2000000);
@@ -173,7 +172,7 @@ test_run(void **state)
     f.halt_after = 2;
     nk_loadgen_init(&lg, "t", "done", 10000, 5000, 0);
     t0 = nk_now_us();
-    took = nk_loadgen_run(&lg, t0, &fake_ops, &f, &err);
+    took = nk_loadgen_run(&lg, t0, &fake_ops, &f, &f, &err);
     assert_int_equal(f.waits, 2);
     assert_true(lg.stopped && took < 1000000);
 }

@@ -359,9 +359,8 @@ bench_wait(void *arg, int timeout_ms, struct nk_err *err)
     return 0;
 }
 
-static const struct nk_loadgen_ops bench_ops = {
-    bench_tend, bench_settled, bench_max_wait, bench_wait, NULL,
-};
+static const struct nk_loadgen_ops bench_ops = {bench_tend, bench_settled,
+                                                bench_max_wait, bench_wait};
 
 /* After the deadline the requests in flight may come back (for DRAIN_MS)
  * before closing, so the server sees a clean end of stream rather than a
@@ -376,7 +375,7 @@ worker_run(void *arg)
 
     nk_loadgen_init(&lg, NULL, NULL, w->opt->duration_ms, DRAIN_MS, 0);
     worker_start_conns(w, nk_now_us());
-    sent_for = nk_loadgen_run(&lg, w->start_us, &bench_ops, w, &err);
+    sent_for = nk_loadgen_loop(&lg, w->start_us, &bench_ops, w, w, &err);
     mark_end(w, w->start_us + (sent_for > 0 ? sent_for : 0));
     atomic_store(&w->finished, 1);
     return NULL;
@@ -784,8 +783,7 @@ run_bench(const struct nk_ctx *ctx, const struct bench_opts *opt)
 /* ---- options ---- */
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT_PEER(struct bench_opts, port, host),
-    NK_OPT_IPV46(struct bench_opts, family),
+    NK_LOADGEN_OPT_SERVER(struct bench_opts),
     NK_OPT('P', "conns", NK_OPT_U64, struct bench_opts, conns, 1, MAX_CONNS,
            "N", "connections (default: 10)"),
     NK_OPT('s', "size", NK_OPT_U64, struct bench_opts, size, 1, MAX_SIZE,

@@ -30,6 +30,7 @@
 #include "netkit/signals.h"
 #include "netkit/stats.h"
 #include "netkit/udp.h"
+#include "netkit/udpgen.h"
 
 #define BATCH 32
 #define RING 16384 /* sequence numbers remembered per client */
@@ -52,6 +53,56 @@ struct bench_cfg {
     int grace_ms;
 };
 
+/* The options fill struct bench_cfg directly; a --window of 0 (which
+ * the range refuses) means it was not given. */
+static const struct nk_optdef bench_optdefs[] = {
+    NK_LOADGEN_OPT_SERVER(struct bench_cfg),
+    NK_OPT('P', "clients", NK_OPT_LONG, struct bench_cfg, clients, 1,
+           MAX_CLIENTS, "N", "client sockets (default 8; 1-1000)"),
+    NK_OPT('s', "size", NK_OPT_LONG, struct bench_cfg, size, NK_PROBE_HDR,
+           NK_UDP_MAX_V4, "B", "datagram size (default 64; 16-65507)"),
+    NK_LOADGEN_OPT_DURATION(struct bench_cfg, duration_ms),
+    NK_OPT('w', "window", NK_OPT_LONG, struct bench_cfg, window, 1, MAX_WINDOW,
+           "W", "datagrams in flight per client (default 1; 1-1024)"),
+    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_cfg, rate, 1, MAX_RATE, "R",
+           "datagrams per second over all clients (open loop)"),
+    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_cfg, timeout_ms, 1,
+           86400000, "S",
+           "a datagram unanswered this long frees its window\n"
+           "slot; a reply after that counts as late (default\n"
+           "0.2)"),
+    NK_OPT(0, "grace", NK_OPT_SECONDS, struct bench_cfg, grace_ms, 0, 86400000,
+           "S", "wait for replies after sending stops (default 1)"),
+    NK_OPT_JSON_DEF("one JSON document"),
+    NK_OPT_HELP_DEF,
+    NK_OPT_END,
+};
+
+const struct nk_optspec echo_udp_bench_spec = {
+    "usage: netkit echo-udp bench --port P [--host H] [-4|-6] [--clients N]\n"
+    "                             [--size B] [--duration S] [--window W]\n"
+    "                             [--rate R] [--timeout S] [--grace S]\n"
+    "                             [--json]\n"
+    "\n"
+    "Load a UDP echo service with N clients (one connected socket each)\n"
+    "sending numbered B-byte datagrams for S seconds, and report datagrams\n"
+    "per second, loss (per sequence number: sent vs answered, waiting\n"
+    "--grace after the end for replies in flight), duplicates, corrupted\n"
+    "replies and latency percentiles in microseconds. By default each\n"
+    "client keeps --window datagrams in flight (closed loop: the rate is\n"
+    "what the server sustains); --rate R sends R datagrams/s in all on a\n"
+    "schedule instead (open loop). A progress line is shown on a terminal.\n"
+    "\n",
+    bench_optdefs,
+    "exit: 0 measured (loss is a figure, not a failure), 69 refused, 75 no\n"
+    "reply at all, 76 corrupted replies.\n"
+    "\n"
+    "examples:\n"
+    "  netkit echo-udp bench --port 9999 --clients 8 --duration 5\n"
+    "  netkit echo-udp bench --host 127.0.0.1 --port 9999 --rate 2000 "
+    "--duration 2 --json\n",
+    0, NULL};
+
 struct bclient {
     int fd;
     uint64_t nonce;
@@ -72,9 +123,11 @@ struct bench {
     struct nk_udp_msg sm[BATCH], rm[BATCH];
     int sending;
     double period_us; /* open loop, per client */
-    uint64_t mismatches, errors, refused, send_blocked;
-    struct nk_err last_err;
+    uint64_t mismatches;
+    uint64_t sent, received; /* over all clients: the live line */
+    struct nk_loadgen_tally tally;
     char server[NK_ADDRSTRLEN];
+    struct nk_loadgen lg;
 };
 
 /* --- sending */
@@ -84,7 +137,6 @@ struct bench {
 static int
 send_some(struct bench *b, struct bclient *c, int want, int64_t now)
 {
-    struct nk_err err;
     size_t size = (size_t)b->cfg->size;
     int r;
 
@@ -94,25 +146,12 @@ send_some(struct bench *b, struct bclient *c, int want, int64_t now)
         nk_probe_fill(b->sm[i].buf, size, c->win.next + (uint32_t)i, c->nonce);
         b->sm[i].len = size;
     }
-    r = nk_udp_send_batch(c->fd, b->sm, want, 0, &err);
-    if (r < 0) {
-        if (err.sys_errno == EAGAIN || err.sys_errno == ENOBUFS) {
-            c->blocked = 1;
-            b->send_blocked++;
-            return 0;
-        }
-        if (err.sys_errno == ECONNREFUSED)
-            b->refused++;
-        else
-            b->errors++;
-        b->last_err = err;
-        return 0;
-    }
-    c->blocked = r < want;
+    r = nk_udpgen_send(c->fd, b->sm, want, &b->tally, &c->blocked);
     /* Only what left counts as sent: the window's sequence numbers stay
      * exactly those on the wire. */
     for (int i = 0; i < r; i++)
         (void)nk_seqwin_send(&c->win, now);
+    b->sent += (uint64_t)r;
     return r;
 }
 
@@ -156,6 +195,7 @@ take_reply(struct bench *b, struct bclient *c, const struct nk_udp_msg *m,
     switch (nk_seqwin_reply(&c->win, seq, now, &rtt)) {
     case NK_SEQ_NEW:
     case NK_SEQ_LATE:
+        b->received++;
         (void)nk_stats_add(&b->lat, (double)rtt, NULL);
         if (!nk_probe_check(m->buf, m->len, (size_t)b->cfg->size, seq,
                             c->nonce))
@@ -167,37 +207,24 @@ take_reply(struct bench *b, struct bclient *c, const struct nk_udp_msg *m,
 }
 
 static void
+take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
+{
+    struct bclient *c = arg;
+
+    for (int i = 0; i < n; i++)
+        take_reply(c->b, c, &m[i], now);
+}
+
+/* Up to four batches, then the other clients get their turn. */
+static void
 on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 {
     struct bclient *c = arg;
-    struct bench *b = c->b;
-    struct nk_err err;
 
     (void)loop;
     (void)events;
-    for (int round = 0; round < 4; round++) {
-        int n;
-        int64_t now;
-
-        for (int i = 0; i < BATCH; i++)
-            b->rm[i].cap = (size_t)b->cfg->size + 1; /* longer: mismatch */
-        n = nk_udp_recv_batch(fd, b->rm, BATCH, 0, &err);
-        if (n < 0) {
-            if (err.sys_errno == ECONNREFUSED)
-                b->refused++;
-            else if (err.sys_errno != EAGAIN)
-                b->errors++;
-            if (err.sys_errno != EAGAIN)
-                b->last_err = err;
-            break;
-        }
-        now = nk_now_us();
-        for (int i = 0; i < n; i++)
-            take_reply(b, c, &b->rm[i], now);
-        if (n < BATCH)
-            break;
-    }
-    fill(b, c, nk_now_us());
+    nk_udpgen_drain(fd, c->b->rm, BATCH, 4, &c->b->tally, take_batch, c);
+    fill(c->b, c, nk_now_us());
 }
 
 /* --- setup */
@@ -210,28 +237,29 @@ open_clients(struct bench *b, const struct addrinfo *ai, struct nk_err *err)
         struct bclient *c = &b->cl[i];
         c->b = b;
         c->nonce = nk_probe_nonce();
-        c->fd = nk_socket(ai->ai_family, SOCK_DGRAM, err);
-        if (c->fd < 0)
+        if (nk_seqwin_init(&c->win, RING, err) < 0)
             return -1;
-        if (nk_connect_addr(c->fd, ai->ai_addr, ai->ai_addrlen, 1000, err) <
-                0 ||
-            nk_udp_set_buffers(c->fd, 1 << 20, NULL, NULL, err) < 0 ||
-            nk_set_nonblock(c->fd, 1, err) < 0 ||
-            nk_seqwin_init(&c->win, RING, err) < 0 ||
-            nk_loop_add(b->loop, c->fd, NK_EV_READ, on_readable, c, err) < 0)
+        c->fd = nk_udpgen_open(b->loop, ai, on_readable, c, err);
+        if (c->fd < 0)
             return -1;
     }
     return 0;
 }
 
 static int
-bench_init(struct bench *b, const struct bench_cfg *cfg,
-           const struct addrinfo *ai, struct nk_err *err)
+bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
 {
+    struct addrinfo *ai;
+    int rc;
+
     memset(b, 0, sizeof *b);
     b->cfg = cfg;
     b->n = (int)cfg->clients;
     nk_stats_init(&b->lat, MAX_SAMPLES);
+    nk_loadgen_init(&b->lg, "netkit echo-udp bench", "received",
+                    cfg->duration_ms, cfg->grace_ms, 1);
+    b->lg.sent = &b->sent;
+    b->lg.done = &b->received;
     b->cl = calloc((size_t)b->n, sizeof *b->cl);
     b->sbufs = malloc((size_t)BATCH * (size_t)cfg->size);
     b->rbufs = malloc((size_t)BATCH * ((size_t)cfg->size + 1));
@@ -242,13 +270,19 @@ bench_init(struct bench *b, const struct bench_cfg *cfg,
     for (int i = 0; i < BATCH; i++) {
         b->sm[i].buf = b->sbufs + (size_t)i * (size_t)cfg->size;
         b->rm[i].buf = b->rbufs + (size_t)i * ((size_t)cfg->size + 1);
+        b->rm[i].cap = (size_t)cfg->size + 1; /* longer: a mismatch */
     }
     if (cfg->rate > 0)
         b->period_us = 1e6 * (double)b->n / (double)cfg->rate;
     b->loop = nk_loop_new(NK_LOOP_DEFAULT, err);
     if (b->loop == NULL)
         return -1;
-    return open_clients(b, ai, err);
+    if (nk_resolve(cfg->host, cfg->port, cfg->family, SOCK_DGRAM, 0, &ai,
+                   err) < 0)
+        return -1;
+    rc = open_clients(b, ai, err);
+    nk_resolve_free(ai);
+    return rc;
 }
 
 static void
@@ -327,40 +361,19 @@ bench_max_wait(void *arg)
     return (int64_t)b->cfg->timeout_ms * 1000 / 4 + 1000;
 }
 
-static int
-bench_wait(void *arg, int timeout_ms, struct nk_err *err)
-{
-    const struct bench *b = arg;
-
-    return nk_loop_run_once(b->loop, timeout_ms, err) < 0 ? -1 : 0;
-}
-
-static void
-bench_count(void *arg, uint64_t *sent, uint64_t *done)
-{
-    struct sums s;
-
-    sum(arg, &s);
-    *sent = s.sent;
-    *done = s.received;
-}
-
 static const struct nk_loadgen_ops bench_ops = {
-    bench_tend, bench_settled, bench_max_wait, bench_wait, bench_count,
-};
+    bench_tend, bench_settled, bench_max_wait, nk_udpgen_wait};
 
 /* Returns the send phase's length in microseconds, or -1. */
 static int64_t
 run(struct bench *b, struct nk_err *err)
 {
-    struct nk_loadgen lg;
     int64_t start = nk_now_us();
 
-    nk_loadgen_init(&lg, "netkit echo-udp bench", "received",
-                    b->cfg->duration_ms, b->cfg->grace_ms, 1);
+    /* Open loop: the clients' schedules spread over one period. */
     for (int i = 0; i < b->n; i++)
         b->cl[i].next_send_us = (double)start + b->period_us * i / b->n;
-    return nk_loadgen_run(&lg, start, &bench_ops, b, err);
+    return nk_loadgen_run(&b->lg, start, &bench_ops, b, b->loop, err);
 }
 
 static void
@@ -386,8 +399,8 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
     nk_out_uint(&o, "late", s->late);
     nk_out_uint(&o, "duplicates", s->dup);
     nk_out_uint(&o, "mismatches", b->mismatches + s->bogus + s->stale);
-    nk_out_uint(&o, "send_blocked", b->send_blocked);
-    nk_out_uint(&o, "errors", b->errors + b->refused);
+    nk_out_uint(&o, "send_blocked", b->tally.send_blocked);
+    nk_out_uint(&o, "errors", b->tally.errors + b->tally.refused);
     nk_out_double(&o, "datagrams_per_s",
                   secs > 0 ? (double)s->received / secs : 0.0, 0);
     nk_out_double(&o, "mbytes_per_s",
@@ -404,8 +417,8 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
                   1);
     nk_out_double(&o, "latency_max_us", nk_stats_max(&b->lat), 1);
     nk_out_double(&o, "latency_stddev_us", nk_stats_stddev(&b->lat), 1);
-    if (b->errors + b->refused > 0)
-        nk_out_str(&o, "error", b->last_err.msg);
+    if (b->tally.errors + b->tally.refused > 0)
+        nk_out_str(&o, "error", b->tally.last_err.msg);
     nk_out_finish(&o);
 }
 
@@ -413,47 +426,26 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
 static int
 verdict(const struct nk_ctx *ctx, struct bench *b, const struct sums *s)
 {
-    if (s->received == 0 && b->refused > 0) {
-        nk_diag(ctx->cmd->name, "%s", b->last_err.msg);
-        return NK_EX_UNAVAILABLE;
-    }
-    if (b->mismatches + s->bogus > 0) {
-        nk_diag(ctx->cmd->name, "bench %s: %" PRIu64 " corrupted replies",
-                b->server, b->mismatches + s->bogus);
-        return NK_EX_PROTOCOL;
-    }
-    if (s->received == 0) {
-        nk_diag(ctx->cmd->name, "bench %s: no reply to %" PRIu64 " datagrams",
-                b->server, s->sent);
-        return NK_EX_TEMPFAIL;
-    }
-    return NK_EX_OK;
+    struct nk_loadgen_result r = {b->server,   s->sent,
+                                  s->received, b->mismatches + s->bogus,
+                                  "datagrams", "corrupted replies",
+                                  NULL};
+
+    return nk_loadgen_verdict(ctx->cmd->name, &r, &b->tally);
 }
 
 static int
 bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 {
-    struct addrinfo *ai;
     struct bench b;
     struct nk_err err;
     struct sums s;
-    int64_t sent_for;
+    int64_t sent_for = -1;
     int rc;
 
     nk_net_init();
-    if (nk_resolve(cfg->host, cfg->port, cfg->family, SOCK_DGRAM, 0, &ai,
-                   &err) < 0) {
-        nk_diag(ctx->cmd->name, "%s", err.msg);
-        return err.exit_code;
-    }
-    rc = bench_init(&b, cfg, ai, &err);
-    nk_resolve_free(ai);
-    if (rc < 0 || nk_stop_install(&err) < 0) {
-        bench_free(&b);
-        return nk_fail(ctx->cmd->name, NULL, &err);
-    }
-    sent_for = run(&b, &err);
-    nk_stop_uninstall();
+    if (bench_init(&b, cfg, &err) == 0)
+        sent_for = run(&b, &err);
     if (sent_for < 0) {
         bench_free(&b);
         return nk_fail(ctx->cmd->name, NULL, &err);
@@ -465,57 +457,22 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
     return rc;
 }
 
-/* --- options */
-
-static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT_PEER(struct bench_cfg, port, host),
-    NK_OPT_IPV46(struct bench_cfg, family),
-    NK_OPT('P', "clients", NK_OPT_LONG, struct bench_cfg, clients, 1,
-           MAX_CLIENTS, "N", "client sockets (default 8; 1-1000)"),
-    NK_OPT('s', "size", NK_OPT_LONG, struct bench_cfg, size, NK_PROBE_HDR,
-           NK_UDP_MAX_V4, "B", "datagram size (default 64; 16-65507)"),
-    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_cfg, duration_ms, 1,
-           86400000, "S", "seconds of sending (default 5)"),
-    NK_OPT('w', "window", NK_OPT_LONG, struct bench_cfg, window, 1, MAX_WINDOW,
-           "W", "datagrams in flight per client (default 1; 1-1024)"),
-    NK_OPT('r', "rate", NK_OPT_LONG, struct bench_cfg, rate, 1, MAX_RATE, "R",
-           "datagrams per second over all clients (open loop)"),
-    NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_cfg, timeout_ms, 1,
-           86400000, "S",
-           "a datagram unanswered this long frees its window\n"
-           "slot; a reply after that counts as late (default\n"
-           "0.2)"),
-    NK_OPT(0, "grace", NK_OPT_SECONDS, struct bench_cfg, grace_ms, 0, 86400000,
-           "S", "wait for replies after sending stops (default 1)"),
-    NK_OPT_JSON_DEF("one JSON document"),
-    NK_OPT_HELP_DEF,
-    NK_OPT_END,
-};
-
-const struct nk_optspec echo_udp_bench_spec = {
-    "usage: netkit echo-udp bench --port P [--host H] [-4|-6] [--clients N]\n"
-    "                             [--size B] [--duration S] [--window W]\n"
-    "                             [--rate R] [--timeout S] [--grace S]\n"
-    "                             [--json]\n"
-    "\n"
-    "Load a UDP echo service with N clients (one connected socket each)\n"
-    "sending numbered B-byte datagrams for S seconds, and report datagrams\n"
-    "per second, loss (per sequence number: sent vs answered, waiting\n"
-    "--grace after the end for replies in flight), duplicates, corrupted\n"
-    "replies and latency percentiles in microseconds. By default each\n"
-    "client keeps --window datagrams in flight (closed loop: the rate is\n"
-    "what the server sustains); --rate R sends R datagrams/s in all on a\n"
-    "schedule instead (open loop). A progress line is shown on a terminal.\n"
-    "\n",
-    bench_optdefs,
-    "exit: 0 measured (loss is a figure, not a failure), 69 refused, 75 no\n"
-    "reply at all, 76 corrupted replies.\n"
-    "\n"
-    "examples:\n"
-    "  netkit echo-udp bench --port 9999 --clients 8 --duration 5\n"
-    "  netkit echo-udp bench --host 127.0.0.1 --port 9999 --rate 2000 "
-    "--duration 2 --json\n",
-    0, NULL};
+/* The rules the table cannot say. NK_OPT_GO, or a usage error's status. */
+static int
+check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc, char **argv)
+{
+    if (optind < argc)
+        return nk_usage_error(ctx, "bench takes no arguments ('%s')",
+                              argv[optind]);
+    if (cfg->port == NULL)
+        return nk_usage_error(ctx, "--port is required");
+    if (cfg->rate > 0 && cfg->window != 0)
+        return nk_usage_error(ctx, "--rate sets the pace; --window is for "
+                                   "the closed loop");
+    if (cfg->window == 0)
+        cfg->window = 1;
+    return NK_OPT_GO;
+}
 
 int
 echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
@@ -525,17 +482,7 @@ echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
                             5000,        0,    0,         200, 1000};
     int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &cfg);
 
-    if (rc != NK_OPT_GO)
-        return rc;
-    if (optind < argc)
-        return nk_usage_error(ctx, "bench takes no arguments ('%s')",
-                              argv[optind]);
-    if (cfg.port == NULL)
-        return nk_usage_error(ctx, "--port is required");
-    if (cfg.rate > 0 && cfg.window != 0)
-        return nk_usage_error(ctx, "--rate sets the pace; --window is for "
-                                   "the closed loop");
-    if (cfg.window == 0)
-        cfg.window = 1;
-    return bench_run(ctx, &cfg);
+    if (rc == NK_OPT_GO)
+        rc = check_cfg(ctx, &cfg, argc, argv);
+    return rc == NK_OPT_GO ? bench_run(ctx, &cfg) : rc;
 }

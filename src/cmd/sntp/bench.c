@@ -30,6 +30,7 @@
 #include "netkit/sntp.h"
 #include "netkit/stats.h"
 #include "netkit/udp.h"
+#include "netkit/udpgen.h"
 
 #define BATCH 32
 #define MAX_INFLIGHT 256
@@ -67,11 +68,11 @@ struct bench {
     uint8_t sbuf[BATCH][NK_SNTP_LEN];
     uint8_t rbuf[BATCH][RBUF];
     int sending, blocked;
-    uint64_t sent, replies, invalid, unmatched, lost, late, send_blocked;
-    uint64_t errors, refused;
+    uint64_t sent, replies, invalid, unmatched, lost, late;
+    struct nk_loadgen_tally tally;
     enum nk_sntp_verdict last_bad;
-    struct nk_err last_err;
     char server[NK_ADDRSTRLEN];
+    struct nk_loadgen lg;
 };
 
 /* splitmix64's finaliser: a bijection on 64-bit values, so distinct
@@ -102,8 +103,6 @@ next_cookie(struct bench *b)
 static void
 fill(struct bench *b, int64_t now)
 {
-    struct nk_err err;
-
     while (b->sending && b->nfree > 0) {
         int want = b->nfree < BATCH ? b->nfree : BATCH;
         int r;
@@ -114,19 +113,7 @@ fill(struct bench *b, int64_t now)
             nk_sntp_build_request(s->cookie, b->sbuf[i]);
             b->sm[i].len = NK_SNTP_LEN;
         }
-        r = nk_udp_send_batch(b->fd, b->sm, want, 0, &err);
-        if (r < 0) {
-            r = 0;
-            if (err.sys_errno == EAGAIN || err.sys_errno == ENOBUFS) {
-                b->send_blocked++;
-            } else {
-                if (err.sys_errno == ECONNREFUSED)
-                    b->refused++;
-                else
-                    b->errors++;
-                b->last_err = err;
-            }
-        }
+        r = nk_udpgen_send(b->fd, b->sm, want, &b->tally, &b->blocked);
         /* What did not leave goes back to free (its cookie is dropped:
          * counters are never reused). */
         for (int i = 0; i < want; i++) {
@@ -138,7 +125,6 @@ fill(struct bench *b, int64_t now)
         }
         b->nfree -= r;
         b->sent += (uint64_t)r;
-        b->blocked = r < want;
         if (r < want)
             return;
     }
@@ -200,38 +186,26 @@ take_reply(struct bench *b, const struct nk_udp_msg *m, int64_t now)
     b->freelist[b->nfree++] = i;
 }
 
+/* Each reply frees a slot: refill after every batch, so the server
+ * never waits on us. */
+static void
+take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
+{
+    struct bench *b = arg;
+
+    for (int i = 0; i < n; i++)
+        take_reply(b, &m[i], now);
+    fill(b, now);
+}
+
 static void
 on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 {
     struct bench *b = arg;
-    struct nk_err err;
 
     (void)loop;
     (void)events;
-    for (int round = 0; round < 4; round++) {
-        int n;
-        int64_t now;
-
-        for (int i = 0; i < BATCH; i++)
-            b->rm[i].cap = RBUF;
-        n = nk_udp_recv_batch(fd, b->rm, BATCH, 0, &err);
-        if (n < 0) {
-            if (err.sys_errno == ECONNREFUSED)
-                b->refused++;
-            else if (err.sys_errno != EAGAIN)
-                b->errors++;
-            if (err.sys_errno != EAGAIN)
-                b->last_err = err;
-            break;
-        }
-        now = nk_now_us();
-        for (int i = 0; i < n; i++)
-            take_reply(b, &b->rm[i], now);
-        /* Refill at once: the server never waits on us. */
-        fill(b, now);
-        if (n < BATCH)
-            break;
-    }
+    nk_udpgen_drain(fd, b->rm, BATCH, 4, &b->tally, take_batch, b);
 }
 
 /* Requests out longer than the timeout are lost; their slots go back. */
@@ -254,35 +228,37 @@ expire(struct bench *b, int64_t now)
 /* --- setup */
 
 static int
-bench_init(struct bench *b, const struct bench_cfg *cfg,
-           const struct addrinfo *ai, struct nk_err *err)
+bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
 {
+    struct addrinfo *ai;
+
     memset(b, 0, sizeof *b);
     b->cfg = cfg;
     b->fd = -1;
     b->seed = nk_probe_nonce();
     nk_stats_init(&b->lat, MAX_SAMPLES);
+    /* After sending stops, the requests still out get up to --timeout. */
+    nk_loadgen_init(&b->lg, "netkit sntp bench", "replies", cfg->duration_ms,
+                    cfg->timeout_ms, 1);
+    b->lg.sent = &b->sent;
+    b->lg.done = &b->replies;
     for (int i = 0; i < BATCH; i++) {
         b->sm[i].buf = b->sbuf[i];
         b->rm[i].buf = b->rbuf[i];
+        b->rm[i].cap = RBUF;
     }
     for (int i = 0; i < (int)cfg->inflight; i++)
         b->freelist[b->nfree++] = (int)cfg->inflight - 1 - i;
-    nk_addr_format(ai->ai_addr, ai->ai_addrlen, b->server, sizeof b->server);
     b->loop = nk_loop_new(NK_LOOP_DEFAULT, err);
-    if (b->loop == NULL)
+    if (b->loop == NULL || nk_resolve(cfg->host, cfg->port, cfg->family,
+                                      SOCK_DGRAM, 0, &ai, err) < 0)
         return -1;
-    b->fd = nk_socket(ai->ai_family, SOCK_DGRAM, err);
-    if (b->fd < 0)
-        return -1;
+    nk_addr_format(ai->ai_addr, ai->ai_addrlen, b->server, sizeof b->server);
     /* Connected: the kernel drops datagrams from any other source, which
      * is nk_sntp_check_source's check done once for all replies. */
-    if (nk_connect_addr(b->fd, ai->ai_addr, ai->ai_addrlen, 1000, err) < 0 ||
-        nk_udp_set_buffers(b->fd, 1 << 20, NULL, NULL, err) < 0 ||
-        nk_set_nonblock(b->fd, 1, err) < 0 ||
-        nk_loop_add(b->loop, b->fd, NK_EV_READ, on_readable, b, err) < 0)
-        return -1;
-    return 0;
+    b->fd = nk_udpgen_open(b->loop, ai, on_readable, b, err);
+    nk_resolve_free(ai);
+    return b->fd < 0 ? -1 : 0;
 }
 
 static void
@@ -330,43 +306,8 @@ bench_tend(void *arg, int64_t now, int sending)
     fill(b, now);
 }
 
-static int
-bench_wait(void *arg, int timeout_ms, struct nk_err *err)
-{
-    const struct bench *b = arg;
-
-    return nk_loop_run_once(b->loop, timeout_ms, err) < 0 ? -1 : 0;
-}
-
-static void
-bench_count(void *arg, uint64_t *sent, uint64_t *done)
-{
-    const struct bench *b = arg;
-
-    *sent = b->sent;
-    *done = b->replies;
-}
-
 static const struct nk_loadgen_ops bench_ops = {
-    bench_tend, bench_settled, bench_max_wait, bench_wait, bench_count,
-};
-
-/* Returns the send phase's length in microseconds, or -1. After sending
- * stops, the requests still out get up to --timeout to be answered. */
-static int64_t
-run(struct bench *b, struct nk_err *err)
-{
-    struct nk_loadgen lg;
-    int64_t sent_for;
-
-    nk_loadgen_init(&lg, "netkit sntp bench", "replies", b->cfg->duration_ms,
-                    b->cfg->timeout_ms, 1);
-    sent_for = nk_loadgen_run(&lg, nk_now_us(), &bench_ops, b, err);
-    /* What is still out at the end is lost. */
-    if (sent_for >= 0)
-        b->lost += (uint64_t)outstanding(b);
-    return sent_for;
-}
+    bench_tend, bench_settled, bench_max_wait, nk_udpgen_wait};
 
 static void
 report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
@@ -387,8 +328,8 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
     nk_out_double(&o, "loss_percent",
                   nk_probe_loss_pct(b->sent, b->sent - b->lost), 3);
     nk_out_uint(&o, "late", b->late);
-    nk_out_uint(&o, "send_blocked", b->send_blocked);
-    nk_out_uint(&o, "errors", b->errors + b->refused);
+    nk_out_uint(&o, "send_blocked", b->tally.send_blocked);
+    nk_out_uint(&o, "errors", b->tally.errors + b->tally.refused);
     nk_out_double(&o, "latency_min_us", nk_stats_min(&b->lat), 1);
     nk_out_double(&o, "latency_avg_us", nk_stats_mean(&b->lat), 1);
     nk_out_double(&o, "latency_p50_us", nk_stats_percentile(&b->lat, 50), 1);
@@ -396,8 +337,8 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
     nk_out_double(&o, "latency_max_us", nk_stats_max(&b->lat), 1);
     if (b->invalid + b->unmatched > 0)
         nk_out_str(&o, "invalid_reason", nk_sntp_verdict_str(b->last_bad));
-    if (b->errors + b->refused > 0)
-        nk_out_str(&o, "error", b->last_err.msg);
+    if (b->tally.errors + b->tally.refused > 0)
+        nk_out_str(&o, "error", b->tally.last_err.msg);
     nk_out_finish(&o);
 }
 
@@ -406,60 +347,38 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
 static int
 verdict(const struct nk_ctx *ctx, struct bench *b)
 {
-    uint64_t bad = b->invalid + b->unmatched;
+    struct nk_loadgen_result r = {b->server,
+                                  b->sent,
+                                  b->replies,
+                                  b->invalid + b->unmatched,
+                                  "requests",
+                                  "invalid replies",
+                                  nk_sntp_verdict_str(b->last_bad)};
 
-    if (b->replies == 0 && bad == 0 && b->refused > 0) {
-        nk_diag(ctx->cmd->name, "%s", b->last_err.msg);
-        return NK_EX_UNAVAILABLE;
-    }
-    if (bad > 0) {
-        nk_diag(ctx->cmd->name,
-                "bench %s: %" PRIu64 " invalid replies (the "
-                "last: %s)",
-                b->server, bad, nk_sntp_verdict_str(b->last_bad));
-        return NK_EX_PROTOCOL;
-    }
-    if (b->replies == 0) {
-        nk_diag(ctx->cmd->name, "bench %s: no reply to %" PRIu64 " requests",
-                b->server, b->sent);
-        return NK_EX_TEMPFAIL;
-    }
-    return NK_EX_OK;
+    return nk_loadgen_verdict(ctx->cmd->name, &r, &b->tally);
 }
 
+/* The bench is large (a latency reservoir, slots): on the heap. */
 static int
 bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 {
-    struct addrinfo *ai;
-    struct bench *b;
+    struct bench *b = calloc(1, sizeof *b);
     struct nk_err err;
-    int64_t sent_for;
+    int64_t sent_for = -1;
     int rc;
 
-    nk_net_init();
-    if (nk_resolve(cfg->host, cfg->port, cfg->family, SOCK_DGRAM, 0, &ai,
-                   &err) < 0) {
-        nk_diag(ctx->cmd->name, "%s", err.msg);
-        return err.exit_code;
-    }
-    b = malloc(sizeof *b);
     if (b == NULL) {
-        nk_resolve_free(ai);
         nk_diag(ctx->cmd->name, "out of memory");
         return NK_EX_SOFTWARE;
     }
-    rc = bench_init(b, cfg, ai, &err);
-    nk_resolve_free(ai);
-    if (rc < 0 || nk_stop_install(&err) < 0) {
-        bench_free(b);
-        free(b);
-        return nk_fail(ctx->cmd->name, NULL, &err);
-    }
-    sent_for = run(b, &err);
-    nk_stop_uninstall();
+    nk_net_init();
+    if (bench_init(b, cfg, &err) == 0)
+        sent_for =
+            nk_loadgen_run(&b->lg, nk_now_us(), &bench_ops, b, b->loop, &err);
     if (sent_for < 0) {
         rc = nk_fail(ctx->cmd->name, NULL, &err);
     } else {
+        b->lost += (uint64_t)outstanding(b); /* still out at the end */
         report(ctx, b, sent_for);
         rc = verdict(ctx, b);
     }
@@ -471,12 +390,10 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 /* --- options */
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_OPT_PEER(struct bench_cfg, port, host),
-    NK_OPT_IPV46(struct bench_cfg, family),
+    NK_LOADGEN_OPT_SERVER(struct bench_cfg),
     NK_OPT('k', "inflight", NK_OPT_LONG, struct bench_cfg, inflight, 1,
            MAX_INFLIGHT, "K", "requests in flight (default 1; 1-256)"),
-    NK_OPT('d', "duration", NK_OPT_SECONDS, struct bench_cfg, duration_ms, 1,
-           86400000, "S", "seconds of sending (default 5)"),
+    NK_LOADGEN_OPT_DURATION(struct bench_cfg, duration_ms),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct bench_cfg, timeout_ms, 1,
            86400000, "S",
            "a request unanswered this long is lost and frees\n"
