@@ -39,6 +39,22 @@ act_start() {
     return 1
 }
 
+# exit_status PID: the status of a server that should exit by itself, at
+# most 5 s from now; one still running then is stopped, and 255 stands
+# for "did not exit".
+exit_status() {
+    local i
+    for i in $(seq 1 100); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        nk_stop_server "$1"
+        return 255
+    fi
+    wait "$1"
+}
+
 # wait_line NAME TEXT: wait (5 s at most) for TEXT in NAME's stderr.
 wait_line() {
     local i
@@ -116,7 +132,7 @@ if act_start sntpa -d -l "127.0.0.1:$P" -l "127.0.0.1:$P2" "$NK" sntp serve; the
     check_contains "sntp: two sockets and no --fdname: a clear refusal" \
         "$(cat "$NK_TMP/sntpa.err")" \
         "netkit sntp: systemd passed 2 datagram sockets: choose one with --fdname"
-    wait "$SERVER_PID"
+    exit_status "$SERVER_PID"
     check_eq "sntp: ... exit 64" "$?" 64
 fi
 
@@ -128,7 +144,7 @@ if act_start sntpt -l "127.0.0.1:$P" "$NK" sntp serve; then
     check_contains "sntp: a stream socket is refused, naming what came" \
         "$(cat "$NK_TMP/sntpt.err")" \
         "systemd passed no listening datagram socket (passed: fd 3 stream)"
-    wait "$SERVER_PID"
+    exit_status "$SERVER_PID"
     check_eq "sntp: ... exit 69" "$?" 69
 fi
 
