@@ -14,11 +14,6 @@
 #include "netkit/err.h"
 #include "netkit/opt.h"
 #include "netkit/progress.h"
-
-/* The option rows every bench has: the server (--port, --host, -4, -6)
- * into type's port, host and family fields. */
-#define NK_LOADGEN_OPT_SERVER(type)                                           \
-    NK_OPT_PEER(type, port, host), NK_OPT_IPV46(type, family)
 /* --duration S of sending, into type's int field of milliseconds. */
 #define NK_LOADGEN_OPT_DURATION(type, field)                                  \
     NK_OPT('d', "duration", NK_OPT_SECONDS, type, field, 1, 86400000, "S",    \

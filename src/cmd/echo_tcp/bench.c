@@ -34,6 +34,7 @@
 #include "netkit/loadgen.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/peer.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
 #include "netkit/stats.h"
@@ -55,9 +56,7 @@
 #define DRAIN_MS 1000
 
 struct bench_opts {
-    const char *host;
-    const char *port;
-    int family;
+    struct nk_peer to;
     uint64_t conns, size, pipeline, threads;
     int duration_ms, timeout_ms;
 };
@@ -461,8 +460,8 @@ connect_all(struct run *r, const struct bench_opts *opt, struct nk_err *err)
     int64_t give_up =
         nk_now_us() + ((int64_t)CONNECT_PHASE_MS + opt->timeout_ms) * 1000;
 
-    if (nk_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &ai,
-                   err) < 0)
+    if (nk_resolve(opt->to.host, opt->to.port, opt->to.family, SOCK_STREAM, 0,
+                   &ai, err) < 0)
         return -1;
     raise_nofile(opt->conns + 64);
     for (uint64_t i = 0; i < opt->conns; i++) {
@@ -783,7 +782,7 @@ run_bench(const struct nk_ctx *ctx, const struct bench_opts *opt)
 /* ---- options ---- */
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_LOADGEN_OPT_SERVER(struct bench_opts),
+    NK_PEER_OPTS(struct bench_opts, to),
     NK_OPT('P', "conns", NK_OPT_U64, struct bench_opts, conns, 1, MAX_CONNS,
            "N", "connections (default: 10)"),
     NK_OPT('s', "size", NK_OPT_U64, struct bench_opts, size, 1, MAX_SIZE,
@@ -828,13 +827,13 @@ const struct nk_optspec echo_tcp_bench_spec = {
 int
 echo_tcp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct bench_opts opt = {"localhost", NULL, AF_UNSPEC, 10,  64,
-                             1,           1,    5000,      5000};
+    struct bench_opts opt = {
+        {"localhost", NULL, AF_UNSPEC}, 10, 64, 1, 1, 5000, 5000};
     int rc = nk_opt_parse(ctx, &echo_tcp_bench_spec, argc, argv, &opt);
 
     if (rc != NK_OPT_GO)
         return rc;
-    if (opt.port == NULL)
+    if (opt.to.port == NULL)
         return nk_usage_error(ctx, "bench: --port is required");
     if (optind < argc)
         return nk_usage_error(ctx, "bench: unexpected argument '%s'",

@@ -28,6 +28,7 @@
 #include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/peer.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
 #include "netkit/stats.h"
@@ -46,9 +47,7 @@
 #define LINGER_MS 250
 
 struct cl_opts {
-    const char *host;
-    const char *port;
-    int family;
+    struct nk_peer to;
     int timeout_ms;
     int newline;
     uint64_t count; /* 0: send a message or stdin */
@@ -308,8 +307,8 @@ static int
 connect_peer(const struct cl_opts *opt, struct nk_addr *peer, char *where,
              struct nk_err *err)
 {
-    int fd = nk_connect(opt->host, opt->port, opt->family, SOCK_STREAM,
-                        opt->timeout_ms, peer, err);
+    int fd = nk_connect(opt->to.host, opt->to.port, opt->to.family,
+                        SOCK_STREAM, opt->timeout_ms, peer, err);
 
     if (fd < 0)
         return -1;
@@ -653,8 +652,7 @@ ping_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
 }
 
 static const struct nk_optdef cl_optdefs[] = {
-    NK_OPT_PEER(struct cl_parse, o.port, o.host),
-    NK_OPT_IPV46(struct cl_parse, o.family),
+    NK_PEER_OPTS(struct cl_parse, o.to),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct cl_parse, o.timeout_ms, 0,
            86400000, "S",
            "connect timeout, and how long to wait for the\n"
@@ -698,9 +696,14 @@ const struct nk_optspec echo_tcp_client_spec = {
 int
 echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct cl_parse p = {
-        {"localhost", NULL, AF_UNSPEC, DEFAULT_TIMEOUT_MS, 1, 0, 1000, 64, 0},
-        0};
+    struct cl_parse p = {{{"localhost", NULL, AF_UNSPEC},
+                          DEFAULT_TIMEOUT_MS,
+                          1,
+                          0,
+                          1000,
+                          64,
+                          0},
+                         0};
     struct cl_opts *o = &p.o;
     int rc = nk_opt_parse(ctx, &echo_tcp_client_spec, argc, argv, &p);
 
@@ -708,7 +711,7 @@ echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx)
         return rc;
     if (o->timeout_ms <= 0)
         return nk_usage_error(ctx, "--timeout must be more than 0");
-    if (o->port == NULL)
+    if (o->to.port == NULL)
         return nk_usage_error(ctx, "client: --port is required");
     if (argc - optind > 1)
         return nk_usage_error(ctx, "client: one MESSAGE at most (quote it)");

@@ -25,6 +25,7 @@
 #include "netkit/loadgen.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/peer.h"
 #include "netkit/probe.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
@@ -41,9 +42,7 @@
 #define TICK_US 1000        /* longest wait when a schedule is running */
 
 struct bench_cfg {
-    const char *host;
-    const char *port;
-    int family;
+    struct nk_peer to;
     long clients;
     long size;
     int duration_ms;
@@ -56,7 +55,7 @@ struct bench_cfg {
 /* The options fill struct bench_cfg directly; a --window of 0 (which
  * the range refuses) means it was not given. */
 static const struct nk_optdef bench_optdefs[] = {
-    NK_LOADGEN_OPT_SERVER(struct bench_cfg),
+    NK_PEER_OPTS(struct bench_cfg, to),
     NK_OPT('P', "clients", NK_OPT_LONG, struct bench_cfg, clients, 1,
            MAX_CLIENTS, "N", "client sockets (default 8; 1-1000)"),
     NK_OPT('s', "size", NK_OPT_LONG, struct bench_cfg, size, NK_PROBE_HDR,
@@ -277,8 +276,8 @@ bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
     b->loop = nk_loop_new(NK_LOOP_DEFAULT, err);
     if (b->loop == NULL)
         return -1;
-    if (nk_resolve(cfg->host, cfg->port, cfg->family, SOCK_DGRAM, 0, &ai,
-                   err) < 0)
+    if (nk_resolve(cfg->to.host, cfg->to.port, cfg->to.family, SOCK_DGRAM, 0,
+                   &ai, err) < 0)
         return -1;
     rc = open_clients(b, ai, err);
     nk_resolve_free(ai);
@@ -464,7 +463,7 @@ check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc, char **argv)
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
                               argv[optind]);
-    if (cfg->port == NULL)
+    if (cfg->to.port == NULL)
         return nk_usage_error(ctx, "--port is required");
     if (cfg->rate > 0 && cfg->window != 0)
         return nk_usage_error(ctx, "--rate sets the pace; --window is for "
@@ -478,8 +477,8 @@ int
 echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
     /* window 0: not given (it does not go with --rate); 1 by default */
-    struct bench_cfg cfg = {"localhost", NULL, AF_UNSPEC, 8,   64,
-                            5000,        0,    0,         200, 1000};
+    struct bench_cfg cfg = {
+        {"localhost", NULL, AF_UNSPEC}, 8, 64, 5000, 0, 0, 200, 1000};
     int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &cfg);
 
     if (rc == NK_OPT_GO)

@@ -23,6 +23,7 @@
 #include "netkit/fail.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/peer.h"
 #include "netkit/probe.h"
 #include "netkit/parse.h"
 #include "netkit/signals.h"
@@ -34,9 +35,7 @@
 #define PING_RING 4096
 
 struct client_cfg {
-    const char *host;
-    const char *port;
-    int family;
+    struct nk_peer to;
     int timeout_ms;
     int retries;
     int retries_set;
@@ -602,7 +601,7 @@ run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
 static int
 check_cfg(const struct nk_ctx *ctx, struct client_cfg *cfg)
 {
-    if (cfg->port == NULL)
+    if (cfg->to.port == NULL)
         return nk_usage_error(ctx, "--port is required");
     if (cfg->message != NULL && cfg->size != 0)
         return nk_usage_error(ctx, "give MESSAGE or --size, not both");
@@ -642,8 +641,7 @@ set_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
 }
 
 static const struct nk_optdef client_optdefs[] = {
-    NK_OPT_PEER(struct client_cfg, port, host),
-    NK_OPT_IPV46(struct client_cfg, family),
+    NK_PEER_OPTS(struct client_cfg, to),
     NK_OPT('t', "timeout", NK_OPT_SECONDS, struct client_cfg, timeout_ms, 0,
            86400000, "S", "seconds to wait for each reply (default 1)"),
     {'r', "retries", NK_OPT_CALL, 0, 0, 0, "N",
@@ -710,8 +708,8 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct client_cfg *cfg)
 int
 echo_udp_client(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct client_cfg cfg = {"localhost", NULL, AF_UNSPEC, 1000, 3,   0,
-                             0,           1000, 0,         0,    NULL};
+    struct client_cfg cfg = {
+        {"localhost", NULL, AF_UNSPEC}, 1000, 3, 0, 0, 1000, 0, 0, NULL};
     struct addrinfo *ai;
     struct nk_err err;
     int rc = parse_opts(argc, argv, ctx, &cfg);
@@ -719,8 +717,8 @@ echo_udp_client(int argc, char **argv, struct nk_ctx *ctx)
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
     nk_net_init();
-    if (nk_resolve(cfg.host, cfg.port, cfg.family, SOCK_DGRAM, 0, &ai, &err) <
-        0) {
+    if (nk_resolve(cfg.to.host, cfg.to.port, cfg.to.family, SOCK_DGRAM, 0, &ai,
+                   &err) < 0) {
         nk_diag(ctx->cmd->name, "%s", err.msg);
         return err.exit_code;
     }

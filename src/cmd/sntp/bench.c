@@ -25,6 +25,7 @@
 #include "netkit/loadgen.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
+#include "netkit/peer.h"
 #include "netkit/probe.h"
 #include "netkit/signals.h"
 #include "netkit/sntp.h"
@@ -40,9 +41,7 @@
 #define RBUF 512            /* room per reply; longer ones are kept short */
 
 struct bench_cfg {
-    const char *host;
-    const char *port;
-    int family;
+    struct nk_peer to;
     long inflight;
     int duration_ms;
     int timeout_ms;
@@ -250,8 +249,9 @@ bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
     for (int i = 0; i < (int)cfg->inflight; i++)
         b->freelist[b->nfree++] = (int)cfg->inflight - 1 - i;
     b->loop = nk_loop_new(NK_LOOP_DEFAULT, err);
-    if (b->loop == NULL || nk_resolve(cfg->host, cfg->port, cfg->family,
-                                      SOCK_DGRAM, 0, &ai, err) < 0)
+    if (b->loop == NULL ||
+        nk_resolve(cfg->to.host, cfg->to.port, cfg->to.family, SOCK_DGRAM, 0,
+                   &ai, err) < 0)
         return -1;
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, b->server, sizeof b->server);
     /* Connected: the kernel drops datagrams from any other source, which
@@ -390,7 +390,7 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 /* --- options */
 
 static const struct nk_optdef bench_optdefs[] = {
-    NK_LOADGEN_OPT_SERVER(struct bench_cfg),
+    NK_PEER_OPTS(struct bench_cfg, to),
     NK_OPT('k', "inflight", NK_OPT_LONG, struct bench_cfg, inflight, 1,
            MAX_INFLIGHT, "K", "requests in flight (default 1; 1-256)"),
     NK_LOADGEN_OPT_DURATION(struct bench_cfg, duration_ms),
@@ -430,7 +430,7 @@ const struct nk_optspec sntp_bench_spec = {
 int
 sntp_bench(int argc, char **argv, struct nk_ctx *ctx)
 {
-    struct bench_cfg cfg = {"localhost", NULL, AF_UNSPEC, 1, 5000, 200};
+    struct bench_cfg cfg = {{"localhost", NULL, AF_UNSPEC}, 1, 5000, 200};
     int rc = nk_opt_parse(ctx, &sntp_bench_spec, argc, argv, &cfg);
 
     if (rc != NK_OPT_GO)
@@ -438,7 +438,7 @@ sntp_bench(int argc, char **argv, struct nk_ctx *ctx)
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
                               argv[optind]);
-    if (cfg.port == NULL)
+    if (cfg.to.port == NULL)
         return nk_usage_error(ctx, "--port is required");
     return bench_run(ctx, &cfg);
 }
