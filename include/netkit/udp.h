@@ -62,6 +62,12 @@ int nk_udp_send_batch(int fd, const struct nk_udp_msg *m, int n, int flags,
 ssize_t nk_udp_send(int fd, const void *buf, size_t len,
                     const struct nk_addr *to, struct nk_err *err);
 
+/* One datagram into buf, described in full by *m (sender, destination,
+ * arrival stamp, truncation): m is cleared first and its buf and cap set.
+ * Returns the bytes kept, or -1 (EAGAIN when nothing is queued). */
+ssize_t nk_udp_recv_msg(int fd, void *buf, size_t cap, struct nk_udp_msg *m,
+                        struct nk_err *err);
+
 /* One datagram into buf; from (may be NULL) receives the sender and
  * *truncated (may be NULL) is set when the datagram did not fit. Returns
  * the bytes kept, or -1 (EAGAIN when nothing is queued). */

@@ -24,6 +24,7 @@
 
 #include "netkit/exitcodes.h"
 #include "netkit/trace.h"
+#include "sock_int.h"
 
 static int
 open_kind(int family, int raw, struct nk_err *err)
@@ -315,32 +316,18 @@ int
 nk_tcp_probe_start(const struct sockaddr *sa, socklen_t len, int *state,
                    struct nk_err *err)
 {
-    int fd = nk_socket(sa->sa_family, SOCK_STREAM, err), rc;
     char where[NK_ADDRSTRLEN];
+    int e, fd = nk_connect_start(sa, len, SOCK_STREAM, &e, err);
 
     if (fd < 0)
         return -1;
-    if (nk_set_nonblock(fd, 1, err) < 0) {
-        nk_close(fd);
-        return -1;
-    }
-    rc = connect(fd, sa, len);
-    if (nk_tracing())
-        nk_trace_addr("connect", fd, sa, len, rc, errno);
-    if (rc == 0) {
-        *state = 1;
+    if (e == 0 || e == EINPROGRESS || e == EINTR) {
+        *state = e == 0; /* 1: connected at once */
         return fd;
     }
-    if (errno == EINPROGRESS || errno == EINTR) {
-        *state = 0;
-        return fd;
-    }
-    {
-        int e = errno;
-        nk_close(fd);
-        nk_addr_format(sa, len, where, sizeof where);
-        return nk_err_sys(err, e, "connect %s", where);
-    }
+    nk_close(fd);
+    nk_addr_format(sa, len, where, sizeof where);
+    return nk_err_sys(err, e, "connect %s", where);
 }
 
 int

@@ -131,36 +131,45 @@ nk_recv_some(int fd, void *buf, size_t len, int timeout_ms, struct nk_err *err)
     }
 }
 
+/* What a non-blocking step's result n means: the count, NK_IO_AGAIN,
+ * -1 (errno set), or NB_RETRY after EINTR. */
+#define NB_RETRY (-3)
+static ssize_t
+nb_result(ssize_t n)
+{
+    if (n >= 0)
+        return n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return NK_IO_AGAIN;
+    return errno == EINTR ? NB_RETRY : -1;
+}
+
+/* One non-blocking send (out) or recv: the count, NK_IO_AGAIN, or -1. */
+static ssize_t
+nb_step(int fd, void *buf, size_t len, int out)
+{
+    ssize_t n;
+
+    do {
+        n = out ? send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+                : recv(fd, buf, len, MSG_DONTWAIT);
+        if (nk_tracing())
+            nk_trace_io(out ? "send" : "recv", NULL, fd, len, n, errno, buf,
+                        out, NULL, 0);
+    } while ((n = nb_result(n)) == NB_RETRY);
+    return n;
+}
+
 ssize_t
 nk_send_nb(int fd, const void *buf, size_t len)
 {
-    for (;;) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (nk_tracing())
-            nk_trace_io("send", NULL, fd, len, n, errno, buf, 1, NULL, 0);
-        if (n >= 0)
-            return n;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return NK_IO_AGAIN;
-        if (errno != EINTR)
-            return -1;
-    }
+    return nb_step(fd, (void *)buf, len, 1); /* send only reads buf */
 }
 
 ssize_t
 nk_recv_nb(int fd, void *buf, size_t len)
 {
-    for (;;) {
-        ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
-        if (nk_tracing())
-            nk_trace_io("recv", NULL, fd, len, n, errno, buf, 0, NULL, 0);
-        if (n >= 0)
-            return n;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return NK_IO_AGAIN;
-        if (errno != EINTR)
-            return -1;
-    }
+    return nb_step(fd, buf, len, 0);
 }
 
 ssize_t
@@ -187,12 +196,9 @@ nk_sendfile(int sock, int file_fd, off_t *off, size_t len)
                 *off += n;
         }
 #endif
-        if (n >= 0)
+        n = nb_result(n);
+        if (n != NB_RETRY)
             return n;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return NK_IO_AGAIN;
-        if (errno != EINTR)
-            return -1;
     }
 }
 

@@ -12,6 +12,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/trace.h"
+#include "sock_int.h"
 #include "unix_int.h"
 
 void
@@ -71,18 +72,27 @@ nk_sockopt_get_int(int fd, int level, int opt, const char *name, int *val,
     return 0;
 }
 
-int
-nk_sockopt_set_int(int fd, int level, int opt, const char *name, int val,
-                   struct nk_err *err)
+/* setsockopt with the trace line (shown: the value as the trace prints
+ * it; ms: it is a timeout in milliseconds) and the error text. */
+static int
+set_traced(int fd, int level, int opt, const char *name, const void *v,
+           socklen_t len, int shown, int ms, struct nk_err *err)
 {
-    int rc = setsockopt(fd, level, opt, &val, sizeof val);
+    int rc = setsockopt(fd, level, opt, v, len);
 
     if (nk_tracing())
-        nk_trace_sockopt("setsockopt", fd, level, opt, name, val, 0, rc,
+        nk_trace_sockopt("setsockopt", fd, level, opt, name, shown, ms, rc,
                          errno);
     if (rc < 0)
         return nk_err_sys(err, errno, "setsockopt %s", name);
     return 0;
+}
+
+int
+nk_sockopt_set_int(int fd, int level, int opt, const char *name, int val,
+                   struct nk_err *err)
+{
+    return set_traced(fd, level, opt, name, &val, sizeof val, val, 0, err);
 }
 
 int
@@ -111,34 +121,35 @@ nk_set_nonblock(int fd, int on, struct nk_err *err)
     return 0;
 }
 
+/* getsockname or getpeername (peer) into *out. */
+static int
+sock_name(int fd, int peer, struct nk_addr *out, struct nk_err *err)
+{
+    const char *call = peer ? "getpeername" : "getsockname";
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->len = sizeof out->ss;
+    rc = (peer ? getpeername : getsockname)(fd, (struct sockaddr *)&out->ss,
+                                            &out->len);
+    if (nk_tracing())
+        nk_trace_addr(call, fd, (struct sockaddr *)&out->ss, out->len, rc,
+                      errno);
+    if (rc < 0)
+        return nk_err_sys(err, errno, "%s", call);
+    return 0;
+}
+
 int
 nk_local_addr(int fd, struct nk_addr *out, struct nk_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->len = sizeof out->ss;
-    int rc = getsockname(fd, (struct sockaddr *)&out->ss, &out->len);
-
-    if (nk_tracing())
-        nk_trace_addr("getsockname", fd, (struct sockaddr *)&out->ss, out->len,
-                      rc, errno);
-    if (rc < 0)
-        return nk_err_sys(err, errno, "getsockname");
-    return 0;
+    return sock_name(fd, 0, out, err);
 }
 
 int
 nk_peer_addr(int fd, struct nk_addr *out, struct nk_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->len = sizeof out->ss;
-    int rc = getpeername(fd, (struct sockaddr *)&out->ss, &out->len);
-
-    if (nk_tracing())
-        nk_trace_addr("getpeername", fd, (struct sockaddr *)&out->ss, out->len,
-                      rc, errno);
-    if (rc < 0)
-        return nk_err_sys(err, errno, "getpeername");
-    return 0;
+    return sock_name(fd, 1, out, err);
 }
 
 int
@@ -164,19 +175,12 @@ nk_sockopt_set_timeout(int fd, int opt, const char *name, int ms,
                        struct nk_err *err)
 {
     struct timeval tv;
-    int rc;
 
     if (ms < 0)
         return nk_err_sys(err, EINVAL, "setsockopt %s", name);
     tv.tv_sec = ms / 1000;
     tv.tv_usec = (ms % 1000) * 1000;
-    rc = setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
-    if (nk_tracing())
-        nk_trace_sockopt("setsockopt", fd, SOL_SOCKET, opt, name, ms, 1, rc,
-                         errno);
-    if (rc < 0)
-        return nk_err_sys(err, errno, "setsockopt %s", name);
-    return 0;
+    return set_traced(fd, SOL_SOCKET, opt, name, &tv, sizeof tv, ms, 1, err);
 }
 
 static int
@@ -404,6 +408,22 @@ connect_unix(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
         }
     }
     return rc;
+}
+
+int
+nk_connect_start(const struct sockaddr *sa, socklen_t len, int socktype,
+                 int *e, struct nk_err *err)
+{
+    int fd = nk_socket(sa->sa_family, socktype, err);
+
+    if (fd < 0)
+        return -1;
+    if (nk_set_nonblock(fd, 1, err) < 0) {
+        nk_close(fd);
+        return -1;
+    }
+    *e = connect_traced(fd, sa, len) == 0 ? 0 : errno;
+    return fd;
 }
 
 static int

@@ -37,20 +37,14 @@ union ctlbuf {
 #define RECV_FLAGS (MSG_DONTWAIT)
 #define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)
 
+/* Every function below serves both directions: out is 1 to send, 0 to
+ * receive. A send never writes to its messages. */
 static int
-recv_error(struct nk_err *err, int e)
+io_error(struct nk_err *err, int e, int out)
 {
     if (e == EWOULDBLOCK)
         e = EAGAIN;
-    return nk_err_sys(err, e, "receive");
-}
-
-static int
-send_error(struct nk_err *err, int e)
-{
-    if (e == EWOULDBLOCK)
-        e = EAGAIN;
-    return nk_err_sys(err, e, "send");
+    return nk_err_sys(err, e, out ? "send" : "receive");
 }
 
 static void
@@ -121,11 +115,23 @@ finish_recv(struct msghdr *h, struct nk_udp_msg *m, size_t got)
  * for a v4-mapped source on a dual-stack socket) or IP_PKTINFO. The
  * interface is left to routing except for link-local addresses, which
  * mean nothing without one. */
+/* h's one control message: level, type and len bytes of data. */
 static void
-write_pktinfo(struct msghdr *h, union ctlbuf *ctl, const struct nk_udp_msg *m)
+put_cmsg(struct msghdr *h, int level, int type, const void *data, size_t len)
 {
     struct cmsghdr *c;
 
+    h->msg_controllen = CMSG_SPACE(len);
+    c = CMSG_FIRSTHDR(h);
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(len);
+    memcpy(CMSG_DATA(c), data, len);
+}
+
+static void
+write_pktinfo(struct msghdr *h, union ctlbuf *ctl, const struct nk_udp_msg *m)
+{
     if (m->local.len == 0)
         return;
     memset(ctl, 0, sizeof *ctl);
@@ -137,23 +143,13 @@ write_pktinfo(struct msghdr *h, union ctlbuf *ctl, const struct nk_udp_msg *m)
         pi.ipi6_addr = s6->sin6_addr;
         if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
             pi.ipi6_ifindex = (unsigned)m->ifindex;
-        h->msg_controllen = CMSG_SPACE(sizeof pi);
-        c = CMSG_FIRSTHDR(h);
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof pi);
-        memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        put_cmsg(h, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof pi);
     } else {
         const struct sockaddr_in *s4 = (const void *)&m->local.ss;
         struct in_pktinfo pi;
         memset(&pi, 0, sizeof pi);
         pi.ipi_spec_dst = s4->sin_addr;
-        h->msg_controllen = CMSG_SPACE(sizeof pi);
-        c = CMSG_FIRSTHDR(h);
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof pi);
-        memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        put_cmsg(h, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
     }
 }
 
@@ -173,9 +169,20 @@ prepare_send(struct msghdr *h, struct iovec *iov, union ctlbuf *ctl,
     write_pktinfo(h, ctl, m);
 }
 
-/* The portable path: one recvmsg per datagram until n or nothing left. */
+static void
+prepare(struct msghdr *h, struct iovec *iov, union ctlbuf *ctl,
+        struct nk_udp_msg *m, int out)
+{
+    if (out)
+        prepare_send(h, iov, ctl, m);
+    else
+        prepare_recv(h, iov, ctl, m);
+}
+
+/* The portable path: one recvmsg or sendmsg per datagram until n, or
+ * until the next would block (the count so far, or the error if none). */
 static int
-recv_loop(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
+msg_loop(int fd, struct nk_udp_msg *m, int n, int out, struct nk_err *err)
 {
     int i = 0;
 
@@ -185,45 +192,18 @@ recv_loop(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
         union ctlbuf ctl;
         ssize_t r;
 
-        prepare_recv(&h, &iov, &ctl, &m[i]);
-        r = recvmsg(fd, &h, RECV_FLAGS);
+        prepare(&h, &iov, &ctl, &m[i], out);
+        r = out ? sendmsg(fd, &h, SEND_FLAGS) : recvmsg(fd, &h, RECV_FLAGS);
         if (nk_tracing())
-            nk_trace_io("recvmsg", NULL, fd, iov.iov_len, r, errno,
-                        iov.iov_base, 0, h.msg_name, h.msg_namelen);
+            nk_trace_io(out ? "sendmsg" : "recvmsg", NULL, fd, iov.iov_len, r,
+                        errno, iov.iov_base, out, h.msg_name, h.msg_namelen);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return i > 0 ? i : recv_error(err, errno);
-        finish_recv(&h, &m[i], (size_t)r);
+            return i > 0 ? i : io_error(err, errno, out);
+        if (!out)
+            finish_recv(&h, &m[i], (size_t)r);
         i++;
-    }
-    return i;
-}
-
-static int
-send_loop(int fd, const struct nk_udp_msg *m, int n, struct nk_err *err)
-{
-    int i = 0;
-
-    while (i < n) {
-        struct msghdr h;
-        struct iovec iov;
-        union ctlbuf ctl;
-
-        ssize_t r;
-
-        prepare_send(&h, &iov, &ctl, &m[i]);
-        r = sendmsg(fd, &h, SEND_FLAGS);
-        if (nk_tracing())
-            nk_trace_io("sendmsg", NULL, fd, iov.iov_len, r, errno,
-                        iov.iov_base, 1, h.msg_name, h.msg_namelen);
-        if (r >= 0) {
-            i++;
-            continue;
-        }
-        if (errno == EINTR)
-            continue;
-        return i > 0 ? i : send_error(err, errno);
     }
     return i;
 }
@@ -245,7 +225,7 @@ trace_mmsg(const char *call, int fd, struct mmsghdr *h, int n, int r, int e,
 }
 
 static int
-recv_mmsg(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
+mmsg(int fd, struct nk_udp_msg *m, int n, int out, struct nk_err *err)
 {
     struct mmsghdr h[NK_UDP_BATCH_MAX];
     struct iovec iov[NK_UDP_BATCH_MAX];
@@ -253,77 +233,54 @@ recv_mmsg(int fd, struct nk_udp_msg *m, int n, struct nk_err *err)
     int r;
 
     for (int i = 0; i < n; i++) {
-        prepare_recv(&h[i].msg_hdr, &iov[i], &ctl[i], &m[i]);
-        h[i].msg_len = 0;
-    }
-    do {
-        r = recvmmsg(fd, h, (unsigned)n, RECV_FLAGS, NULL);
-        if (nk_tracing())
-            trace_mmsg("recvmmsg", fd, h, n, r, errno, 0);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return recv_error(err, errno);
-    for (int i = 0; i < r; i++)
-        finish_recv(&h[i].msg_hdr, &m[i], h[i].msg_len);
-    return r;
-}
-
-static int
-send_mmsg(int fd, const struct nk_udp_msg *m, int n, struct nk_err *err)
-{
-    struct mmsghdr h[NK_UDP_BATCH_MAX];
-    struct iovec iov[NK_UDP_BATCH_MAX];
-    union ctlbuf ctl[NK_UDP_BATCH_MAX];
-    int r;
-
-    for (int i = 0; i < n; i++) {
-        prepare_send(&h[i].msg_hdr, &iov[i], &ctl[i], &m[i]);
+        prepare(&h[i].msg_hdr, &iov[i], &ctl[i], &m[i], out);
         h[i].msg_len = 0;
     }
     /* sendmmsg reports an error only when the first message fails; after
      * that it returns the count sent and the caller retries from there,
      * which surfaces the error on the next call. */
     do {
-        r = sendmmsg(fd, h, (unsigned)n, SEND_FLAGS);
+        r = out ? sendmmsg(fd, h, (unsigned)n, SEND_FLAGS)
+                : recvmmsg(fd, h, (unsigned)n, RECV_FLAGS, NULL);
         if (nk_tracing())
-            trace_mmsg("sendmmsg", fd, h, n, r, errno, 1);
+            trace_mmsg(out ? "sendmmsg" : "recvmmsg", fd, h, n, r, errno, out);
     } while (r < 0 && errno == EINTR);
     if (r < 0)
-        return send_error(err, errno);
+        return io_error(err, errno, out);
+    for (int i = 0; !out && i < r; i++)
+        finish_recv(&h[i].msg_hdr, &m[i], h[i].msg_len);
     return r;
 }
 #endif
+
+static int
+batch(int fd, struct nk_udp_msg *m, int n, int flags, int out,
+      struct nk_err *err)
+{
+    if (n < 1)
+        return nk_err_sys(err, EINVAL, out ? "send" : "receive");
+    if (n > NK_UDP_BATCH_MAX)
+        n = NK_UDP_BATCH_MAX;
+#ifdef NK_HAVE_MMSG
+    if (!(flags & NK_UDP_NO_MMSG))
+        return mmsg(fd, m, n, out, err);
+#endif
+    (void)flags;
+    return msg_loop(fd, m, n, out, err);
+}
 
 int
 nk_udp_recv_batch(int fd, struct nk_udp_msg *m, int n, int flags,
                   struct nk_err *err)
 {
-    if (n < 1)
-        return nk_err_sys(err, EINVAL, "receive");
-    if (n > NK_UDP_BATCH_MAX)
-        n = NK_UDP_BATCH_MAX;
-#ifdef NK_HAVE_MMSG
-    if (!(flags & NK_UDP_NO_MMSG))
-        return recv_mmsg(fd, m, n, err);
-#endif
-    (void)flags;
-    return recv_loop(fd, m, n, err);
+    return batch(fd, m, n, flags, 0, err);
 }
 
 int
 nk_udp_send_batch(int fd, const struct nk_udp_msg *m, int n, int flags,
                   struct nk_err *err)
 {
-    if (n < 1)
-        return nk_err_sys(err, EINVAL, "send");
-    if (n > NK_UDP_BATCH_MAX)
-        n = NK_UDP_BATCH_MAX;
-#ifdef NK_HAVE_MMSG
-    if (!(flags & NK_UDP_NO_MMSG))
-        return send_mmsg(fd, m, n, err);
-#endif
-    (void)flags;
-    return send_loop(fd, m, n, err);
+    return batch(fd, (struct nk_udp_msg *)m, n, flags, 1, err);
 }
 
 ssize_t
@@ -337,9 +294,21 @@ nk_udp_send(int fd, const void *buf, size_t len, const struct nk_addr *to,
     m.len = len;
     if (to != NULL)
         m.addr = *to;
-    if (send_loop(fd, &m, 1, err) < 0)
+    if (msg_loop(fd, &m, 1, 1, err) < 0)
         return -1;
     return (ssize_t)len;
+}
+
+ssize_t
+nk_udp_recv_msg(int fd, void *buf, size_t cap, struct nk_udp_msg *m,
+                struct nk_err *err)
+{
+    memset(m, 0, sizeof *m);
+    m->buf = buf;
+    m->cap = cap;
+    if (msg_loop(fd, m, 1, 0, err) < 0)
+        return -1;
+    return (ssize_t)m->len;
 }
 
 ssize_t
@@ -348,10 +317,7 @@ nk_udp_recv(int fd, void *buf, size_t cap, struct nk_addr *from,
 {
     struct nk_udp_msg m;
 
-    memset(&m, 0, sizeof m);
-    m.buf = buf;
-    m.cap = cap;
-    if (recv_loop(fd, &m, 1, err) < 0)
+    if (nk_udp_recv_msg(fd, buf, cap, &m, err) < 0)
         return -1;
     if (from != NULL)
         *from = m.addr;

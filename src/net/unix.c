@@ -15,6 +15,7 @@
 #include "netkit/exitcodes.h"
 #include "netkit/net.h"
 #include "netkit/trace.h"
+#include "sock_int.h"
 #include "unix_int.h"
 
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
@@ -193,22 +194,14 @@ static int
 someone_answers(int socktype, const struct sockaddr *sa, socklen_t len,
                 const char *where, struct nk_err *err)
 {
-    int fd = nk_socket(AF_UNIX, socktype, err), rc, e;
+    /* Non-blocking: a live server whose backlog is full says EAGAIN
+     * instead of making us wait. */
+    int e, fd = nk_connect_start(sa, len, socktype, &e, err);
 
     if (fd < 0)
         return -1;
-    /* Non-blocking: a live server whose backlog is full says EAGAIN
-     * instead of making us wait. */
-    if (nk_set_nonblock(fd, 1, err) < 0) {
-        nk_close(fd);
-        return -1;
-    }
-    rc = connect(fd, sa, len);
-    e = errno;
-    if (nk_tracing())
-        nk_trace_addr("connect", fd, sa, len, rc, e);
     nk_close(fd);
-    if (rc == 0 || e == EAGAIN || e == EINPROGRESS || e == EPROTOTYPE)
+    if (e == 0 || e == EAGAIN || e == EINPROGRESS || e == EPROTOTYPE)
         return 1;
     if (e == ECONNREFUSED)
         return 0;
@@ -288,35 +281,41 @@ nk_unix_unbind(const struct sockaddr *sa, socklen_t len)
         (void)unlink(path);
 }
 
+/* Remember the file at path (as it is now) for nk_unix_cleanup. */
+static void
+own(const char *path)
+{
+    struct stat st;
+
+    if (nowned == MAX_OWNED || lstat(path, &st) < 0)
+        return;
+    snprintf(owned[nowned].path, sizeof owned[nowned].path, "%s", path);
+    owned[nowned].dev = st.st_dev;
+    owned[nowned].ino = st.st_ino;
+    owned[nowned].pid = getpid();
+    nowned++;
+}
+
 int
 nk_unix_bound(const struct sockaddr *sa, socklen_t len, const char *mode,
               struct nk_err *err)
 {
     const char *path = sun_path_of(sa, len);
-    char where[NK_ADDRSTRLEN + 128];
-    struct stat st;
     unsigned bits;
+    int e;
 
-    if (path == NULL)
-        return 0;
-    nk_unix_format(sa, len, where, sizeof where);
-    /* Registered first, so a failure below still removes the file. */
-    if (lstat(path, &st) == 0 && nowned < MAX_OWNED) {
-        snprintf(owned[nowned].path, sizeof owned[nowned].path, "%s", path);
-        owned[nowned].dev = st.st_dev;
-        owned[nowned].ino = st.st_ino;
-        owned[nowned].pid = getpid();
-        nowned++;
-    }
-    if (mode == NULL)
+    if (path != NULL)
+        own(path); /* first: a failure below still removes the file */
+    if (path == NULL || mode == NULL)
         return 0;
     /* Before listen(): no client can connect while the umask's
      * permissions are still on the file. */
     if (nk_unix_mode_parse(mode, &bits, err) < 0)
         return -1;
-    if (chmod(path, (mode_t)bits) < 0)
-        return nk_err_sys(err, errno, "chmod %s %s", mode, where);
-    return 0;
+    if (chmod(path, (mode_t)bits) == 0)
+        return 0;
+    e = errno;
+    return nk_err_sys(err, e, "chmod %s %s", mode, path);
 }
 
 void

@@ -429,7 +429,7 @@ peer(const char *reply, size_t len, char *url, size_t size)
 {
     struct nk_err err;
     struct nk_addr a;
-    char addr[NK_ADDRSTRLEN];
+    char addr[64]; /* 127.0.0.1:PORT: the url buffers hold it */
     int lfd = nk_listen("127.0.0.1", "0", AF_INET, SOCK_STREAM, 4, &err);
     pid_t pid;
 
