@@ -3,6 +3,7 @@
 tests/cli/test_fileshare_http.sh (loopback only, every wait bounded).
 
 usage: fileshare_http_browser.py CHROMIUM URL OUTDIR LINKTEXT
+       fileshare_http_browser.py CHROMIUM URL OUTDIR --reload
 
 Opens URL in headless Chromium driven over the DevTools protocol, saves a
 screenshot of the page as OUTDIR/index.png, then clicks (a real mouse
@@ -10,6 +11,10 @@ press and release at its place on the page) the link whose text is
 LINKTEXT, with downloads going to OUTDIR/dl, and waits (30 s at most)
 for the download to finish. Prints "screenshot PATH", "clicked X Y" and
 "downloaded PATH", or "error: ..." and exits 1.
+
+With --reload: opens URL, then reloads it as a user does (F5: the
+cached copy revalidated, not bypassed) and prints "status N" for each
+load, N being the HTTP status Chromium saw (304: revalidated).
 """
 import base64
 import json
@@ -95,7 +100,41 @@ def page_ws(port):
     raise RuntimeError("no page target")
 
 
+def main_status(cdp, seconds):
+    """The status of the main document's next response."""
+    end = time.time() + seconds
+    while time.time() < end:
+        e = cdp.wait_event("Network.responseReceived", end - time.time())
+        if e["params"].get("type") == "Document":
+            return e["params"]["response"]["status"]
+    raise RuntimeError("no document response")
+
+
+def reload(chromium, url, out):
+    proc, port = start(chromium, out)
+    try:
+        cdp = Cdp(page_ws(port))
+        cdp.call("Page.enable")
+        cdp.call("Network.enable")
+        cdp.call("Page.navigate", url=url)
+        print("status", main_status(cdp, 20))
+        cdp.wait_event("Page.loadEventFired", 20)
+        cdp.call("Page.reload", ignoreCache=False)
+        print("status", main_status(cdp, 20))
+        cdp.wait_event("Page.loadEventFired", 20)
+        return 0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def run(chromium, url, out, text):
+    if text == "--reload":
+        return reload(chromium, url, out)
     dl = os.path.join(out, "dl")
     os.makedirs(dl, exist_ok=True)
     proc, port = start(chromium, out)

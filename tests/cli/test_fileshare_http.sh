@@ -464,6 +464,15 @@ if nk_have "browser: index and a click" chromium tesseract &&
         "$(cmp -s "$B/dl/big.bin" "$R/big.bin" && echo same)" same
     check_contains "browser: the click's GET logged" "$(cat "$NK_TMP/fs.err")" \
         "HTTP GET /big.bin: 200 OK, 3145735 bytes sent"
+    # A reload (F5) revalidates the cached file: the server answers 304.
+    mkdir -p "$B/reload"
+    timeout 120 $BPY "$(dirname "$0")/fileshare_http_browser.py" \
+        "$(command -v chromium)" "$U/sub/deep/n.txt" "$B/reload" --reload \
+        >"$B/reload.out" 2>&1
+    check_eq "browser: the page shown, then reloaded" \
+        "$(tr '\n' ' ' <"$B/reload.out")" "status 200 status 200 "
+    check_eq "browser: the reload was answered 304 Not Modified" \
+        "$(grep -c 'HTTP GET /sub/deep/n.txt: 304 Not Modified' "$NK_TMP/fs.err")" 1
 fi
 
 # --- the client: netkit fileshare get http://... ----------------------------
