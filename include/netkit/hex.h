@@ -1,15 +1,10 @@
-/* Hex and base64 digits, the one reader for every parser that takes them
- * (IPv4 parts, packed addresses, SHA-256 digests, %XX escapes, base64
- * digests). */
+/* Hex digits, the one reader for every parser that takes them (IPv4
+ * parts, packed addresses, SHA-256 digests, %XX escapes). */
 #ifndef NETKIT_HEX_H
 #define NETKIT_HEX_H
 
 /* The value 0-15 of the hex digit c ('0'-'9', 'a'-'f', 'A'-'F'), or -1
  * for any other byte (c as an unsigned char, or EOF). */
 int nk_hex_digit(int c);
-
-/* The value 0-63 of the base64 digit c (RFC 4648 section 4: A-Z, a-z,
- * 0-9, '+', '/'), or -1 for any other byte, '=' included. */
-int nk_base64_digit(int c);
 
 #endif
