@@ -249,7 +249,7 @@ text_summary(struct ping_run *r)
 }
 
 void
-ping_summary(struct ping_run *r)
+ping_print_summary(struct ping_run *r)
 {
     if (r->cfg->jsonl) {
         struct nk_out o;

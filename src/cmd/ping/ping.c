@@ -305,7 +305,7 @@ ping_start(struct ping_run *r)
         nk_stats_free(&r->rtt);
         return rc;
     }
-    ping_summary(r);
+    ping_print_summary(r);
     nk_out_finish(&r->o);
     nk_stats_free(&r->rtt);
     return outcome(r);

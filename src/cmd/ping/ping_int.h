@@ -69,7 +69,7 @@ struct ping_run {
 /* The first line (or the JSON head), once the socket is open. */
 void ping_header(struct ping_run *r);
 /* The summary (or the JSON document's counts), at the end. */
-void ping_summary(struct ping_run *r);
+void ping_print_summary(struct ping_run *r);
 /* Report one event (its line, its JSON object) and count it. */
 void ping_event(struct ping_run *r, const struct ping_event *ev);
 /* Microseconds of the monotonic clock. */
