@@ -457,11 +457,7 @@ nk_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
     if (rc < 0) {
         int saved = errno;
         nk_addr_format(sa, len, where, sizeof where);
-        nk_err_sys(err, saved, "connect %s", where);
-        /* No socket file: nobody serves there, as a refused port. */
-        if (saved == ENOENT && sa->sa_family == AF_UNIX && err != NULL)
-            err->exit_code = NK_EX_UNAVAILABLE;
-        return -1;
+        return nk_err_sys(err, saved, "connect %s", where);
     }
     return nk_set_nonblock(fd, was_nb, err);
 }
