@@ -299,4 +299,43 @@ ERR=$(timeout 5 "$NK" chat serve --inetd --port 0 --no-console 2>&1)
 check_eq "chat --inetd: refused, 64" "$?" 64
 check_contains "chat --inetd: says why" "$ERR" "a room needs every member"
 
+# ------------------------------------------------------------- fileshare
+
+mkdir -p "$NK_TMP/pub"
+printf 'shared text\n' >"$NK_TMP/pub/a.txt"
+fs_get() { # PORT: a.txt through netkit's own client (the line protocol)
+    rm -rf "$NK_TMP/got" && mkdir -p "$NK_TMP/got"
+    (cd "$NK_TMP/got" && timeout 10 "$NK" fileshare get --port "$1" \
+        127.0.0.1 a.txt) >"$NK_TMP/get.log" 2>&1
+    cat "$NK_TMP/got/a.txt" 2>&1
+}
+P=$(free_port tcp)
+if act_start fs -l "127.0.0.1:$P" "$NK" fileshare serve --root "$NK_TMP/pub"; then
+    check_eq "fileshare: activated, curl fetches over HTTP" \
+        "$(curl -s --max-time 5 "http://127.0.0.1:$P/a.txt")" "shared text"
+    check_eq "fileshare: netkit's client, the line protocol" "$(fs_get "$P")" \
+        "shared text"
+    check_contains "fileshare: announces the passed socket" \
+        "$(cat "$NK_TMP/fs.err")" "netkit fileshare: listening on 127.0.0.1:$P"
+    nk_stop_server "$SERVER_PID"
+    check_eq "fileshare: SIGTERM exits 0" "$STOP_STATUS" 0
+fi
+P=$(free_port tcp)
+if act_start fsi -l "127.0.0.1:$P" -a --inetd "$NK" fileshare serve --inetd \
+    --root "$NK_TMP/pub"; then
+    check_eq "fileshare --inetd (-a): curl fetches over HTTP" \
+        "$(curl -s --max-time 5 "http://127.0.0.1:$P/a.txt")" "shared text"
+    check_eq "fileshare --inetd: two requests on one keep-alive connection" \
+        "$(curl -s --max-time 5 "http://127.0.0.1:$P/a.txt" \
+            "http://127.0.0.1:$P/a.txt" | tr '\n' ' ')" "shared text shared text "
+    check_eq "fileshare --inetd: netkit's client, the line protocol" \
+        "$(fs_get "$P")" "shared text"
+    nk_stop_server "$SERVER_PID"
+fi
+ERR=$(timeout 5 "$NK" fileshare serve --inetd --root "$NK_TMP/pub" \
+    <"$NK_TMP/pub/a.txt" 2>&1)
+check_eq "fileshare --inetd with a file on stdin: 64" "$?" 64
+check_contains "fileshare --inetd with a file on stdin: says why" "$ERR" \
+    "stdin is not a socket"
+
 nk_done

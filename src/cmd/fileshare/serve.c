@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "fileshare_int.h"
+#include "netkit/activate.h"
 #include "netkit/accept.h"
 #include "netkit/evloop.h"
 #include "netkit/exitcodes.h"
@@ -332,7 +333,9 @@ tick(struct srv *s)
 /* What the option table fills. */
 struct srv_parse {
     struct srv_opts o;
-    const char *mode; /* a unix:PATH socket file's permissions */
+    const char *mode;   /* a unix:PATH socket file's permissions */
+    const char *fdname; /* of the sockets systemd passed, this one */
+    int inetd;          /* the one connection is stdin/stdout */
 };
 
 static const struct nk_optdef serve_optdefs[] = {
@@ -365,6 +368,11 @@ static const struct nk_optdef serve_optdefs[] = {
            0, 0, NULL, "accept PUT: new files, stored atomically"),
     NK_OPT('q', "quiet", NK_OPT_FLAG, struct srv_parse, o.quiet, 0, 0, NULL,
            "no per-request log lines"),
+    NK_OPT_INETD(struct srv_parse, inetd,
+                 "inetd mode: serve the connection on stdin and\n"
+                 "stdout (inetd nowait, systemd Accept=yes), in\n"
+                 "either protocol, then exit"),
+    NK_OPT_FDNAME(struct srv_parse, fdname),
     NK_OPT_JSON_DEF("when stopped, one JSON document: root, address,\n"
                     "max_clients and the exit status"),
     NK_OPT_HELP_DEF,
@@ -377,6 +385,7 @@ const struct nk_optspec fileshare_serve_spec = {
     "                              [--max-clients N] [--timeout S]\n"
     "                              [--header-timeout S]\n"
     "                              [--read-only | --allow-upload] [--quiet]\n"
+    "       netkit fileshare serve --root DIR --inetd [...]\n"
     "\n"
     "Share the files under DIR: clients fetch them (GET), list directories\n"
     "(LIST) and, with --allow-upload, store new files (PUT). Paths are\n"
@@ -384,6 +393,9 @@ const struct nk_optspec fileshare_serve_spec = {
     "out of DIR, devices, FIFOs and sockets, and names with control bytes\n"
     "are refused, each with its own status. Files are sent with sendfile(2).\n"
     "Each request is logged on stderr; SIGINT/SIGTERM stop the server.\n"
+    "Under systemd socket activation (LISTEN_PID is this process) the\n"
+    "listening socket passed is served: no --port, and --port and --bind\n"
+    "are ignored.\n"
     "\n",
     serve_optdefs,
     "examples:\n"
@@ -393,25 +405,24 @@ const struct nk_optspec fileshare_serve_spec = {
     0, NULL};
 
 static int
-parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_opts *o,
-           const char **mode)
+parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_parse *p)
 {
-    struct srv_parse p;
+    struct srv_opts *o = &p->o;
+    struct nk_err err;
     int rc;
 
-    memset(&p, 0, sizeof p);
-    p.o.max_clients = 64;
-    p.o.timeout_ms = 10000;
-    rc = nk_opt_parse(ctx, &fileshare_serve_spec, argc, argv, &p);
+    memset(p, 0, sizeof *p);
+    p->o.max_clients = 64;
+    p->o.timeout_ms = 10000;
+    rc = nk_opt_parse(ctx, &fileshare_serve_spec, argc, argv, p);
     if (rc != NK_OPT_GO)
         return rc == NK_EX_OK ? -1 : rc; /* -1: --help was shown */
-    *o = p.o;
-    *mode = p.mode;
     if (optind < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
     if (o->root == NULL)
         return nk_usage_error(ctx, "--root DIR is required");
-    if (o->port == NULL && !nk_host_is_unix(o->bind))
+    if (o->port == NULL && !nk_host_is_unix(o->bind) && !p->inetd &&
+        nk_activation_passed(&err) == 0)
         return nk_usage_error(ctx, "--port is required");
     if (o->read_only && o->allow_upload)
         return nk_usage_error(ctx, "--read-only and --allow-upload conflict");
@@ -483,27 +494,85 @@ print_summary(const struct srv *s, const char *addr, int status)
     return nk_out_finish(&o);
 }
 
+/* The listener: the socket systemd passed, or our own. */
+static int
+fs_listen(struct srv *s, const struct srv_parse *p, struct nk_addr *a,
+          struct nk_err *err)
+{
+    struct nk_listen_opts lo = {.host = p->o.bind,
+                                .port = p->o.port,
+                                .family = AF_UNSPEC,
+                                .socktype = SOCK_STREAM,
+                                .backlog = 128,
+                                .reuseaddr = 1,
+                                .mode = p->mode};
+
+    s->lfd = nk_listen_activated(&lo, p->fdname, NULL, err);
+    if (s->lfd < 0 || nk_set_nonblock(s->lfd, 1, err) < 0 ||
+        nk_local_addr(s->lfd, a, err) < 0) {
+        nk_close(s->lfd);
+        s->lfd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* --inetd: the one connection is stdin (and stdout, the same socket):
+ * admitted as if accepted, then served by the same code, in either
+ * protocol, HTTP keep-alive included. Over when it is. */
+static int
+run_inetd(struct srv *s)
+{
+    struct nk_addr peer;
+    struct nk_err err;
+
+    memset(&peer, 0, sizeof peer);
+    s->acc.spare = -1;
+    (void)nk_peer_addr(0, &peer, NULL); /* "?" in the log if unknown */
+    s->loop = nk_loop_new(NK_LOOP_DEFAULT, &err);
+    if (s->loop == NULL || nk_set_nonblock(0, 1, &err) < 0) {
+        nk_loop_free(s->loop);
+        return nk_fail("fileshare", NULL, &err);
+    }
+    admit(s, 0, &peer);
+    /* Nothing wakes the loop when the request's thread ends: look often. */
+    while (!nk_stop_requested() &&
+           (s->nidle + s->nref > 0 || atomic_load(&s->active) > 0)) {
+        int wait = tick(s);
+        if (nk_loop_run_once(s->loop, wait < 50 ? wait : 50, &err) < 0 &&
+            errno != EINTR)
+            break;
+    }
+    idle_close_all(s);
+    nk_loop_free(s->loop);
+    atomic_store(&s->stop, 1);
+    for (int64_t until = nk_now_ms() + STOP_GRACE_MS;
+         atomic_load(&s->active) > 0 && nk_now_ms() < until;)
+        nk_sleep_ms(20);
+    return NK_EX_OK;
+}
+
 int
 fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
 {
     struct srv *s;
+    struct srv_parse p;
     struct nk_err err;
-    struct nk_listen_opts lo = {.family = AF_UNSPEC,
-                                .socktype = SOCK_STREAM,
-                                .backlog = 128,
-                                .reuseaddr = 1};
     struct nk_addr a;
     char addr[NK_ADDRSTRLEN];
-    int lfd, rc;
+    int rc;
 
+    rc = parse_opts(argc, argv, ctx, &p);
+    if (rc != 0)
+        return rc < 0 ? NK_EX_OK : rc;
+    /* inetd makes stderr the connection too: keep diagnostics off it */
+    if (p.inetd && nk_inetd_quiet_stderr() < 0)
+        return NK_EX_SOFTWARE;
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return NK_EX_SOFTWARE;
-    rc = parse_opts(argc, argv, ctx, &s->o, &lo.mode);
-    if (rc != 0) {
-        free(s);
-        return rc < 0 ? NK_EX_OK : rc;
-    }
+    s->o = p.o;
+    s->lfd = -1;
     s->root_fd = open(s->o.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->root_fd < 0) {
         nk_err_sys(&err, errno, "root %s", s->o.root);
@@ -512,25 +581,26 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
         return err.exit_code;
     }
     nk_net_init();
-    lo.host = s->o.bind;
-    lo.port = s->o.port;
-    lfd = nk_listen_ex(&lo, &err);
-    if (lfd < 0 || nk_set_nonblock(lfd, 1, &err) < 0 ||
-        nk_local_addr(lfd, &a, &err) < 0 || nk_server_stop_install(&err) < 0) {
+    if ((p.inetd ? nk_inetd_check(SOCK_STREAM, 0, &err)
+                 : fs_listen(s, &p, &a, &err)) < 0 ||
+        nk_server_stop_install(&err) < 0) {
         nk_diag("fileshare", "%s", err.msg);
-        nk_close(lfd);
+        nk_close(s->lfd);
         close(s->root_fd);
         free(s);
         return err.exit_code;
     }
     pthread_mutex_init(&s->mu, NULL);
-    nk_server_announce("fileshare", &a, addr, sizeof addr);
-    s->lfd = lfd;
-    rc = run(s);
-    nk_close(lfd);
-    nk_server_stopped("fileshare", NULL);
-    if (ctx->json && print_summary(s, addr, rc) < 0)
-        rc = NK_EX_SOFTWARE;
+    if (p.inetd) { /* stdout is the connection: nothing else goes there */
+        rc = run_inetd(s);
+    } else {
+        nk_server_announce("fileshare", &a, addr, sizeof addr);
+        rc = run(s);
+        nk_close(s->lfd);
+        nk_server_stopped("fileshare", NULL);
+        if (ctx->json && print_summary(s, addr, rc) < 0)
+            rc = NK_EX_SOFTWARE;
+    }
     nk_stop_uninstall();
     nk_stop_reset();
     /* A client thread still running after the grace period keeps s. */
