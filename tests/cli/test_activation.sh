@@ -242,6 +242,16 @@ if act_start eto -l "127.0.0.1:$P" env LISTEN_PID=1 \
     echo_check "echo-tcp: ... and it echoes there" "$P2"
     nk_stop_server "$SERVER_PID"
 fi
+# a unit that still says --port: the passed socket wins, and the workers
+# share it rather than probe or bind that port for a SO_REUSEPORT group
+P=$(free_port tcp)
+if act_start etp -l "127.0.0.1:$P" "$NK" echo-tcp serve --port "$P" \
+    --model epoll --workers 2; then
+    echo_check "echo-tcp --workers 2 --port on the passed socket's port: echoes" "$P"
+    echo_check "echo-tcp --workers 2: again" "$P"
+    nk_stop_server "$SERVER_PID"
+    check_eq "echo-tcp --workers 2: SIGTERM exits 0" "$STOP_STATUS" 0
+fi
 run_nk echo-tcp serve
 check_eq "echo-tcp serve without --port or a passed socket: 64" "$RC" 64
 
