@@ -24,6 +24,9 @@ bsdutils coreutils procps iproute2 clang libclang-rt-dev python3-ntplib
 ntpsec-ntpdig chrony ncat tmux mandoc man-db groff-base bash-completion zsh
 dpkg-dev file dash netbase util-linux iputils-ping nftables strace bsdextrautils
 nginx-light curl wget chromium python3-websocket tesseract-ocr"
+# systemd: systemd-socket-activate, the socket-activation and inetd tests
+# launcher (no running systemd needed).
+PKGS="$PKGS systemd"
 
 missing=""
 for p in $PKGS; do
