@@ -196,7 +196,8 @@ parse_common(int argc, char **argv, struct nk_ctx *ctx, struct copts *o,
 
 /* Connect and send the request line. 0 or -1 with c->err. */
 static int
-conn_open(struct conn *c, const struct copts *o, const char *line, size_t len)
+client_conn_open(struct conn *c, const struct copts *o, const char *line,
+                 size_t len)
 {
     c->have = 0;
     nk_err_clear(&c->err);
@@ -239,7 +240,7 @@ sock_recv(struct conn *c, const struct copts *o, char *buf, size_t len)
  * after it stay in c->buf. 0, or -1 with c->err (exit 76 for a malformed
  * head). */
 static int
-read_head(struct conn *c, const struct copts *o, struct nk_fs_head *h)
+client_read_head(struct conn *c, const struct copts *o, struct nk_fs_head *h)
 {
     const char *why;
     size_t head;
@@ -527,8 +528,8 @@ get_once(struct get_job *j, struct nk_sha256 *hs, int *keep)
         free(c);
         return nk_err_set(&j->err, NK_EX_DATAERR, "path too long");
     }
-    if (conn_open(c, j->o, line, (size_t)n) < 0 ||
-        read_head(c, j->o, &h) < 0) {
+    if (client_conn_open(c, j->o, line, (size_t)n) < 0 ||
+        client_read_head(c, j->o, &h) < 0) {
         j->err = c->err;
         *keep = 1;
     } else if (h.code == NK_FS_RANGE && j->start > 0) {
@@ -608,7 +609,7 @@ http_open(struct get_job *j, struct conn *c, struct nk_http_head *hh)
                       "Range: bytes=%" PRIu64 "-\r\n", j->start);
     n += snprintf(req + n, sizeof req - (size_t)n,
                   "Want-Repr-Digest: sha-256=10\r\n\r\n");
-    if (conn_open(c, &o, req, (size_t)n) < 0)
+    if (client_conn_open(c, &o, req, (size_t)n) < 0)
         return -1;
     nk_http_head_init(hh);
     for (;;) {
@@ -1189,7 +1190,8 @@ fileshare_list(int argc, char **argv, struct nk_ctx *ctx)
         return NK_EX_SOFTWARE;
     nk_net_init();
     rc = NK_EX_OK;
-    if (conn_open(c, &o, line, (size_t)n) < 0 || read_head(c, &o, &h) < 0) {
+    if (client_conn_open(c, &o, line, (size_t)n) < 0 ||
+        client_read_head(c, &o, &h) < 0) {
         rc = c->err.exit_code;
     } else if (h.code != NK_FS_OK) {
         refused(&c->err, &o, dir, &h);
@@ -1320,7 +1322,7 @@ put_reply(struct put_job *p, struct conn *c, int sent, struct nk_fs_head *h)
     if (sent < 0 && send_err.sys_errno != ECONNRESET &&
         send_err.sys_errno != EPIPE)
         return -1;
-    if (read_head(c, p->o, h) == 0) {
+    if (client_read_head(c, p->o, h) == 0) {
         if (h->code == NK_FS_CREATED && sent == 0)
             return 0;
         if (h->code == NK_FS_CREATED)
@@ -1364,7 +1366,8 @@ put_run(void *job)
         free(c);
         return nk_err_set(&p->err, NK_EX_DATAERR, "REMOTE is too long");
     }
-    if (conn_open(c, p->o, line, (size_t)n) < 0 || read_head(c, p->o, &h) < 0)
+    if (client_conn_open(c, p->o, line, (size_t)n) < 0 ||
+        client_read_head(c, p->o, &h) < 0)
         p->err = c->err;
     else if (h.code != NK_FS_CONTINUE)
         refused(&p->err, p->o, p->remote, &h);
