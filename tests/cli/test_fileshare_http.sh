@@ -372,14 +372,26 @@ fi
 # A client past --max-clients is answered once its request line is in, in
 # its own protocol: curl and urllib read an HTTP 503 with Retry-After.
 if nk_start_server busy "$NK" fileshare serve --root "$R" --port 0 \
-    --bind 127.0.0.1 --max-clients 1 --header-timeout 3; then
+    --bind 127.0.0.1 --max-clients 1 --header-timeout 6; then
     BP=$SERVER_PORT
-    # The one slot: a request whose head never ends (a busy thread).
-    $PEER raw "$BP" 'GET /small.txt HTTP/1.1\r\nHost: x\r\n' \
-        >"$NK_TMP/busy.hold" 2>&1 &
+    # The one slot: a request whose head never ends (a busy thread). The
+    # holder writes "connected 1" once its bytes are sent, then records
+    # the first line it receives.
+    python3 "$(dirname "$0")/fileshare_serve_peers.py" hold "$BP" 1 \
+        'GET /small.txt HTTP/1.1\r\nHost: x\r\n' 1 20 "$NK_TMP/busy.hold" \
+        >/dev/null 2>&1 &
     HOLD_PID=$!
-    sleep 0.5
-    get busy503 "http://127.0.0.1:$BP/small.txt"
+    for i in $(seq 1 100); do
+        grep -q '^connected' "$NK_TMP/busy.hold" 2>/dev/null && break
+        sleep 0.1
+    done
+    # (the main thread hands the line to a thread at once; allow a slow
+    # machine a few tries before the slot counts as taken)
+    for i in $(seq 1 20); do
+        get busy503 "http://127.0.0.1:$BP/small.txt"
+        [ "$CODE" = 503 ] && break
+        sleep 0.2
+    done
     check_eq "at --max-clients: curl gets an HTTP 503" "$CODE" 503
     check_eq "... with Retry-After: 1" "$(hdr retry-after "$NK_TMP/busy503.head")" 1
     check_eq "... and Connection: close" "$(hdr connection "$NK_TMP/busy503.head")" close
@@ -389,9 +401,14 @@ if nk_start_server busy "$NK" fileshare serve --root "$R" --port 0 \
     run_nk fileshare get 127.0.0.1 small.txt --port "$BP" -o "$D/busy.txt"
     check_contains "at --max-clients: the line protocol still gets its 503" \
         "$ERR" "503 too many clients"
-    wait "$HOLD_PID"
+    for i in $(seq 1 150); do
+        grep -q '^0 ' "$NK_TMP/busy.hold" 2>/dev/null && break
+        sleep 0.1
+    done
     check_contains "the unfinished head got an HTTP 408" \
-        "$(cat "$NK_TMP/busy.hold")" "HTTP/1.1 408 Request Timeout"
+        "$(cat "$NK_TMP/busy.hold")" "0 DATA HTTP/1.1_408_Request_Timeout"
+    kill "$HOLD_PID" 2>/dev/null
+    wait "$HOLD_PID" 2>/dev/null
     check_contains "refusals logged" "$(cat "$NK_TMP/busy.err")" \
         "refused: 503 too many clients"
     nk_stop_server "$SERVER_PID"
