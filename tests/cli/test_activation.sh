@@ -242,6 +242,24 @@ if act_start eto -l "127.0.0.1:$P" env LISTEN_PID=1 \
     echo_check "echo-tcp: ... and it echoes there" "$P2"
     nk_stop_server "$SERVER_PID"
 fi
+# a Unix socket passed (ListenStream=/run/...): served, and left in place
+# when the server stops, since systemd made it and removes it
+if act_start etu -l "$NK_TMP/echo.sock" "$NK" echo-tcp serve; then
+    check_eq "echo-tcp: a passed unix socket, nc -U" \
+        "$(printf 'over unix\n' | timeout 5 nc -N -U "$NK_TMP/echo.sock")" \
+        "over unix"
+    wait_line etu "listening on"
+    check_contains "echo-tcp: announced as unix:PATH" \
+        "$(cat "$NK_TMP/etu.err")" "listening on unix:$NK_TMP/echo.sock"
+    nk_stop_server "$SERVER_PID"
+    check_eq "echo-tcp (unix): SIGTERM exits 0" "$STOP_STATUS" 0
+    if [ -S "$NK_TMP/echo.sock" ]; then
+        nk_ok "echo-tcp (unix): systemd's socket file is left to systemd"
+    else
+        nk_not_ok "echo-tcp (unix): systemd's socket file is left to systemd"
+    fi
+fi
+
 # a unit that still says --port: the passed socket wins, and the workers
 # share it rather than probe or bind that port for a SO_REUSEPORT group
 P=$(free_port tcp)
