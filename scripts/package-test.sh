@@ -47,6 +47,17 @@ for u in netkit-echo.socket netkit-echo.service netkit-echo-inetd.socket \
 done
 grep -q '^ExecStart=/usr/bin/netkit sntp serve' "$ex/netkit-sntp.service" ||
     fail "$ex/netkit-sntp.service does not start netkit sntp serve"
+# systemd's own parser accepts them, now that /usr/bin/netkit exists
+# (no running systemd needed)
+if command -v systemd-analyze >/dev/null; then
+    (cd "$ex" && systemd-analyze verify --man=no netkit-echo.socket \
+        netkit-echo.service netkit-echo-inetd.socket netkit-sntp.socket \
+        netkit-sntp.service netkit-fileshare.socket \
+        netkit-fileshare.service) >"$dir/units.log" 2>&1 ||
+        { cat "$dir/units.log" >&2; fail "systemd-analyze verify refused a unit"; }
+    [ ! -s "$dir/units.log" ] ||
+        { cat "$dir/units.log" >&2; fail "systemd-analyze verify warned"; }
+fi
 
 $SUDO dpkg -r netkit >/dev/null
 trap - EXIT
