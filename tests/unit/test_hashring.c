@@ -73,6 +73,31 @@ test_ring_wraps(void **state)
     assert_memory_equal(got, want, NK_SHA256_LEN);
 }
 
+/* A burst: every slot handed over faster than it is hashed, then finish
+ * at once: whatever is still queued is hashed before finish returns. */
+static void
+test_ring_finish_flushes(void **state)
+{
+    struct nk_sha256 hs, one;
+    struct nk_hashring r;
+    uint8_t got[NK_SHA256_LEN], want[NK_SHA256_LEN];
+
+    (void)state;
+    nk_sha256_init(&hs);
+    nk_sha256_init(&one);
+    assert_int_equal(nk_hashring_start(&r, &hs), 0);
+    for (int i = 0; i < 3 * NK_HASHRING_SLOTS; i++) {
+        char *b = nk_hashring_slot(&r);
+        memset(b, 'a' + i, NK_HASHRING_SLOT_BUF);
+        nk_sha256_update(&one, b, NK_HASHRING_SLOT_BUF);
+        nk_hashring_push(&r, NK_HASHRING_SLOT_BUF);
+    }
+    nk_hashring_finish(&r);
+    nk_sha256_final(&hs, got);
+    nk_sha256_final(&one, want);
+    assert_memory_equal(got, want, NK_SHA256_LEN);
+}
+
 /* Nothing pushed: the empty message's digest. */
 static void
 test_ring_empty(void **state)
@@ -93,6 +118,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_matches_one_shot),
         cmocka_unit_test(test_ring_wraps),
+        cmocka_unit_test(test_ring_finish_flushes),
         cmocka_unit_test(test_ring_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
