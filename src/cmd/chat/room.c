@@ -729,8 +729,8 @@ room_run(struct room *r)
 }
 
 static int
-serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode,
-      const char *fdname)
+room_serve(struct nk_ctx *ctx, struct serve_opts *o, const char *mode,
+           const char *fdname)
 {
     struct nk_listen_opts lo = {.host = o->bind,
                                 .port = o->port,
@@ -785,8 +785,8 @@ struct serve_parse {
 
 /* --port (kept as the number's text) and --name (a valid nickname). */
 static int
-serve_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
-             const char *arg, void *values)
+room_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
+            const char *arg, void *values)
 {
     struct serve_parse *p = values;
     uint16_t port;
@@ -807,7 +807,7 @@ serve_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
 
 const struct nk_optdef chat_serve_optdefs[] = {
     {'p', "port", NK_OPT_CALL, 0, 0, 0, "P",
-     "port to listen on (0: an ephemeral port)", NULL, serve_option},
+     "port to listen on (0: an ephemeral port)", NULL, room_option},
     NK_OPT('b', "bind", NK_OPT_STRING, struct serve_parse, o.bind, 0, 0,
            "ADDR",
            "address to listen on (default: every address);\n"
@@ -816,7 +816,7 @@ const struct nk_optdef chat_serve_optdefs[] = {
            "permissions of a unix:PATH socket file (octal,\n"
            "such as 0660)"),
     {'n', "name", NK_OPT_CALL, 0, 0, 0, "NICK",
-     "the operator's nickname (default: server)", NULL, serve_option},
+     "the operator's nickname (default: server)", NULL, room_option},
     NK_OPT('M', "max-clients", NK_OPT_U64, struct serve_parse, o.max_clients,
            0, 100000, "N",
            "clients at once; more are told the room is\n"
@@ -879,5 +879,5 @@ chat_serve(int argc, char **argv, struct nk_ctx *ctx)
     if (!p.have_port && !nk_host_is_unix(p.o.bind) &&
         nk_activation_passed(&err) == 0)
         return nk_usage_error(ctx, "--port is required (0 picks one)");
-    return serve(ctx, &p.o, p.mode, p.fdname);
+    return room_serve(ctx, &p.o, p.mode, p.fdname);
 }

@@ -42,7 +42,7 @@ struct conn {
     uint64_t in, out;
     int64_t start_ms, last_ms;
     struct srv *s;
-    struct srv_worker *w;         /* event-loop designs: the owner */
+    struct srv_worker *w;     /* event-loop designs: the owner */
     struct conn *prev, *next; /* the owner's list, least recently active
                                * first */
     unsigned round;           /* select: last round it was handled */
@@ -52,7 +52,7 @@ struct conn {
 /* --- the per-connection engine ------------------------------------------ */
 
 static int
-conn_fail(struct conn *c, const char *step, int e)
+ets_conn_fail(struct conn *c, const char *step, int e)
 {
     c->why = W_ERROR;
     c->step = step;
@@ -63,7 +63,7 @@ conn_fail(struct conn *c, const char *step, int e)
 /* send() until len bytes are gone or the kernel's buffer is full. Returns
  * the bytes sent, or -1 with errno (never EAGAIN). */
 static ssize_t
-send_some(int fd, const char *p, size_t len)
+ets_send_some(int fd, const char *p, size_t len)
 {
     size_t done = 0;
 
@@ -87,10 +87,10 @@ send_some(int fd, const char *p, size_t len)
 static void
 conn_flush(struct conn *c, int64_t now)
 {
-    ssize_t n = send_some(c->fd, c->pend + c->off, c->len - c->off);
+    ssize_t n = ets_send_some(c->fd, c->pend + c->off, c->len - c->off);
 
     if (n < 0) {
-        conn_fail(c, "send", errno);
+        ets_conn_fail(c, "send", errno);
         return;
     }
     if (n > 0)
@@ -107,7 +107,7 @@ conn_flush(struct conn *c, int64_t now)
 /* One read into the worker's buffer, echoed at once; only what the kernel
  * would not take is copied into a buffer of the connection's own. */
 static void
-conn_read(struct conn *c, char *buf, int64_t now)
+ets_conn_read(struct conn *c, char *buf, int64_t now)
 {
     ssize_t n = nk_recv_nb(c->fd, buf, BUF_SIZE), sent;
 
@@ -118,14 +118,14 @@ conn_read(struct conn *c, char *buf, int64_t now)
     if (n == NK_IO_AGAIN)
         return;
     if (n < 0) {
-        conn_fail(c, "receive", errno);
+        ets_conn_fail(c, "receive", errno);
         return;
     }
     c->in += (uint64_t)n;
     c->last_ms = now;
-    sent = send_some(c->fd, buf, (size_t)n);
+    sent = ets_send_some(c->fd, buf, (size_t)n);
     if (sent < 0) {
-        conn_fail(c, "send", errno);
+        ets_conn_fail(c, "send", errno);
         return;
     }
     c->out += (uint64_t)sent;
@@ -133,7 +133,7 @@ conn_read(struct conn *c, char *buf, int64_t now)
         return;
     c->pend = malloc((size_t)(n - sent));
     if (c->pend == NULL) {
-        conn_fail(c, "buffer", ENOMEM);
+        ets_conn_fail(c, "buffer", ENOMEM);
         return;
     }
     memcpy(c->pend, buf + sent, (size_t)(n - sent));
@@ -171,7 +171,7 @@ conn_event(struct conn *c, unsigned ev, char *buf, int64_t now)
         if (ev & (NK_EV_WRITE | NK_EV_ERROR))
             conn_flush(c, now);
     } else if (!c->rd_eof && (ev & (NK_EV_READ | NK_EV_ERROR))) {
-        conn_read(c, buf, now);
+        ets_conn_read(c, buf, now);
     }
     return conn_over(c);
 }
@@ -286,7 +286,7 @@ serve_one(struct srv *s, struct conn *c, char *buf)
         int n = nk_poll(p, 2, idle_left(s, c->last_ms, nk_now_ms()), &err);
 
         if (n < 0)
-            conn_fail(c, "poll", err.sys_errno);
+            ets_conn_fail(c, "poll", err.sys_errno);
         else if (p[1].revents != 0)
             c->why = W_STOP;
         else if (n == 0)
@@ -366,7 +366,7 @@ spawn_child(struct srv_front *f, struct conn *c)
         size_t cap = f->capkids ? f->capkids * 2 : 64;
         pid_t *k = realloc(f->kids, cap * sizeof *k);
         if (k == NULL) {
-            conn_fail(c, "fork", ENOMEM);
+            ets_conn_fail(c, "fork", ENOMEM);
             conn_finish(f->s, c);
             return;
         }
@@ -377,7 +377,7 @@ spawn_child(struct srv_front *f, struct conn *c)
     if (pid == 0)
         child_main(f, c);
     if (pid < 0) {
-        conn_fail(c, "fork", errno);
+        ets_conn_fail(c, "fork", errno);
         conn_finish(f->s, c);
         return;
     }
@@ -397,7 +397,7 @@ conn_thread(void *arg)
     char *buf = malloc(BUF_SIZE);
 
     if (buf == NULL)
-        conn_fail(c, "buffer", ENOMEM);
+        ets_conn_fail(c, "buffer", ENOMEM);
     else
         (void)serve_one(s, c, buf);
     conn_finish(s, c);
@@ -432,7 +432,7 @@ spawn_thread(struct srv_front *f, struct conn *c)
     pthread_mutex_lock(&s->mu);
     s->nthreads--;
     pthread_mutex_unlock(&s->mu);
-    conn_fail(c, "thread", rc);
+    ets_conn_fail(c, "thread", rc);
     conn_finish(s, c);
 }
 
@@ -519,7 +519,7 @@ ets_front_main(void *arg)
 /* --- event loops: select, poll, epoll --------------------------------- */
 
 static void
-list_add(struct srv_worker *w, struct conn *c)
+ets_list_add(struct srv_worker *w, struct conn *c)
 {
     c->next = NULL;
     c->prev = w->tail;
@@ -552,7 +552,7 @@ list_touch(struct srv_worker *w, struct conn *c)
     if (w->tail == c)
         return;
     list_del(w, c);
-    list_add(w, c);
+    ets_list_add(w, c);
 }
 
 static void
@@ -580,13 +580,13 @@ worker_step(struct srv_worker *w, struct conn *c, unsigned ev)
     if (s->o.idle_ms && c->in + c->out != moved)
         list_touch(w, c);
     if (w->loop && nk_loop_mod(w->loop, c->fd, conn_wants(c), &err) < 0) {
-        conn_fail(c, "event loop", err.sys_errno);
+        ets_conn_fail(c, "event loop", err.sys_errno);
         worker_drop(w, c);
     }
 }
 
 static void
-on_conn(struct nk_loop *loop, int fd, unsigned ev, void *arg)
+ets_on_conn(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 {
     struct conn *c = arg;
 
@@ -619,12 +619,12 @@ worker_admit(struct srv_worker *w, int fd, const char *peer)
     c->w = w;
     c->round = w->round;
     if (w->loop &&
-        nk_loop_add(w->loop, fd, NK_EV_READ, on_conn, c, &err) < 0) {
-        conn_fail(c, "event loop", err.sys_errno);
+        nk_loop_add(w->loop, fd, NK_EV_READ, ets_on_conn, c, &err) < 0) {
+        ets_conn_fail(c, "event loop", err.sys_errno);
         conn_finish(s, c);
         return;
     }
-    list_add(w, c);
+    ets_list_add(w, c);
 }
 
 static void

@@ -358,8 +358,8 @@ wait_stop(struct srv *s, const sigset_t *old)
 }
 
 static void
-report(const struct srv *s, const struct nk_ctx *ctx, const char *addr,
-       int64_t up_ms)
+ets_report(const struct srv *s, const struct nk_ctx *ctx, const char *addr,
+           int64_t up_ms)
 {
     struct srv_totals *t = s->t;
     struct nk_out o;
@@ -469,7 +469,7 @@ serve_inetd(const struct nk_ctx *ctx, const struct srv_opts *o)
 }
 
 static int
-serve(struct nk_ctx *ctx, const struct srv_opts *o)
+ets_serve(struct nk_ctx *ctx, const struct srv_opts *o)
 {
     struct srv s;
     struct run r;
@@ -507,7 +507,7 @@ serve(struct nk_ctx *ctx, const struct srv_opts *o)
     }
     run_stop(&s, &r, started);
     if (started) {
-        report(&s, ctx, addr, nk_now_ms() - start);
+        ets_report(&s, ctx, addr, nk_now_ms() - start);
         nk_server_stopped(s.name, NULL);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -540,8 +540,8 @@ online_cpus(void)
 /* Numbers in options: a bad one is a usage error naming the option. */
 /* The choices that depend on one another, once every option is read. */
 static int
-check_opts(const struct nk_ctx *ctx, struct srv_opts *o, int model_given,
-           int port_given)
+ets_check_opts(const struct nk_ctx *ctx, struct srv_opts *o, int model_given,
+               int port_given)
 {
     struct nk_err err;
 
@@ -726,8 +726,8 @@ echo_tcp_serve(int argc, char **argv, struct nk_ctx *ctx)
         return nk_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
     if (p.inetd)
         return serve_inetd(ctx, &p.o);
-    rc = check_opts(ctx, &p.o, p.flags & 2, p.flags & 1);
+    rc = ets_check_opts(ctx, &p.o, p.flags & 2, p.flags & 1);
     if (rc != 0)
         return rc;
-    return serve(ctx, &p.o);
+    return ets_serve(ctx, &p.o);
 }

@@ -190,7 +190,7 @@ peer_first_seen(struct worker *w, const struct nk_addr *a)
 
 /* Errors are counted always and logged at most once a second. */
 static void
-note_error(struct worker *w, const char *what, const struct nk_err *err)
+eus_note_error(struct worker *w, const char *what, const struct nk_err *err)
 {
     int64_t now = nk_now_ms();
 
@@ -212,7 +212,7 @@ note_error(struct worker *w, const char *what, const struct nk_err *err)
  * echoed whole (a truncated datagram; impossible with 64 KiB buffers, but
  * a partial echo would be a wrong answer). Returns the count to echo. */
 static int
-take_batch(struct worker *w, int n)
+eus_take_batch(struct worker *w, int n)
 {
     int keep = 0;
     uint64_t bytes = 0;
@@ -263,13 +263,13 @@ echo_back(struct worker *w, int n)
             return;
         }
         add(&w->dropped, 1);
-        note_error(w, "echo", &err);
+        eus_note_error(w, "echo", &err);
         i++;
     }
 }
 
 static void
-on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
+eus_on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 {
     struct worker *w = arg;
     struct nk_err err;
@@ -285,10 +285,10 @@ on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
             nk_udp_recv_batch(fd, w->msgs, BATCH, w->cfg->batch_flags, &err);
         if (n < 0) {
             if (err.sys_errno != EAGAIN)
-                note_error(w, "receive", &err);
+                eus_note_error(w, "receive", &err);
             return;
         }
-        int keep = take_batch(w, n);
+        int keep = eus_take_batch(w, n);
         if (keep > 0)
             echo_back(w, keep);
         if (n < BATCH)
@@ -359,7 +359,7 @@ worker_main(void *arg)
 
     memset(&last, 0, sizeof last);
     if (loop == NULL ||
-        nk_loop_add(loop, w->fd, NK_EV_READ, on_readable, w, &w->fail) < 0)
+        nk_loop_add(loop, w->fd, NK_EV_READ, eus_on_readable, w, &w->fail) < 0)
         goto fail;
     while (!nk_stop_requested() && !atomic_load(&abort_all)) {
         if (nk_loop_run_once(loop, wait_ms(w, next_ms), &w->fail) < 0)
@@ -402,7 +402,8 @@ want_pktinfo(int fd, struct nk_err *err)
 /* One socket; with several workers every one sets SO_REUSEPORT and binds
  * the port the first one got (port 0 picks it once). */
 static int
-open_socket(const struct serve_cfg *cfg, const char *port, struct nk_err *err)
+eus_open_socket(const struct serve_cfg *cfg, const char *port,
+                struct nk_err *err)
 {
     struct nk_listen_opts o;
     int fd, rcv = 0, snd = 0;
@@ -443,13 +444,13 @@ open_all(struct worker *ws, const struct serve_cfg *cfg, struct nk_addr *at,
 {
     char port[16];
 
-    ws[0].fd = open_socket(cfg, cfg->port, err);
+    ws[0].fd = eus_open_socket(cfg, cfg->port, err);
     if (ws[0].fd < 0 || nk_local_addr(ws[0].fd, at, err) < 0)
         return -1;
     snprintf(port, sizeof port, "%d",
              nk_addr_port((struct sockaddr *)&at->ss));
     for (int i = 1; i < cfg->workers; i++) {
-        ws[i].fd = open_socket(cfg, port, err);
+        ws[i].fd = eus_open_socket(cfg, port, err);
         if (ws[i].fd < 0)
             return -1;
     }
@@ -561,7 +562,7 @@ print_totals(const struct nk_ctx *ctx, const struct serve_cfg *cfg,
 }
 
 static int
-serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
+eus_serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
 {
     const char *cmd = ctx->cmd->name;
     struct worker *ws = calloc((size_t)cfg->workers, sizeof *ws);
@@ -687,5 +688,5 @@ echo_udp_serve(int argc, char **argv, struct nk_ctx *ctx)
     if (cfg.port == NULL && !nk_host_is_unix(cfg.bind) && !cfg.inetd &&
         nk_activation_passed(&err) == 0)
         return nk_usage_error(ctx, "--port is required (0 picks one)");
-    return serve(ctx, &cfg);
+    return eus_serve(ctx, &cfg);
 }

@@ -405,7 +405,7 @@ const struct nk_optspec fileshare_serve_spec = {
     0, NULL};
 
 static int
-parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_parse *p)
+fss_parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct srv_parse *p)
 {
     struct srv_opts *o = &p->o;
     struct nk_err err;
@@ -447,7 +447,7 @@ idle_close_all(struct srv *s)
 }
 
 static int
-run(struct srv *s)
+fss_run(struct srv *s)
 {
     struct nk_err err;
     int64_t until;
@@ -562,7 +562,7 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
     char addr[NK_ADDRSTRLEN];
     int rc;
 
-    rc = parse_opts(argc, argv, ctx, &p);
+    rc = fss_parse_opts(argc, argv, ctx, &p);
     if (rc != 0)
         return rc < 0 ? NK_EX_OK : rc;
     /* inetd makes stderr the connection too: keep diagnostics off it */
@@ -595,7 +595,7 @@ fileshare_serve(int argc, char **argv, struct nk_ctx *ctx)
         rc = run_inetd(s);
     } else {
         nk_server_announce("fileshare", &a, addr, sizeof addr);
-        rc = run(s);
+        rc = fss_run(s);
         nk_close(s->lfd);
         nk_server_stopped("fileshare", NULL);
         if (ctx->json && print_summary(s, addr, rc) < 0)

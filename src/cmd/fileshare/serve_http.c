@@ -246,7 +246,7 @@ chunk_put(struct chunker *k, const char *s, size_t n)
 
 /* One piece of the index: counted, and sent when sending. */
 static void
-emit(struct chunker *k, size_t n, size_t *total)
+fsh_emit(struct chunker *k, size_t n, size_t *total)
 {
     *total += n;
     if (k == NULL)
@@ -268,20 +268,20 @@ index_pass(const struct listing *l, const struct nk_hs_request *r,
     size_t size = k != NULL ? PIECE_MAX : 0, total = 0;
     int first = 1;
 
-    emit(k, nk_hs_index_head(p, size, r->want_json, r->path), &total);
+    fsh_emit(k, nk_hs_index_head(p, size, r->want_json, r->path), &total);
     for (size_t i = 0; i < l->n; i++) {
         char type[8], name[NK_FS_NAME_MAX + 1];
         uint64_t bytes;
         if (nk_fs_parse_entry(l->lines[i], strlen(l->lines[i]) - 1, type,
                               &bytes, name) < 0)
             continue;
-        emit(
+        fsh_emit(
             k,
             nk_hs_index_entry(p, size, r->want_json, first, type, bytes, name),
             &total);
         first = 0;
     }
-    emit(k, nk_hs_index_foot(p, size, r->want_json), &total);
+    fsh_emit(k, nk_hs_index_foot(p, size, r->want_json), &total);
     return total;
 }
 
@@ -487,8 +487,8 @@ dispatch(struct hconn *h, const struct nk_hs_request *r, struct hres *res)
 /* --- the connection ------------------------------------------------------ */
 
 static void
-log_request(const struct client *c, const struct nk_hs_request *r,
-            const struct hres *res)
+fsh_log_request(const struct client *c, const struct nk_hs_request *r,
+                const struct hres *res)
 {
     char path[3 * NK_FS_PATH_MAX + 2];
 
@@ -573,7 +573,7 @@ one_request(struct hconn *h, int64_t deadline)
         free(r);
         return 0;
     }
-    log_request(h->c, r, &res);
+    fsh_log_request(h->c, r, &res);
     keep = got == HEAD_OK && !res.close && r->keep_alive;
     free(r);
     h->requests++;

@@ -479,7 +479,7 @@ list_grow(struct listing *l)
 
 /* Store one line (n bytes and a NUL). 0, or LIST_NOMEM/LIST_OVER_BUDGET. */
 static int
-list_add(struct listing *l, const char *line, size_t n)
+fss_list_add(struct listing *l, const char *line, size_t n)
 {
     struct lblock *b = l->blocks;
     int rc;
@@ -558,7 +558,7 @@ fss_read_dir(int dir_fd, struct listing *l)
                               S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
                               de->d_name);
         if (n >= 0)
-            rc = list_add(l, line, (size_t)n);
+            rc = fss_list_add(l, line, (size_t)n);
     }
     closedir(d);
     if (rc == 0 && l->n > 1)
@@ -877,8 +877,8 @@ verb_name(enum nk_fs_verb v)
  * verb, the path as it travels (percent-encoded: one token, no control
  * byte), the status, and what moved. */
 static void
-log_request(const struct client *c, const struct nk_fs_request *r,
-            const struct outcome *o)
+fss_log_request(const struct client *c, const struct nk_fs_request *r,
+                const struct outcome *o)
 {
     char path[3 * NK_FS_PATH_MAX + 1];
 
@@ -921,6 +921,6 @@ fss_serve(struct client *c)
         do_list(c, r, &o);
     else
         do_put(c, r, &o);
-    log_request(c, r, &o);
+    fss_log_request(c, r, &o);
     free(r);
 }

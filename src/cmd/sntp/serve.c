@@ -255,7 +255,7 @@ send_replies(struct server *s, int k)
 }
 
 static void
-on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
+sns_on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 {
     struct server *s = arg;
     struct nk_err err;
@@ -305,8 +305,8 @@ serve_socket(const struct serve_cfg *cfg, struct nk_err *err)
 }
 
 static int
-open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
-            struct nk_err *err)
+sns_open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
+                struct nk_err *err)
 {
     int fd = serve_socket(cfg, err);
 
@@ -330,8 +330,8 @@ open_socket(const struct serve_cfg *cfg, struct nk_addr *at,
 }
 
 static int
-setup(struct server *s, const struct serve_cfg *cfg, struct nk_addr *at,
-      struct nk_err *err)
+sns_setup(struct server *s, const struct serve_cfg *cfg, struct nk_addr *at,
+          struct nk_err *err)
 {
     for (int i = 0; i < BATCH; i++) {
         s->in[i].buf = s->inbuf[i];
@@ -360,7 +360,7 @@ setup(struct server *s, const struct serve_cfg *cfg, struct nk_addr *at,
             return nk_err_sys(err, ENOMEM, "rate table");
         nk_sntp_rate_init(&s->kod_rate, s->kod_slots, RATE_SLOTS, 1);
     }
-    s->fd = open_socket(cfg, at, err);
+    s->fd = sns_open_socket(cfg, at, err);
     return s->fd < 0 ? -1 : 0;
 }
 
@@ -412,7 +412,7 @@ serve_loop(const struct nk_ctx *ctx, struct server *s, struct nk_loop *loop)
 }
 
 static int
-serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
+sns_serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
 {
     struct server *s = calloc(1, sizeof *s);
     struct nk_loop *loop = NULL;
@@ -434,9 +434,9 @@ serve(const struct nk_ctx *ctx, const struct serve_cfg *cfg)
         return NK_EX_SOFTWARE;
     }
     nk_net_init();
-    if (setup(s, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0 ||
+    if (sns_setup(s, cfg, &at, &err) < 0 || nk_server_stop_install(&err) < 0 ||
         (loop = nk_loop_new(NK_LOOP_DEFAULT, &err)) == NULL ||
-        nk_loop_add(loop, s->fd, NK_EV_READ, on_readable, s, &err) < 0) {
+        nk_loop_add(loop, s->fd, NK_EV_READ, sns_on_readable, s, &err) < 0) {
         rc = nk_fail(ctx->cmd->name, NULL, &err);
         goto out;
     }
@@ -475,8 +475,8 @@ parse_refid(const struct nk_ctx *ctx, const char *s, uint32_t *out)
 
 /* --refid and --rate-limit, whose values need more than a range. */
 static int
-serve_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
-             const char *arg, void *values)
+sns_option(const struct nk_ctx *ctx, const struct nk_optdef *def,
+           const char *arg, void *values)
 {
     struct serve_cfg *cfg = values;
     long v;
@@ -501,13 +501,13 @@ static const struct nk_optdef serve_optdefs[] = {
     {0, "refid", NK_OPT_CALL, 0, 0, 0, "ID",
      "reference id: up to 4 ASCII characters, or an\n"
      "IPv4 address (default LOCL)",
-     NULL, serve_option},
+     NULL, sns_option},
     {0, "rate-limit", NK_OPT_CALL, 0, 0, 0, "N",
      "at most N requests per second per client\n"
      "address; the first excess one each second gets\n"
      "a Kiss-o'-Death RATE, the rest are dropped\n"
      "(default 0: no limit)",
-     NULL, serve_option},
+     NULL, sns_option},
     NK_OPT(0, "assume-synced", NK_OPT_FLAG, struct serve_cfg, assume_synced, 0,
            0, NULL,
            "announce leap 0 even when the kernel says the\n"
@@ -562,5 +562,5 @@ sntp_serve(int argc, char **argv, struct nk_ctx *ctx)
     if (optind < argc)
         return nk_usage_error(ctx, "serve takes no arguments ('%s')",
                               argv[optind]);
-    return serve(ctx, &cfg);
+    return sns_serve(ctx, &cfg);
 }
