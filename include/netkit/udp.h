@@ -95,7 +95,4 @@ int nk_udp_timestamps(int fd, struct nk_err *err);
 int nk_udp_set_buffers(int fd, int bytes, int *rcv, int *snd,
                        struct nk_err *err);
 
-/* Monotonic clock in microseconds (round-trip times). */
-int64_t nk_udp_now_us(void);
-
 #endif

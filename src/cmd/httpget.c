@@ -20,6 +20,7 @@
 #include "netkit/err.h"
 #include "netkit/exitcodes.h"
 #include "netkit/http.h"
+#include "netkit/http_server.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
 #include "netkit/parse.h"
@@ -613,27 +614,18 @@ fetch(struct hg_fetch *f, int json)
 
 /* ---- output ---- */
 
+/* Basic credentials' base64 (nk_hs_base64, the one encoder): a new
+ * string, or NULL when out of memory. */
 static char *
 base64(const unsigned char *s, size_t n)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    size_t size = (n + 2) / 3 * 4 + 1;
+    char *out = malloc(size);
 
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? tab[v & 63] : '=';
+    if (out != NULL && nk_hs_base64(s, n, out, size) < 0) {
+        free(out);
+        out = NULL;
     }
-    *o = '\0';
     return out;
 }
 

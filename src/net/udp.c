@@ -367,12 +367,3 @@ nk_udp_set_buffers(int fd, int bytes, int *rcv, int *snd, struct nk_err *err)
         return -1;
     return 0;
 }
-
-int64_t
-nk_udp_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}

@@ -335,4 +335,34 @@ if start_unix room "unix:$sock" "$NK" chat serve --bind "unix:$sock" \
     nk_stop_server "$SERVER_PID"
 fi
 
+# Clients need no --port for a unix: host.
+sock=$S/noport.sock
+if nk_have "clients without --port" socat jq; then
+    timeout 60 socat "UNIX-LISTEN:$sock,fork" EXEC:cat &
+    SOCAT_PID=$!
+    NK_PIDS+=("$SOCAT_PID")
+    for i in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.05; done
+    run_nk echo-tcp client --host "unix:$sock" 'no port'
+    check_eq "echo-tcp client unix: without --port" "$OUT" "no port"
+    run_nk --json echo-tcp bench --host "unix:$sock" --duration 0.3
+    check_eq "echo-tcp bench unix: without --port" "$RC" 0
+    nk_stop_server "$SOCAT_PID"
+fi
+if start_unix noport-udp "unix:@$ABS-np" "$NK" echo-udp serve \
+    --bind "unix:@$ABS-np"; then
+    run_nk echo-udp client --host "unix:@$ABS-np" np
+    check_contains "echo-udp client unix: without --port" "$OUT" "match: yes"
+    run_nk --json echo-udp bench --host "unix:@$ABS-np" --duration 0.3
+    check_eq "echo-udp bench unix: without --port" "$RC" 0
+    nk_stop_server "$SERVER_PID"
+fi
+if start_unix noport-chat "unix:$S/np-chat.sock" "$NK" chat serve \
+    --bind "unix:$S/np-chat.sock" --no-console; then
+    got=$(printf '/nick eve\n/quit\n' |
+        timeout 10 "$NK" chat connect "unix:$S/np-chat.sock" --wait 2)
+    check_contains "chat connect unix: without --port" "$got" \
+        "you are now known as eve"
+    nk_stop_server "$SERVER_PID"
+fi
+
 nk_done

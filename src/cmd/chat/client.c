@@ -385,7 +385,7 @@ chat_connect(int argc, char **argv, struct nk_ctx *ctx)
     if (optind + 1 < argc)
         return nk_usage_error(ctx, "unexpected argument '%s'",
                               argv[optind + 1]);
-    if (p.port == NULL)
+    if (p.port == NULL && !nk_host_is_unix(argv[optind]))
         return nk_usage_error(ctx, "--port is required");
     if (p.nick == NULL)
         p.nick = default_nick();

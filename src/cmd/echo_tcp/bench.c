@@ -833,7 +833,7 @@ echo_tcp_bench(int argc, char **argv, struct nk_ctx *ctx)
 
     if (rc != NK_OPT_GO)
         return rc;
-    if (opt.to.port == NULL)
+    if (opt.to.port == NULL && !nk_host_is_unix(opt.to.host))
         return nk_usage_error(ctx, "bench: --port is required");
     if (optind < argc)
         return nk_usage_error(ctx, "bench: unexpected argument '%s'",

@@ -711,7 +711,7 @@ echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx)
         return rc;
     if (o->timeout_ms <= 0)
         return nk_usage_error(ctx, "--timeout must be more than 0");
-    if (o->to.port == NULL)
+    if (o->to.port == NULL && !nk_host_is_unix(o->to.host))
         return nk_usage_error(ctx, "client: --port is required");
     if (argc - optind > 1)
         return nk_usage_error(ctx, "client: one MESSAGE at most (quote it)");

@@ -463,7 +463,7 @@ check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc, char **argv)
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
                               argv[optind]);
-    if (cfg->to.port == NULL)
+    if (cfg->to.port == NULL && !nk_host_is_unix(cfg->to.host))
         return nk_usage_error(ctx, "--port is required");
     if (cfg->rate > 0 && cfg->window != 0)
         return nk_usage_error(ctx, "--rate sets the pace; --window is for "

@@ -601,7 +601,7 @@ run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
 static int
 check_cfg(const struct nk_ctx *ctx, struct client_cfg *cfg)
 {
-    if (cfg->to.port == NULL)
+    if (cfg->to.port == NULL && !nk_host_is_unix(cfg->to.host))
         return nk_usage_error(ctx, "--port is required");
     if (cfg->message != NULL && cfg->size != 0)
         return nk_usage_error(ctx, "give MESSAGE or --size, not both");

@@ -174,7 +174,7 @@ icmp_drain(struct icmp_loop *l)
         int got = nk_icmp_recv(&l->s, l->rbuf, BUFSIZE, &rx, &l->r->err);
         if (got <= 0)
             return got;
-        handle(l, &rx, ping_now_us());
+        handle(l, &rx, nk_now_us());
     }
     return 0;
 }
@@ -210,7 +210,7 @@ loop(struct icmp_loop *l)
 {
     struct ping_run *r = l->r;
     const struct ping_cfg *c = r->cfg;
-    int64_t now = ping_now_us(), next_send, stop_at = 0;
+    int64_t now = nk_now_us(), next_send, stop_at = 0;
 
     r->start_us = next_send = now;
     if (c->deadline_ms > 0)
@@ -219,7 +219,7 @@ loop(struct icmp_loop *l)
         int more = c->count == 0 || r->sent < (uint64_t)c->count;
         int ready;
 
-        now = ping_now_us();
+        now = nk_now_us();
         if (stop_at > 0 && now >= stop_at)
             break;
         icmp_expire(l, now);
@@ -239,7 +239,7 @@ loop(struct icmp_loop *l)
         if (ready < 0 || (ready > 0 && icmp_drain(l) < 0))
             return -1;
     }
-    r->end_us = ping_now_us();
+    r->end_us = nk_now_us();
     return 0;
 }
 

@@ -19,15 +19,6 @@
 #define MAX_SIZE 65507
 #define RING 65536
 
-int64_t
-ping_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int
 ping_ms_until(int64_t t_us, int64_t now_us, int cap)
 {
@@ -43,7 +34,7 @@ void
 ping_sequence(struct ping_run *r, ping_probe_fn probe, void *arg)
 {
     const struct ping_cfg *c = r->cfg;
-    int64_t now = ping_now_us(), next = now, stop_at = 0;
+    int64_t now = nk_now_us(), next = now, stop_at = 0;
 
     r->start_us = now;
     if (c->deadline_ms > 0)
@@ -55,16 +46,16 @@ ping_sequence(struct ping_run *r, ping_probe_fn probe, void *arg)
             break;
         next += (int64_t)c->interval_ms * 1000;
         /* Sleep until the next probe; a signal or the deadline ends it. */
-        while (!nk_stop_requested() && (now = ping_now_us()) < next &&
+        while (!nk_stop_requested() && (now = nk_now_us()) < next &&
                (stop_at == 0 || now < stop_at))
             (void)nk_sleep_ms(ping_ms_until(
                 stop_at > 0 && stop_at < next ? stop_at : next, now, 1000));
-        if (stop_at > 0 && ping_now_us() >= stop_at)
+        if (stop_at > 0 && nk_now_us() >= stop_at)
             break;
-        if (next < ping_now_us())
-            next = ping_now_us();
+        if (next < nk_now_us())
+            next = nk_now_us();
     }
-    r->end_us = ping_now_us();
+    r->end_us = nk_now_us();
 }
 
 /* The exit status: every probe answered, some, none. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "commands.h"
+#include "netkit/clock.h"
 #include "netkit/icmp.h"
 #include "netkit/net.h"
 #include "netkit/out.h"
@@ -72,8 +73,6 @@ void ping_header(struct ping_run *r);
 void ping_print_summary(struct ping_run *r);
 /* Report one event (its line, its JSON object) and count it. */
 void ping_event(struct ping_run *r, const struct ping_event *ev);
-/* Microseconds of the monotonic clock. */
-int64_t ping_now_us(void);
 /* The next wait in milliseconds until t_us (0 when due), at most cap. */
 int ping_ms_until(int64_t t_us, int64_t now_us, int cap);
 

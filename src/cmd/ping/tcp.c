@@ -21,7 +21,7 @@ await(struct ping_run *r, int fd, int64_t t0, int64_t stop_at)
     if (stop_at > 0 && stop_at < until)
         until = stop_at;
     for (;;) {
-        int64_t now = ping_now_us();
+        int64_t now = nk_now_us();
         int ready;
         if (nk_stop_requested())
             return -1;
@@ -42,7 +42,7 @@ tcp_probe(void *arg, uint32_t seq, int64_t stop_at)
     const struct sockaddr *sa = (const struct sockaddr *)&r->to.ss;
     struct ping_event ev = {PK_OPEN, seq, r->addr, 0, -1, -1, NULL};
     struct nk_err err;
-    int64_t t0 = ping_now_us();
+    int64_t t0 = nk_now_us();
     int state = 0, rc = 0;
     int fd = nk_tcp_probe_start(sa, r->to.len, &state, &err);
 
@@ -61,7 +61,7 @@ tcp_probe(void *arg, uint32_t seq, int64_t stop_at)
     } else if (fd < 0) {
         rc = -1;
     }
-    ev.rtt_us = ping_now_us() - t0;
+    ev.rtt_us = nk_now_us() - t0;
     if (rc < 0 && err.sys_errno == ECONNREFUSED) {
         ev.kind = PK_CLOSED;
     } else if (rc < 0) {

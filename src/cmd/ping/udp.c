@@ -55,7 +55,7 @@ udp_probe(void *arg, uint32_t seq, int64_t stop_at)
     struct ping_event ev = {PK_TIMEOUT, seq, r->addr, 0, -1, -1, NULL};
     uint8_t out[PROBE_LEN];
     struct nk_err err;
-    int64_t t0 = ping_now_us(), until;
+    int64_t t0 = nk_now_us(), until;
     int got = 0;
 
     until = t0 + (int64_t)r->cfg->timeout_ms * 1000;
@@ -66,7 +66,7 @@ udp_probe(void *arg, uint32_t seq, int64_t stop_at)
     if (nk_udp_send(l->fd, out, sizeof out, NULL, &err) < 0)
         got = err.sys_errno == ECONNREFUSED ? 2 : -1;
     while (got == 0 && !nk_stop_requested()) {
-        int64_t now = ping_now_us();
+        int64_t now = nk_now_us();
         if (now >= until ||
             nk_icmp_wait(l->fd, POLLIN, ping_ms_until(until, now, 1000),
                          &err) < 0)
@@ -79,7 +79,7 @@ udp_probe(void *arg, uint32_t seq, int64_t stop_at)
     }
     if (got > 0) {
         ev.kind = got == 1 ? PK_OPEN : PK_CLOSED;
-        ev.rtt_us = ping_now_us() - t0;
+        ev.rtt_us = nk_now_us() - t0;
     } else if (got < 0) {
         ev.kind = PK_ERROR;
         ev.what = err.msg;

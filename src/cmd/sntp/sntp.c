@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "sntp_int.h"
+#include "netkit/clock.h"
 #include "netkit/exitcodes.h"
 #include "netkit/fail.h"
 #include "netkit/net.h"
@@ -80,10 +81,7 @@ receive_reply(int fd, uint8_t *buf, size_t cap, struct nk_addr *from,
 {
     struct nk_udp_msg m;
 
-    memset(&m, 0, sizeof m);
-    m.buf = buf;
-    m.cap = cap;
-    if (nk_udp_recv_batch(fd, &m, 1, 0, err) < 0)
+    if (nk_udp_recv_msg(fd, buf, cap, &m, err) < 0)
         return -1;
     *from = m.addr;
     *t4 = sntp_arrival(&m, sntp_now_ntp());
@@ -126,7 +124,7 @@ await_reply(int fd, const struct addrinfo *ai, const struct sent_req *sent,
     uint8_t buf[1024];
 
     for (;;) {
-        int64_t left = deadline_us - nk_udp_now_us();
+        int64_t left = deadline_us - nk_now_us();
         struct nk_addr from;
         struct nk_sntp_pkt p;
         enum nk_sntp_verdict v;
@@ -219,8 +217,8 @@ one_sample(int fd, const struct addrinfo *ai, const struct sntp_cfg *cfg,
             return with_address(err, r->address);
         r->sent++;
         got = await_reply(fd, ai, sent, a + 1,
-                          nk_udp_now_us() + (int64_t)cfg->timeout_ms * 1000, r,
-                          s, err);
+                          nk_now_us() + (int64_t)cfg->timeout_ms * 1000, r, s,
+                          err);
         if (got != 0)
             return got > 0 ? 0 : with_address(err, r->address);
         if (nk_stop_requested())
