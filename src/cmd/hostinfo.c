@@ -366,7 +366,7 @@ run_lesson(struct nk_out *o, const struct nk_ctx *ctx, int n, char **hosts,
 }
 
 static int
-run(const struct nk_ctx *ctx, int n, char **hosts, const struct hi_opts *opt)
+hostinfo_run(const struct nk_ctx *ctx, int n, char **hosts, const struct hi_opts *opt)
 {
     struct nk_out o;
     int rc;
@@ -386,7 +386,7 @@ run(const struct nk_ctx *ctx, int n, char **hosts, const struct hi_opts *opt)
 
 /* Combinations that make no sense, caught before any lookup. */
 static int
-check_opts(const struct nk_ctx *ctx, int n, const struct hi_opts *opt,
+hostinfo_check_opts(const struct nk_ctx *ctx, int n, const struct hi_opts *opt,
            int both_families)
 {
     if (both_families)
@@ -414,7 +414,7 @@ cmd_hostinfo(int argc, char **argv, struct nk_ctx *ctx)
     if (rc != NK_OPT_GO)
         return rc;
     opt.family = opt.v6 ? AF_INET6 : opt.v4 ? AF_INET : AF_UNSPEC;
-    if (check_opts(ctx, argc - optind, &opt, opt.v4 && opt.v6) != 0)
+    if (hostinfo_check_opts(ctx, argc - optind, &opt, opt.v4 && opt.v6) != 0)
         return NK_EX_USAGE;
-    return run(ctx, argc - optind, argv + optind, &opt);
+    return hostinfo_run(ctx, argc - optind, argv + optind, &opt);
 }

@@ -97,7 +97,7 @@ const struct nk_optspec cmd_httpget_spec = {
     "  netkit httpget -i http://[::1]:8000/\n"
     "  netkit httpget -o page.html --timeout 2 http://localhost:8000/\n"
     "  netkit httpget --host 127.0.0.1 --port 8000 --path /index.html --json\n"
-    "  netkit httpget --unix-socket /var/run/docker.sock http://d/version\n"
+    "  netkit httpget --unix-socket /var/httpget_run/docker.sock http://d/version\n"
     "  netkit httpget --lesson http://nosuch.invalid/\n",
     0, NULL};
 
@@ -324,7 +324,7 @@ send_request(struct hg_fetch *f, const char *req, size_t len)
 /* Wait (within the timeout) for data and read what is there: the count,
  * 0 at end of stream, or -1 with the receive step failed. */
 static ssize_t
-recv_some(struct hg_fetch *f, void *buf, size_t cap, const char *what)
+httpget_recv_some(struct hg_fetch *f, void *buf, size_t cap, const char *what)
 {
     struct nk_err e;
     char s[32];
@@ -372,7 +372,7 @@ recv_head(struct hg_fetch *f, char *buf, size_t *left)
     nk_http_head_init(f->head);
     for (;;) {
         size_t used;
-        ssize_t n = recv_some(f, buf, CHUNK, "response head");
+        ssize_t n = httpget_recv_some(f, buf, CHUNK, "response head");
         int rc;
         if (n < 0)
             return -1;
@@ -542,7 +542,7 @@ recv_body(struct hg_fetch *f, char *buf, size_t left, int json)
         ssize_t n;
         if (cl >= 0 && cl - f->body_bytes < (int64_t)want)
             want = (size_t)(cl - f->body_bytes);
-        n = recv_some(f, buf, want, "body");
+        n = httpget_recv_some(f, buf, want, "body");
         if (n < 0)
             return -1;
         if (n == 0)
@@ -777,7 +777,7 @@ lesson_steps(struct hg_fetch *f, const char *req, size_t len, char *buf)
     if (send_request(f, req, len) < 0)
         return -1;
     for (;;) {
-        ssize_t n = recv_some(f, buf, CHUNK, "reply");
+        ssize_t n = httpget_recv_some(f, buf, CHUNK, "reply");
         if (n < 0)
             return -1;
         if (n == 0)
@@ -821,7 +821,7 @@ lesson(struct hg_fetch *f)
 /* ---- the command ---- */
 
 static int
-run(const struct nk_ctx *ctx, const struct hg_opts *opt)
+httpget_run(const struct nk_ctx *ctx, const struct hg_opts *opt)
 {
     struct hg_fetch f;
     struct nk_out o;
@@ -874,7 +874,7 @@ run(const struct nk_ctx *ctx, const struct hg_opts *opt)
 }
 
 static int
-check_opts(const struct nk_ctx *ctx, const struct hg_opts *opt, int nargs)
+httpget_check_opts(const struct nk_ctx *ctx, const struct hg_opts *opt, int nargs)
 {
     if (nargs > 1)
         return nk_usage_error(ctx, "one URL at a time (%d given)", nargs);
@@ -908,8 +908,8 @@ cmd_httpget(int argc, char **argv, struct nk_ctx *ctx)
         return rc;
     if (opt.timeout_ms == 0)
         opt.timeout_ms = -1; /* 0: no limit, as SO_RCVTIMEO reads it */
-    if (check_opts(ctx, &opt, argc - optind) != 0)
+    if (httpget_check_opts(ctx, &opt, argc - optind) != 0)
         return NK_EX_USAGE;
     opt.url = optind < argc ? argv[optind] : NULL;
-    return run(ctx, &opt);
+    return httpget_run(ctx, &opt);
 }

@@ -319,7 +319,7 @@ mark_end(struct worker *w, int64_t now)
 /* Requests go out as answers come in (complete()); once sending stops,
  * the run drains what is in flight. */
 static void
-bench_tend(void *arg, int64_t now, int sending)
+tcp_bench_tend(void *arg, int64_t now, int sending)
 {
     if (!sending)
         mark_end(arg, now);
@@ -327,7 +327,7 @@ bench_tend(void *arg, int64_t now, int sending)
 
 /* Drained: nothing in flight, or no connection left to drain. */
 static int
-bench_settled(void *arg)
+tcp_bench_settled(void *arg)
 {
     const struct worker *w = arg;
 
@@ -335,7 +335,7 @@ bench_settled(void *arg)
 }
 
 static int64_t
-bench_max_wait(void *arg)
+tcp_bench_max_wait(void *arg)
 {
     (void)arg;
     return (int64_t)TICK_MS * 1000;
@@ -358,8 +358,8 @@ bench_wait(void *arg, int timeout_ms, struct nk_err *err)
     return 0;
 }
 
-static const struct nk_loadgen_ops bench_ops = {bench_tend, bench_settled,
-                                                bench_max_wait, bench_wait};
+static const struct nk_loadgen_ops bench_ops = {tcp_bench_tend, tcp_bench_settled,
+                                                tcp_bench_max_wait, bench_wait};
 
 /* After the deadline the requests in flight may come back (for DRAIN_MS)
  * before closing, so the server sees a clean end of stream rather than a
@@ -406,7 +406,7 @@ try_addr(const struct addrinfo *p, int timeout_ms, struct nk_err *err)
  * 127.0.0.1): the cost of a refused address is paid once, not per
  * connection. */
 static int
-open_conn(struct addrinfo *ai, struct addrinfo **good, int timeout_ms,
+tcp_bench_open_conn(struct addrinfo *ai, struct addrinfo **good, int timeout_ms,
           struct nk_err *err)
 {
     int fd;
@@ -478,7 +478,7 @@ connect_all(struct run *r, const struct bench_opts *opt, struct nk_err *err)
             r->conn_failed += opt->conns - i;
             break;
         }
-        c->fd = open_conn(ai, &good, opt->timeout_ms, &e);
+        c->fd = tcp_bench_open_conn(ai, &good, opt->timeout_ms, &e);
         if (c->fd < 0) {
             if (r->conn_failed++ == 0)
                 r->conn_err = e;

@@ -136,7 +136,7 @@ read_input(struct xfer *x, struct nk_err *err)
 }
 
 static int
-send_some(struct xfer *x, struct nk_err *err)
+tcp_client_send_some(struct xfer *x, struct nk_err *err)
 {
     ssize_t n = nk_send_nb(x->fd, x->buf + x->sent, x->tail - x->sent);
 
@@ -188,7 +188,7 @@ keep_echo(struct xfer *x, const unsigned char *p, size_t n)
 /* One receive. Returns 1 when the stream has ended (peer closed, or more
  * came back than was sent), 0 to go on, -1 on error. */
 static int
-recv_some(struct xfer *x, struct nk_err *err)
+tcp_client_recv_some(struct xfer *x, struct nk_err *err)
 {
     ssize_t n = nk_recv_nb(x->fd, x->rbuf, CHUNK);
 
@@ -219,7 +219,7 @@ finish(struct xfer *x, int timeout_ms, struct nk_err *err)
 
     x->done_us = nk_now_us();
     if (x->half_close && nk_wait_fd(x->fd, POLLIN, grace, err) > 0)
-        return recv_some(x, err) < 0 ? -1 : 0;
+        return tcp_client_recv_some(x, err) < 0 ? -1 : 0;
     return 0;
 }
 
@@ -291,10 +291,10 @@ xfer_run(struct xfer *x, int timeout_ms, struct nk_err *err)
             return wait_failed(timeout_ms, err);
         if (np == 2 && p[1].revents && read_input(x, err) < 0)
             return -1;
-        if ((p[0].revents & POLLOUT) && send_some(x, err) < 0)
+        if ((p[0].revents & POLLOUT) && tcp_client_send_some(x, err) < 0)
             return -1;
         if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-            rc = recv_some(x, err);
+            rc = tcp_client_recv_some(x, err);
             if (rc != 0)
                 return rc < 0 ? -1 : 0;
         }
@@ -548,7 +548,7 @@ pause_until(int64_t due_us)
 }
 
 static void
-ping_summary(struct nk_out *o, struct ping *pg)
+tcp_client_ping_summary(struct nk_out *o, struct ping *pg)
 {
     nk_out_uint(o, "sent", pg->sent);
     nk_out_uint(o, "received", pg->received);
@@ -560,7 +560,7 @@ ping_summary(struct nk_out *o, struct ping *pg)
 }
 
 static int
-ping_loop(const struct nk_ctx *ctx, const struct cl_opts *opt,
+tcp_client_ping_loop(const struct nk_ctx *ctx, const struct cl_opts *opt,
           struct nk_out *o, struct xfer *x, const char *where, struct ping *pg,
           struct nk_err *err)
 {
@@ -584,7 +584,7 @@ ping_loop(const struct nk_ctx *ctx, const struct cl_opts *opt,
 }
 
 static int
-run_ping(const struct nk_ctx *ctx, const struct cl_opts *opt)
+tcp_client_run_ping(const struct nk_ctx *ctx, const struct cl_opts *opt)
 {
     struct nk_out o;
     struct nk_addr peer;
@@ -611,12 +611,12 @@ run_ping(const struct nk_ctx *ctx, const struct cl_opts *opt)
     nk_out_uint(&o, "size", opt->size);
     if (ctx->json)
         nk_out_arr(&o, "probes");
-    failed = ping_loop(ctx, opt, &o, &x, where, &pg, &err) < 0;
+    failed = tcp_client_ping_loop(ctx, opt, &o, &x, where, &pg, &err) < 0;
     if (ctx->json)
         nk_out_close(&o);
     if (failed)
         nk_diag(ctx->cmd->name, "%s", err.msg);
-    ping_summary(&o, &pg);
+    tcp_client_ping_summary(&o, &pg);
     if (failed)
         nk_out_str(&o, "error", err.msg);
     nk_out_finish(&o);
@@ -722,6 +722,6 @@ echo_tcp_client(int argc, char **argv, struct nk_ctx *ctx)
         return nk_usage_error(ctx, "client: --interval and --size need "
                                    "--count");
     if (o->count > 0)
-        return run_ping(ctx, o);
+        return tcp_client_run_ping(ctx, o);
     return run_message(ctx, o, optind < argc ? argv[optind] : NULL);
 }

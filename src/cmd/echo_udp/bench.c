@@ -52,7 +52,7 @@ struct bench_cfg {
     int grace_ms;
 };
 
-/* The options fill struct bench_cfg directly; a --window of 0 (which
+/* The options udp_bench_fill struct bench_cfg directly; a --window of 0 (which
  * the range refuses) means it was not given. */
 static const struct nk_optdef bench_optdefs[] = {
     NK_PEER_OPTS(struct bench_cfg, to),
@@ -84,7 +84,7 @@ const struct nk_optspec echo_udp_bench_spec = {
     "                             [--json]\n"
     "\n"
     "Load a UDP echo service with N clients (one connected socket each)\n"
-    "sending numbered B-byte datagrams for S seconds, and report datagrams\n"
+    "sending numbered B-byte datagrams for S seconds, and udp_bench_report datagrams\n"
     "per second, loss (per sequence number: sent vs answered, waiting\n"
     "--grace after the end for replies in flight), duplicates, corrupted\n"
     "replies and latency percentiles in microseconds. By default each\n"
@@ -134,7 +134,7 @@ struct bench {
 /* Send up to want probes in one sendmmsg. Returns how many went out; a
  * full socket buffer ends the burst (the client retries next round). */
 static int
-send_some(struct bench *b, struct bclient *c, int want, int64_t now)
+udp_bench_send_some(struct bench *b, struct bclient *c, int want, int64_t now)
 {
     size_t size = (size_t)b->cfg->size;
     int r;
@@ -157,14 +157,14 @@ send_some(struct bench *b, struct bclient *c, int want, int64_t now)
 /* Closed loop: top the window up. Open loop: send what the schedule says
  * is due, without catching up more than 100 ms of backlog in a burst. */
 static void
-fill(struct bench *b, struct bclient *c, int64_t now)
+udp_bench_fill(struct bench *b, struct bclient *c, int64_t now)
 {
     if (!b->sending)
         return;
     if (b->cfg->rate == 0) {
         while (c->win.inflight < (uint32_t)b->cfg->window) {
             int want = (int)((uint32_t)b->cfg->window - c->win.inflight);
-            if (send_some(b, c, want, now) < want)
+            if (udp_bench_send_some(b, c, want, now) < want)
                 return;
         }
         return;
@@ -172,7 +172,7 @@ fill(struct bench *b, struct bclient *c, int64_t now)
     if (c->next_send_us < (double)now - 100000.0)
         c->next_send_us = (double)now - 100000.0;
     while (c->next_send_us <= (double)now && c->win.inflight < RING / 2) {
-        if (send_some(b, c, 1, now) < 1)
+        if (udp_bench_send_some(b, c, 1, now) < 1)
             return;
         c->next_send_us += b->period_us;
     }
@@ -181,7 +181,7 @@ fill(struct bench *b, struct bclient *c, int64_t now)
 /* --- receiving */
 
 static void
-take_reply(struct bench *b, struct bclient *c, const struct nk_udp_msg *m,
+udp_bench_take_reply(struct bench *b, struct bclient *c, const struct nk_udp_msg *m,
            int64_t now)
 {
     uint32_t seq;
@@ -206,24 +206,24 @@ take_reply(struct bench *b, struct bclient *c, const struct nk_udp_msg *m,
 }
 
 static void
-take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
+udp_bench_take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
 {
     struct bclient *c = arg;
 
     for (int i = 0; i < n; i++)
-        take_reply(c->b, c, &m[i], now);
+        udp_bench_take_reply(c->b, c, &m[i], now);
 }
 
 /* Up to four batches, then the other clients get their turn. */
 static void
-on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
+udp_bench_on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 {
     struct bclient *c = arg;
 
     (void)loop;
     (void)events;
-    nk_udpgen_drain(fd, c->b->rm, BATCH, 4, &c->b->tally, take_batch, c);
-    fill(c->b, c, nk_now_us());
+    nk_udpgen_drain(fd, c->b->rm, BATCH, 4, &c->b->tally, udp_bench_take_batch, c);
+    udp_bench_fill(c->b, c, nk_now_us());
 }
 
 /* --- setup */
@@ -238,7 +238,7 @@ open_clients(struct bench *b, const struct addrinfo *ai, struct nk_err *err)
         c->nonce = nk_probe_nonce();
         if (nk_seqwin_init(&c->win, RING, err) < 0)
             return -1;
-        c->fd = nk_udpgen_open(b->loop, ai, on_readable, c, err);
+        c->fd = nk_udpgen_open(b->loop, ai, udp_bench_on_readable, c, err);
         if (c->fd < 0)
             return -1;
     }
@@ -246,7 +246,7 @@ open_clients(struct bench *b, const struct addrinfo *ai, struct nk_err *err)
 }
 
 static int
-bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
+udp_bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
 {
     struct addrinfo *ai;
     int rc;
@@ -285,7 +285,7 @@ bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
 }
 
 static void
-bench_free(struct bench *b)
+udp_bench_free(struct bench *b)
 {
     for (int i = 0; b->cl != NULL && i < b->n; i++) {
         if (b->cl[i].fd >= 0 && b->loop != NULL)
@@ -300,7 +300,7 @@ bench_free(struct bench *b)
     free(b->rbufs);
 }
 
-/* --- the run */
+/* --- the udp_bench_loop */
 
 struct sums {
     uint64_t sent, received, late, dup, stale, bogus;
@@ -324,7 +324,7 @@ sum(const struct bench *b, struct sums *s)
 /* Per round: expire overdue probes (closed loop: their slots go back to
  * the window) and send what is due. */
 static void
-bench_tend(void *arg, int64_t now, int sending)
+udp_bench_tend(void *arg, int64_t now, int sending)
 {
     struct bench *b = arg;
     int64_t timeout = (int64_t)b->cfg->timeout_ms * 1000;
@@ -333,12 +333,12 @@ bench_tend(void *arg, int64_t now, int sending)
     for (int i = 0; i < b->n; i++) {
         struct bclient *c = &b->cl[i];
         nk_seqwin_expire(&c->win, now, timeout);
-        fill(b, c, now);
+        udp_bench_fill(b, c, now);
     }
 }
 
 static int
-bench_settled(void *arg)
+udp_bench_settled(void *arg)
 {
     struct sums s;
 
@@ -348,7 +348,7 @@ bench_settled(void *arg)
 
 /* A schedule or a blocked sender: short waits; else expiry to watch. */
 static int64_t
-bench_max_wait(void *arg)
+udp_bench_max_wait(void *arg)
 {
     const struct bench *b = arg;
     int blocked = 0;
@@ -361,11 +361,11 @@ bench_max_wait(void *arg)
 }
 
 static const struct nk_loadgen_ops bench_ops = {
-    bench_tend, bench_settled, bench_max_wait, nk_udpgen_wait};
+    udp_bench_tend, udp_bench_settled, udp_bench_max_wait, nk_udpgen_wait};
 
 /* Returns the send phase's length in microseconds, or -1. */
 static int64_t
-run(struct bench *b, struct nk_err *err)
+udp_bench_loop(struct bench *b, struct nk_err *err)
 {
     int64_t start = nk_now_us();
 
@@ -376,7 +376,7 @@ run(struct bench *b, struct nk_err *err)
 }
 
 static void
-report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
+udp_bench_report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
        const struct sums *s)
 {
     struct nk_out o;
@@ -423,7 +423,7 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
 
 /* Loss is a figure; no reply at all, refusals and corruption are not. */
 static int
-verdict(const struct nk_ctx *ctx, struct bench *b, const struct sums *s)
+udp_bench_verdict(const struct nk_ctx *ctx, struct bench *b, const struct sums *s)
 {
     struct nk_loadgen_result r = {b->server,   s->sent,
                                   s->received, b->mismatches + s->bogus,
@@ -434,7 +434,7 @@ verdict(const struct nk_ctx *ctx, struct bench *b, const struct sums *s)
 }
 
 static int
-bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
+udp_bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 {
     struct bench b;
     struct nk_err err;
@@ -443,22 +443,22 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
     int rc;
 
     nk_net_init();
-    if (bench_init(&b, cfg, &err) == 0)
-        sent_for = run(&b, &err);
+    if (udp_bench_init(&b, cfg, &err) == 0)
+        sent_for = udp_bench_loop(&b, &err);
     if (sent_for < 0) {
-        bench_free(&b);
+        udp_bench_free(&b);
         return nk_fail(ctx->cmd->name, NULL, &err);
     }
     sum(&b, &s);
-    report(ctx, &b, sent_for, &s);
-    rc = verdict(ctx, &b, &s);
-    bench_free(&b);
+    udp_bench_report(ctx, &b, sent_for, &s);
+    rc = udp_bench_verdict(ctx, &b, &s);
+    udp_bench_free(&b);
     return rc;
 }
 
 /* The rules the table cannot say. NK_OPT_GO, or a usage error's status. */
 static int
-check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc, char **argv)
+udp_bench_check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc, char **argv)
 {
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",
@@ -482,6 +482,6 @@ echo_udp_bench(int argc, char **argv, struct nk_ctx *ctx)
     int rc = nk_opt_parse(ctx, &echo_udp_bench_spec, argc, argv, &cfg);
 
     if (rc == NK_OPT_GO)
-        rc = check_cfg(ctx, &cfg, argc, argv);
-    return rc == NK_OPT_GO ? bench_run(ctx, &cfg) : rc;
+        rc = udp_bench_check_cfg(ctx, &cfg, argc, argv);
+    return rc == NK_OPT_GO ? udp_bench_run(ctx, &cfg) : rc;
 }

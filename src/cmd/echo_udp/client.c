@@ -56,7 +56,7 @@ struct conn {
  * holds 20 bytes less than an IPv6 one: too big for this address is bad
  * input (65) that names the IPv4 limit, not a "message too long" send. */
 static int
-open_conn(const struct addrinfo *ai, size_t len, struct conn *c,
+udp_client_open_conn(const struct addrinfo *ai, size_t len, struct conn *c,
           struct nk_err *err)
 {
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, c->name, sizeof c->name);
@@ -294,7 +294,7 @@ run_single(const struct nk_ctx *ctx, const struct client_cfg *cfg,
     for (struct addrinfo *a = ai; a != NULL; a = a->ai_next) {
         nk_close(c.fd);
         s.attempts = 0;
-        if (open_conn(a, p.len, &c, &s.err) < 0)
+        if (udp_client_open_conn(a, p.len, &c, &s.err) < 0)
             continue;
         if (exchange(cfg, &c, &p, rbuf, &s) == 0 ||
             s.err.sys_errno != ECONNREFUSED)
@@ -477,7 +477,7 @@ idle_until(struct ping *pg, int64_t until_us)
 }
 
 static void
-ping_summary(struct ping *pg, uint64_t sent)
+udp_client_ping_summary(struct ping *pg, uint64_t sent)
 {
     struct nk_out *o = pg->o;
     double ms = 1000.0;
@@ -503,7 +503,7 @@ ping_summary(struct ping *pg, uint64_t sent)
 }
 
 static uint64_t
-ping_loop(struct ping *pg)
+udp_client_ping_loop(struct ping *pg)
 {
     int64_t start = nk_now_us();
     uint64_t sent = 0;
@@ -538,13 +538,13 @@ static int
 ping_open(struct ping *pg, struct addrinfo *ai)
 {
     for (struct addrinfo *a = ai; a != NULL; a = a->ai_next)
-        if (open_conn(a, pg->len, &pg->c, &pg->err) == 0)
+        if (udp_client_open_conn(a, pg->len, &pg->c, &pg->err) == 0)
             return 0;
     return -1;
 }
 
 static int
-run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
+udp_client_run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
          struct addrinfo *ai)
 {
     struct nk_out o;
@@ -577,13 +577,13 @@ run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
         rc = nk_err_exit(&pg.err, NK_EX_SOFTWARE);
     } else {
         nk_out_arr(&o, "probes");
-        sent = ping_loop(&pg);
+        sent = udp_client_ping_loop(&pg);
         nk_out_close(&o);
         rc = nk_exit_result(&pg.status);
     }
     if (sent == 0 && rc != NK_EX_OK)
         nk_diag(ctx->cmd->name, "%s", pg.err.msg);
-    ping_summary(&pg, sent);
+    udp_client_ping_summary(&pg, sent);
     if (sent == 0 && rc != NK_EX_OK)
         nk_out_str(&o, "error", pg.err.msg);
     nk_out_finish(&o);
@@ -599,7 +599,7 @@ run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
 /* --- options */
 
 static int
-check_cfg(const struct nk_ctx *ctx, struct client_cfg *cfg)
+udp_client_check_cfg(const struct nk_ctx *ctx, struct client_cfg *cfg)
 {
     if (cfg->to.port == NULL && !nk_host_is_unix(cfg->to.host))
         return nk_usage_error(ctx, "--port is required");
@@ -702,7 +702,7 @@ parse_opts(int argc, char **argv, struct nk_ctx *ctx, struct client_cfg *cfg)
         return nk_usage_error(ctx, "one MESSAGE at most (quote it)");
     if (optind < argc)
         cfg->message = argv[optind];
-    return check_cfg(ctx, cfg);
+    return udp_client_check_cfg(ctx, cfg);
 }
 
 int
@@ -722,7 +722,7 @@ echo_udp_client(int argc, char **argv, struct nk_ctx *ctx)
         nk_diag(ctx->cmd->name, "%s", err.msg);
         return err.exit_code;
     }
-    rc = cfg.count > 0 ? run_ping(ctx, &cfg, ai) : run_single(ctx, &cfg, ai);
+    rc = cfg.count > 0 ? udp_client_run_ping(ctx, &cfg, ai) : run_single(ctx, &cfg, ai);
     nk_resolve_free(ai);
     return rc;
 }

@@ -100,7 +100,7 @@ next_cookie(struct bench *b)
 /* Fill the free slots with requests, up to a batch per sendmmsg, until
  * the window is full or the socket's buffer is. */
 static void
-fill(struct bench *b, int64_t now)
+sntp_bench_fill(struct bench *b, int64_t now)
 {
     while (b->sending && b->nfree > 0) {
         int want = b->nfree < BATCH ? b->nfree : BATCH;
@@ -156,7 +156,7 @@ take_late(struct bench *b, uint64_t cookie)
 }
 
 static void
-take_reply(struct bench *b, const struct nk_udp_msg *m, int64_t now)
+sntp_bench_take_reply(struct bench *b, const struct nk_udp_msg *m, int64_t now)
 {
     struct nk_sntp_pkt p;
     enum nk_sntp_verdict v;
@@ -188,23 +188,23 @@ take_reply(struct bench *b, const struct nk_udp_msg *m, int64_t now)
 /* Each reply frees a slot: refill after every batch, so the server
  * never waits on us. */
 static void
-take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
+sntp_bench_take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
 {
     struct bench *b = arg;
 
     for (int i = 0; i < n; i++)
-        take_reply(b, &m[i], now);
-    fill(b, now);
+        sntp_bench_take_reply(b, &m[i], now);
+    sntp_bench_fill(b, now);
 }
 
 static void
-on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
+sntp_bench_on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 {
     struct bench *b = arg;
 
     (void)loop;
     (void)events;
-    nk_udpgen_drain(fd, b->rm, BATCH, 4, &b->tally, take_batch, b);
+    nk_udpgen_drain(fd, b->rm, BATCH, 4, &b->tally, sntp_bench_take_batch, b);
 }
 
 /* Requests out longer than the timeout are lost; their slots go back. */
@@ -227,7 +227,7 @@ expire(struct bench *b, int64_t now)
 /* --- setup */
 
 static int
-bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
+sntp_bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
 {
     struct addrinfo *ai;
 
@@ -256,13 +256,13 @@ bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, b->server, sizeof b->server);
     /* Connected: the kernel drops datagrams from any other source, which
      * is nk_sntp_check_source's check done once for all replies. */
-    b->fd = nk_udpgen_open(b->loop, ai, on_readable, b, err);
+    b->fd = nk_udpgen_open(b->loop, ai, sntp_bench_on_readable, b, err);
     nk_resolve_free(ai);
     return b->fd < 0 ? -1 : 0;
 }
 
 static void
-bench_free(struct bench *b)
+sntp_bench_free(struct bench *b)
 {
     if (b->fd >= 0 && b->loop != NULL)
         nk_loop_del(b->loop, b->fd);
@@ -280,13 +280,13 @@ outstanding(const struct bench *b)
 }
 
 static int
-bench_settled(void *arg)
+sntp_bench_settled(void *arg)
 {
     return outstanding(arg) == 0;
 }
 
 static int64_t
-bench_max_wait(void *arg)
+sntp_bench_max_wait(void *arg)
 {
     const struct bench *b = arg;
 
@@ -297,20 +297,20 @@ bench_max_wait(void *arg)
 
 /* Per round: requests out too long are lost, their slots refilled. */
 static void
-bench_tend(void *arg, int64_t now, int sending)
+sntp_bench_tend(void *arg, int64_t now, int sending)
 {
     struct bench *b = arg;
 
     b->sending = sending;
     expire(b, now);
-    fill(b, now);
+    sntp_bench_fill(b, now);
 }
 
 static const struct nk_loadgen_ops bench_ops = {
-    bench_tend, bench_settled, bench_max_wait, nk_udpgen_wait};
+    sntp_bench_tend, sntp_bench_settled, sntp_bench_max_wait, nk_udpgen_wait};
 
 static void
-report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
+sntp_bench_report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
 {
     struct nk_out o;
     double secs = (double)sent_for / 1e6;
@@ -345,7 +345,7 @@ report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for)
 /* Loss is a figure; no reply at all, refusals and invalid replies are
  * not (a figure over replies a client would reject means nothing). */
 static int
-verdict(const struct nk_ctx *ctx, struct bench *b)
+sntp_bench_verdict(const struct nk_ctx *ctx, struct bench *b)
 {
     struct nk_loadgen_result r = {b->server,
                                   b->sent,
@@ -360,7 +360,7 @@ verdict(const struct nk_ctx *ctx, struct bench *b)
 
 /* The bench is large (a latency reservoir, slots): on the heap. */
 static int
-bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
+sntp_bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 {
     struct bench *b = calloc(1, sizeof *b);
     struct nk_err err;
@@ -372,17 +372,17 @@ bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
         return NK_EX_SOFTWARE;
     }
     nk_net_init();
-    if (bench_init(b, cfg, &err) == 0)
+    if (sntp_bench_init(b, cfg, &err) == 0)
         sent_for =
             nk_loadgen_run(&b->lg, nk_now_us(), &bench_ops, b, b->loop, &err);
     if (sent_for < 0) {
         rc = nk_fail(ctx->cmd->name, NULL, &err);
     } else {
         b->lost += (uint64_t)outstanding(b); /* still out at the end */
-        report(ctx, b, sent_for);
-        rc = verdict(ctx, b);
+        sntp_bench_report(ctx, b, sent_for);
+        rc = sntp_bench_verdict(ctx, b);
     }
-    bench_free(b);
+    sntp_bench_free(b);
     free(b);
     return rc;
 }
@@ -440,5 +440,5 @@ sntp_bench(int argc, char **argv, struct nk_ctx *ctx)
                               argv[optind]);
     if (cfg.to.port == NULL)
         return nk_usage_error(ctx, "--port is required");
-    return bench_run(ctx, &cfg);
+    return sntp_bench_run(ctx, &cfg);
 }
