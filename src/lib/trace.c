@@ -18,6 +18,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include <sys/syscall.h>
 #endif
 
+#include "netkit/clock.h"
 #include "netkit/err.h"
 
 int nk_trace_on_;
@@ -42,15 +44,6 @@ static char g_peer[FDMAX][PEERLEN];
 static unsigned char g_dgram[FDMAX];
 static unsigned long g_off[FDMAX][2]; /* [0] received, [1] sent */
 static unsigned char g_said[FDMAX][2];
-
-static int64_t
-now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void after_fork_child(void);
 
@@ -71,7 +64,7 @@ nk_trace_set(int level, int json, int hexdump)
     g_level = level;
     g_json = json;
     g_hex = hexdump;
-    g_start_us = now_us();
+    g_start_us = nk_now_us();
     for (int fd = 0; fd < FDMAX; fd++)
         forget_fd(fd);
     nk_trace_on_ = level != NK_TRACE_OFF || hexdump != NK_HEXDUMP_OFF;
@@ -246,6 +239,38 @@ nk_trace_type_name(int type, char *buf, size_t size)
     return buf;
 }
 
+/* An AF_UNIX address as the helper layer prints it (net/unix.c, which
+ * lib/ may not call): "unix:PATH", "unix:@NAME" for the abstract
+ * namespace, "unix:" for an unnamed socket; bytes outside printable ASCII
+ * as \xNN, since the name is the kernel's bytes, not text. */
+static void
+unix_name(const struct sockaddr_un *s, socklen_t len, char *buf, size_t size)
+{
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    size_t n = len > off ? (size_t)len - off : 0, k, i = 0;
+    int w = snprintf(buf, size, "unix:");
+
+    k = w > 0 ? (size_t)w : 0;
+    if (n > sizeof s->sun_path)
+        n = sizeof s->sun_path;
+    if (n > 0 && s->sun_path[0] == '\0') {
+        if (k + 1 < size)
+            buf[k++] = '@';
+        i = 1;
+    } else {
+        n = strnlen(s->sun_path, n);
+    }
+    for (; i < n && k + 5 < size; i++) {
+        unsigned char c = (unsigned char)s->sun_path[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            buf[k++] = (char)c;
+        else
+            k += (size_t)snprintf(buf + k, size - k, "\\x%02x", c);
+    }
+    if (k < size)
+        buf[k] = '\0';
+}
+
 const char *
 nk_trace_sockaddr(const struct sockaddr *sa, socklen_t len, char *buf,
                   size_t size)
@@ -263,6 +288,9 @@ nk_trace_sockaddr(const struct sockaddr *sa, socklen_t len, char *buf,
         const struct sockaddr_in6 *s = (const void *)sa;
         inet_ntop(AF_INET6, &s->sin6_addr, h, sizeof h);
         snprintf(buf, size, "[%s]:%u", h, ntohs(s->sin6_port));
+    } else if (sa->sa_family == AF_UNIX) {
+        unix_name((const struct sockaddr_un *)(const void *)sa, len, buf,
+                  size);
     } else {
         snprintf(buf, size, "%s", nk_trace_family_name(sa->sa_family));
     }
@@ -489,7 +517,7 @@ emit(struct ev *e, const char *call, const char *lesson, long rc, int err,
     int sys = rc < 0 && err != 0;
     const char *en = sys ? nk_trace_errno_name(err) : NULL;
     char enum_[16];
-    int64_t t = now_us() - g_start_us;
+    int64_t t = nk_now_us() - g_start_us;
 
     if (lesson == NULL)
         lesson = lesson_of(call);
@@ -1004,7 +1032,7 @@ nk_trace_wait(const char *call, int nfds, int timeout_ms, int rc, int e)
     }
     /* Summarised: a server under load wakes thousands of times a second. */
     n = __atomic_add_fetch(&g_wakeups, 1, __ATOMIC_RELAXED);
-    t = now_us();
+    t = nk_now_us();
     if (g_wake_last == 0)
         g_wake_last = t;
     if (t - __atomic_load_n(&g_wake_last, __ATOMIC_RELAXED) < 1000000)

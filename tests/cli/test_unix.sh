@@ -36,6 +36,11 @@ if nk_have "echo-tcp over unix: with socat and nc -U" socat nc; then
             got=$(printf 'nc %s\n' "$model" | timeout 5 nc -U -N "$sock")
             check_eq "echo-tcp --model $model: nc -U's line comes back" \
                 "$got" "nc $model"
+            if [ "$model" = epoll ]; then
+                run_nk --trace echo-tcp client -H "unix:$sock" traced
+                check_contains "--trace names the path connect() got" \
+                    "$ERR" ", unix:$sock) = 0"
+            fi
             pid=$SERVER_PID
             nk_stop_server "$pid"
             check_eq "echo-tcp --model $model: exit 0 on SIGTERM" \
@@ -72,13 +77,16 @@ if nk_have "echo-tcp on unix:@NAME" socat jq; then
         "$NK" --json echo-tcp serve --bind "unix:@$ABS-echo" --model poll; then
         got=$(echo abstract | timeout 5 socat -t 2 - "ABSTRACT-CONNECT:$ABS-echo")
         check_eq "echo-tcp unix:@NAME: socat's line comes back" "$got" abstract
+        run_nk --trace echo-tcp client -H "unix:@$ABS-echo" traced
+        check_contains "--trace names the abstract address connect() got" \
+            "$ERR" ", unix:@$ABS-echo) = 0"
         nk_stop_server "$SERVER_PID"
         out=$(cat "$NK_TMP/abstract.out")
         check_json "echo-tcp unix:@NAME --json: one document" "$out"
         check_eq "echo-tcp unix:@NAME --json: the address" \
             "$(printf '%s' "$out" | jq -r .address)" "unix:@$ABS-echo"
-        check_eq "echo-tcp unix:@NAME --json: one connection" \
-            "$(printf '%s' "$out" | jq -r .connections)" 1
+        check_eq "echo-tcp unix:@NAME --json: socat's and the traced client's" \
+            "$(printf '%s' "$out" | jq -r .connections)" 2
     fi
 fi
 
