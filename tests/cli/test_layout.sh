@@ -11,10 +11,9 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)/src
-# (b) can be turned off while other files still carry duplicate names:
-# NK_LAYOUT_STATICS=0 (the default until they are gone) reports them
-# without failing; NK_LAYOUT_STATICS=1 makes them fail.
-STATICS=${NK_LAYOUT_STATICS:-0}
+# (b) fails by default; NK_LAYOUT_STATICS=0 only reports duplicate names
+# (for a tree in the middle of a rename).
+STATICS=${NK_LAYOUT_STATICS:-1}
 
 # Lines that are comments (or the inside of a block comment) are not code.
 code_lines() { grep -vE '^[[:space:]]*(/\*|\*|//)' "$@"; }

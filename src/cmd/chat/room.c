@@ -64,6 +64,21 @@ room_send(struct room *r, const struct client *skip, const char *s, size_t n)
             chat_client_queue(r, c, s, n);
 }
 
+/* A line of at most cap - 1 bytes formatted into line (a longer one is
+ * cut): its length, or -1 on a formatting error. */
+static int room_vfmt(char *line, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static int
+room_vfmt(char *line, size_t cap, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(line, cap, fmt, ap);
+
+    if (n >= 0 && (size_t)n >= cap)
+        n = (int)cap - 1;
+    return n;
+}
+
 /* A notice: to the clients, and into the transcript. */
 static void room_notice(struct room *r, const struct client *skip,
                         const char *event, const char *nick, const char *key,
@@ -80,14 +95,12 @@ room_notice(struct room *r, const struct client *skip, const char *event,
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(line, sizeof line, fmt, ap);
+    n = room_vfmt(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof line)
-        n = (int)sizeof line - 1;
-    room_send(r, skip, line, (size_t)n);
-    transcript(r, event, nick, key, val, line, (size_t)n);
+    if (n >= 0) {
+        room_send(r, skip, line, (size_t)n);
+        transcript(r, event, nick, key, val, line, (size_t)n);
+    }
 }
 
 /* A reply to one client only ("* ..."). */
@@ -97,17 +110,15 @@ static void tell(struct room *r, struct client *c, const char *fmt, ...)
 static void
 tell(struct room *r, struct client *c, const char *fmt, ...)
 {
-    char line[1024];
     va_list ap;
+    char line[1024];
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(line, sizeof line, fmt, ap);
+    n = room_vfmt(line, sizeof line, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    if ((size_t)n >= sizeof line)
-        n = (int)sizeof line - 1;
     if (c == NULL)
         chat_term_print(&r->term, line, (size_t)n);
     else
@@ -346,11 +357,8 @@ chat_on_line(struct room *r, struct client *c, const char *s, size_t n,
         say_text(r, c, cmd.arg, cmd.arglen, cut);
         if (cmd.kind == NK_CHAT_TEXT)
             return;
-        if (c == NULL)
-            room_close(r, "closed the room");
-        else
-            client_bye(r, c);
-        return;
+        /* a bye word is said, then it quits */
+        __attribute__((fallthrough));
     case NK_CHAT_QUIT:
         if (c == NULL)
             room_close(r, "closed the room");
@@ -537,7 +545,7 @@ static void
 on_console(struct nk_loop *loop, int fd, unsigned ev, void *arg)
 {
     struct room *r = arg;
-    ssize_t n;
+    int k;
 
     (void)loop;
     (void)ev;
@@ -548,11 +556,8 @@ on_console(struct nk_loop *loop, int fd, unsigned ev, void *arg)
     }
     /* Small reads: a console read's lines all go out (no stash), so its
      * size bounds how far one read can push a queue past HIGH_WATER. */
-    n = read(fd, r->buf, CONSOLE_CHUNK);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-    if (n <= 0) {
-        chat_term_input_end(&r->term, operator_line, r);
+    k = chat_term_read(&r->term, fd, r->buf, CONSOLE_CHUNK, operator_line, r);
+    if (k == CHAT_KEY_END) {
         if (!r->closed) {
             console_off(r);
             nk_diag(NAME, "end of console input; the room goes on "
@@ -560,8 +565,7 @@ on_console(struct nk_loop *loop, int fd, unsigned ev, void *arg)
         }
         return;
     }
-    if (chat_term_input(&r->term, r->buf, (size_t)n, operator_line, r) ==
-        CHAT_KEY_EOF)
+    if (k == CHAT_KEY_EOF)
         room_close(r, "closed the room");
 }
 
@@ -835,8 +839,7 @@ const struct nk_optdef chat_serve_optdefs[] = {
     NK_OPT(0, "no-console", NK_OPT_FLAG, struct serve_parse, o.no_console, 0,
            0, NULL, "do not read stdin (a daemon)"),
     NK_OPT_JSON_DEF("the transcript as JSON Lines"),
-    NK_OPT(0, "lesson", NK_OPT_FLAG, struct serve_parse, lesson, 0, 0, NULL,
-           "the lesson's one-to-one chat (see above)"),
+    CHAT_OPT_LESSON(struct serve_parse),
     NK_OPT_FDNAME(struct serve_parse, fdname),
     NK_OPT_INETD(struct serve_parse, inetd,
                  "refused: a room needs its members in one\n"
