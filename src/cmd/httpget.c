@@ -97,7 +97,7 @@ const struct nk_optspec cmd_httpget_spec = {
     "  netkit httpget -i http://[::1]:8000/\n"
     "  netkit httpget -o page.html --timeout 2 http://localhost:8000/\n"
     "  netkit httpget --host 127.0.0.1 --port 8000 --path /index.html --json\n"
-    "  netkit httpget --unix-socket /var/httpget_run/docker.sock http://d/version\n"
+    "  netkit httpget --unix-socket /var/run/docker.sock http://d/version\n"
     "  netkit httpget --lesson http://nosuch.invalid/\n",
     0, NULL};
 

@@ -52,7 +52,7 @@ struct bench_cfg {
     int grace_ms;
 };
 
-/* The options udp_bench_fill struct bench_cfg directly; a --window of 0 (which
+/* The options fill struct bench_cfg directly; a --window of 0 (which
  * the range refuses) means it was not given. */
 static const struct nk_optdef bench_optdefs[] = {
     NK_PEER_OPTS(struct bench_cfg, to),
@@ -84,7 +84,7 @@ const struct nk_optspec echo_udp_bench_spec = {
     "                             [--json]\n"
     "\n"
     "Load a UDP echo service with N clients (one connected socket each)\n"
-    "sending numbered B-byte datagrams for S seconds, and udp_bench_report datagrams\n"
+    "sending numbered B-byte datagrams for S seconds, and report datagrams\n"
     "per second, loss (per sequence number: sent vs answered, waiting\n"
     "--grace after the end for replies in flight), duplicates, corrupted\n"
     "replies and latency percentiles in microseconds. By default each\n"
@@ -300,7 +300,7 @@ udp_bench_free(struct bench *b)
     free(b->rbufs);
 }
 
-/* --- the udp_bench_loop */
+/* --- the run */
 
 struct sums {
     uint64_t sent, received, late, dup, stale, bogus;
