@@ -636,7 +636,7 @@ check_eq "get from python http.server: exit 0" "$RC" 0
 check_eq "get from python http.server: identical" \
     "$(cmp -s "$PY/big.bin" "$R/big.bin" && echo same)" same
 check_contains "get from python http.server: says it cannot verify" "$ERR" \
-    "not verified: 127.0.0.1 sent no Repr-Digest"
+    "netkit fileshare get: not verified: 127.0.0.1 sent no Repr-Digest"
 check_contains "get from python http.server: verified no" "$OUT" "verified: no"
 head -c 5000 "$R/big.bin" >"$PY/b2.bin.part"
 run_nk fileshare get "http://127.0.0.1:$PP/big.bin" -o "$PY/b2.bin" --continue

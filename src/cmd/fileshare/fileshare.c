@@ -366,6 +366,7 @@ struct get_job {
     int http, have_digest;
     struct nk_url url;
     char upath[NK_FS_PATH_MAX + 1]; /* its path, decoded: names DEST */
+    char who[48]; /* "fileshare get": the prefix of its notes */
 };
 
 /* DEST from -o (a directory gets PATH's base name), checked and opened
@@ -753,7 +754,7 @@ http_answer(struct get_job *j, const struct nk_http_head *hh,
             return -1;
     } else {
         if (j->start > 0) { /* the server ignored Range: start over */
-            nk_diag("fileshare get",
+            nk_diag(j->who,
                     "%s ignored the range (200, the whole "
                     "file): starting over",
                     j->url.host);
@@ -855,8 +856,8 @@ get_fetch(struct get_job *j, int *keep)
         rc = once(j, &hs, keep);
         if (rc <= 0)
             break;
-        nk_diag("fileshare get", "the partial data is longer than the "
-                                 "remote file: starting over");
+        nk_diag(j->who, "the partial data is longer than the "
+                        "remote file: starting over");
     }
     if (rc != 0)
         return -1;
@@ -864,7 +865,7 @@ get_fetch(struct get_job *j, int *keep)
     nk_sha256_final(&hs, got);
     if (j->http && !j->have_digest) {
         memcpy(j->sha, got, NK_SHA256_LEN);
-        nk_diag("fileshare get",
+        nk_diag(j->who,
                 "not verified: %s sent no Repr-Digest (sha-256); the "
                 "SHA-256 shown is of the bytes received",
                 j->url.host);
@@ -997,6 +998,8 @@ get_check(struct nk_ctx *ctx, struct copts *o, void *job)
         return nk_usage_error(ctx, "unexpected argument '%s'", o->extra);
     j->o = o;
     j->d.fd = -1;
+    snprintf(j->who, sizeof j->who, "%s %s", ctx->cmd->name,
+             ctx->sub != NULL ? ctx->sub : "get");
     return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "ping_int.h"
 #include "netkit/exitcodes.h"
+#include "netkit/fail.h"
 #include "netkit/icmp_proto.h"
 #include "netkit/signals.h"
 
@@ -289,7 +290,7 @@ ping_start(struct ping_run *r)
         nk_diag(r->ctx->cmd->name, "%s", r->err.msg);
         if (r->err.exit_code == NK_EX_NOPERM)
             explain_noperm(r->ctx);
-        rc = r->err.exit_code ? r->err.exit_code : NK_EX_SOFTWARE;
+        rc = nk_err_exit(&r->err, NK_EX_SOFTWARE);
         if (r->o.mode == NK_OUT_JSON)
             nk_out_str(&r->o, "error", r->err.msg);
         nk_out_finish(&r->o);
