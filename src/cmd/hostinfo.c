@@ -28,9 +28,8 @@ static const struct nk_optdef hi_optdefs[] = {
            "IPv6 addresses only (not with -4)"),
     NK_OPT('r', "reverse", NK_OPT_FLAG, struct hi_opts, reverse, 0, 0, NULL,
            "add each address's PTR name (a reverse lookup)"),
-    NK_OPT('I', "interfaces", NK_OPT_FLAG, struct hi_opts, interfaces_only,
-           0, 0, NULL,
-           "without HOST: the interfaces only, no resolver call"),
+    NK_OPT('I', "interfaces", NK_OPT_FLAG, struct hi_opts, interfaces_only, 0,
+           0, NULL, "without HOST: the interfaces only, no resolver call"),
     NK_OPT('l', "lesson", NK_OPT_FLAG, struct hi_opts, lesson, 0, 0, NULL,
            "the classic recipe's lines: this host's name and\n"
            "IPv4 address, then each HOST's address or\n"
@@ -366,7 +365,8 @@ run_lesson(struct nk_out *o, const struct nk_ctx *ctx, int n, char **hosts,
 }
 
 static int
-hostinfo_run(const struct nk_ctx *ctx, int n, char **hosts, const struct hi_opts *opt)
+hostinfo_run(const struct nk_ctx *ctx, int n, char **hosts,
+             const struct hi_opts *opt)
 {
     struct nk_out o;
     int rc;
@@ -387,7 +387,7 @@ hostinfo_run(const struct nk_ctx *ctx, int n, char **hosts, const struct hi_opts
 /* Combinations that make no sense, caught before any lookup. */
 static int
 hostinfo_check_opts(const struct nk_ctx *ctx, int n, const struct hi_opts *opt,
-           int both_families)
+                    int both_families)
 {
     if (both_families)
         return nk_usage_error(ctx, "-4 and -6 exclude each other (give "

@@ -874,7 +874,8 @@ httpget_run(const struct nk_ctx *ctx, const struct hg_opts *opt)
 }
 
 static int
-httpget_check_opts(const struct nk_ctx *ctx, const struct hg_opts *opt, int nargs)
+httpget_check_opts(const struct nk_ctx *ctx, const struct hg_opts *opt,
+                   int nargs)
 {
     if (nargs > 1)
         return nk_usage_error(ctx, "one URL at a time (%d given)", nargs);

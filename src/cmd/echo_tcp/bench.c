@@ -358,8 +358,8 @@ bench_wait(void *arg, int timeout_ms, struct nk_err *err)
     return 0;
 }
 
-static const struct nk_loadgen_ops bench_ops = {tcp_bench_tend, tcp_bench_settled,
-                                                tcp_bench_max_wait, bench_wait};
+static const struct nk_loadgen_ops bench_ops = {
+    tcp_bench_tend, tcp_bench_settled, tcp_bench_max_wait, bench_wait};
 
 /* After the deadline the requests in flight may come back (for DRAIN_MS)
  * before closing, so the server sees a clean end of stream rather than a
@@ -406,8 +406,8 @@ try_addr(const struct addrinfo *p, int timeout_ms, struct nk_err *err)
  * 127.0.0.1): the cost of a refused address is paid once, not per
  * connection. */
 static int
-tcp_bench_open_conn(struct addrinfo *ai, struct addrinfo **good, int timeout_ms,
-          struct nk_err *err)
+tcp_bench_open_conn(struct addrinfo *ai, struct addrinfo **good,
+                    int timeout_ms, struct nk_err *err)
 {
     int fd;
 

@@ -561,8 +561,8 @@ tcp_client_ping_summary(struct nk_out *o, struct ping *pg)
 
 static int
 tcp_client_ping_loop(const struct nk_ctx *ctx, const struct cl_opts *opt,
-          struct nk_out *o, struct xfer *x, const char *where, struct ping *pg,
-          struct nk_err *err)
+                     struct nk_out *o, struct xfer *x, const char *where,
+                     struct ping *pg, struct nk_err *err)
 {
     int64_t next = nk_now_us();
 

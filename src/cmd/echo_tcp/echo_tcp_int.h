@@ -35,8 +35,8 @@ enum model { M_ITERATIVE, M_FORK, M_THREAD, M_SELECT, M_POLL, M_EPOLL };
 
 struct srv_opts {
     char port[8];
-    const char *bind; /* NULL: dual-stack wildcard */
-    const char *mode; /* --mode of a unix:PATH socket file, or NULL */
+    const char *bind;   /* NULL: dual-stack wildcard */
+    const char *mode;   /* --mode of a unix:PATH socket file, or NULL */
     const char *fdname; /* --fdname: of the sockets systemd passed */
     enum model model;
     int workers;
@@ -111,8 +111,7 @@ void ets_note(const struct srv *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A condition of the server's (out of descriptors): shown even with
  * --quiet, at most once a second per acceptor. */
-void ets_warn(const struct srv *s, struct nk_acceptor *a, const char *fmt,
-              ...)
+void ets_warn(const struct srv *s, struct nk_acceptor *a, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* --- serve.c: accepting ---------------------------------------- */

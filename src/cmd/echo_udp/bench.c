@@ -181,8 +181,8 @@ udp_bench_fill(struct bench *b, struct bclient *c, int64_t now)
 /* --- receiving */
 
 static void
-udp_bench_take_reply(struct bench *b, struct bclient *c, const struct nk_udp_msg *m,
-           int64_t now)
+udp_bench_take_reply(struct bench *b, struct bclient *c,
+                     const struct nk_udp_msg *m, int64_t now)
 {
     uint32_t seq;
     int64_t rtt = 0;
@@ -222,7 +222,8 @@ udp_bench_on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
 
     (void)loop;
     (void)events;
-    nk_udpgen_drain(fd, c->b->rm, BATCH, 4, &c->b->tally, udp_bench_take_batch, c);
+    nk_udpgen_drain(fd, c->b->rm, BATCH, 4, &c->b->tally, udp_bench_take_batch,
+                    c);
     udp_bench_fill(c->b, c, nk_now_us());
 }
 
@@ -246,7 +247,8 @@ open_clients(struct bench *b, const struct addrinfo *ai, struct nk_err *err)
 }
 
 static int
-udp_bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
+udp_bench_init(struct bench *b, const struct bench_cfg *cfg,
+               struct nk_err *err)
 {
     struct addrinfo *ai;
     int rc;
@@ -377,7 +379,7 @@ udp_bench_loop(struct bench *b, struct nk_err *err)
 
 static void
 udp_bench_report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
-       const struct sums *s)
+                 const struct sums *s)
 {
     struct nk_out o;
     double secs = (double)sent_for / 1e6;
@@ -423,7 +425,8 @@ udp_bench_report(const struct nk_ctx *ctx, struct bench *b, int64_t sent_for,
 
 /* Loss is a figure; no reply at all, refusals and corruption are not. */
 static int
-udp_bench_verdict(const struct nk_ctx *ctx, struct bench *b, const struct sums *s)
+udp_bench_verdict(const struct nk_ctx *ctx, struct bench *b,
+                  const struct sums *s)
 {
     struct nk_loadgen_result r = {b->server,   s->sent,
                                   s->received, b->mismatches + s->bogus,
@@ -458,7 +461,8 @@ udp_bench_run(const struct nk_ctx *ctx, const struct bench_cfg *cfg)
 
 /* The rules the table cannot say. NK_OPT_GO, or a usage error's status. */
 static int
-udp_bench_check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc, char **argv)
+udp_bench_check_cfg(struct nk_ctx *ctx, struct bench_cfg *cfg, int argc,
+                    char **argv)
 {
     if (optind < argc)
         return nk_usage_error(ctx, "bench takes no arguments ('%s')",

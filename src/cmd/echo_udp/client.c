@@ -57,7 +57,7 @@ struct conn {
  * input (65) that names the IPv4 limit, not a "message too long" send. */
 static int
 udp_client_open_conn(const struct addrinfo *ai, size_t len, struct conn *c,
-          struct nk_err *err)
+                     struct nk_err *err)
 {
     nk_addr_format(ai->ai_addr, ai->ai_addrlen, c->name, sizeof c->name);
     if (ai->ai_family == AF_INET && len > NK_UDP_MAX_V4)
@@ -545,7 +545,7 @@ ping_open(struct ping *pg, struct addrinfo *ai)
 
 static int
 udp_client_run_ping(const struct nk_ctx *ctx, const struct client_cfg *cfg,
-         struct addrinfo *ai)
+                    struct addrinfo *ai)
 {
     struct nk_out o;
     struct ping pg;
@@ -722,7 +722,8 @@ echo_udp_client(int argc, char **argv, struct nk_ctx *ctx)
         nk_diag(ctx->cmd->name, "%s", err.msg);
         return err.exit_code;
     }
-    rc = cfg.count > 0 ? udp_client_run_ping(ctx, &cfg, ai) : run_single(ctx, &cfg, ai);
+    rc = cfg.count > 0 ? udp_client_run_ping(ctx, &cfg, ai)
+                       : run_single(ctx, &cfg, ai);
     nk_resolve_free(ai);
     return rc;
 }

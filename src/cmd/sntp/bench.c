@@ -188,7 +188,8 @@ sntp_bench_take_reply(struct bench *b, const struct nk_udp_msg *m, int64_t now)
 /* Each reply frees a slot: refill after every batch, so the server
  * never waits on us. */
 static void
-sntp_bench_take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
+sntp_bench_take_batch(void *arg, const struct nk_udp_msg *m, int n,
+                      int64_t now)
 {
     struct bench *b = arg;
 
@@ -198,7 +199,8 @@ sntp_bench_take_batch(void *arg, const struct nk_udp_msg *m, int n, int64_t now)
 }
 
 static void
-sntp_bench_on_readable(struct nk_loop *loop, int fd, unsigned events, void *arg)
+sntp_bench_on_readable(struct nk_loop *loop, int fd, unsigned events,
+                       void *arg)
 {
     struct bench *b = arg;
 
@@ -227,7 +229,8 @@ expire(struct bench *b, int64_t now)
 /* --- setup */
 
 static int
-sntp_bench_init(struct bench *b, const struct bench_cfg *cfg, struct nk_err *err)
+sntp_bench_init(struct bench *b, const struct bench_cfg *cfg,
+                struct nk_err *err)
 {
     struct addrinfo *ai;
 
