@@ -90,5 +90,11 @@ int nk_inetd_quiet_stderr(void);
     NK_OPT(0, "fdname", NK_OPT_STRING, type, field, 0, 0, "NAME",             \
            "of the sockets systemd passed, take the one\n"                    \
            "named NAME (FileDescriptorName=)")
+#define NK_OPT_MODE_HELP                                                      \
+    "permissions of a unix:PATH socket file (octal,\n"                        \
+    "such as 0660)"
+#define NK_OPT_MODE(type, field)                                              \
+    NK_OPT(0, "mode", NK_OPT_STRING, type, field, 0, 0, "MODE",               \
+           NK_OPT_MODE_HELP)
 
 #endif

@@ -816,9 +816,7 @@ const struct nk_optdef chat_serve_optdefs[] = {
            "ADDR",
            "address to listen on (default: every address);\n"
            "unix:PATH or unix:@NAME for a Unix socket"),
-    NK_OPT(0, "mode", NK_OPT_STRING, struct serve_parse, mode, 0, 0, "MODE",
-           "permissions of a unix:PATH socket file (octal,\n"
-           "such as 0660)"),
+    NK_OPT_MODE(struct serve_parse, mode),
     {'n', "name", NK_OPT_CALL, 0, 0, 0, "NICK",
      "the operator's nickname (default: server)", NULL, room_option},
     NK_OPT('M', "max-clients", NK_OPT_U64, struct serve_parse, o.max_clients,

@@ -648,10 +648,8 @@ static const struct nk_optdef echo_tcp_serve_spec_defs[] = {
      "IPv6 and IPv4 on one dual-stack socket);\n"
      "unix:PATH or unix:@NAME for a Unix socket",
      NULL, ets_take},
-    {0, "mode", NK_OPT_CALL, 0, 'o', 0, "MODE",
-     "permissions of a unix:PATH socket file (octal,\n"
-     "such as 0660)",
-     NULL, ets_take},
+    {0, "mode", NK_OPT_CALL, 0, 'o', 0, "MODE", NK_OPT_MODE_HELP, NULL,
+     ets_take},
     {'m', "model", NK_OPT_CALL, 0, 'm', 0, "MODEL",
      "iterative, fork, thread, select, poll, epoll", NULL, ets_take},
     {'w', "workers", NK_OPT_CALL, 0, 'w', 0, "N",

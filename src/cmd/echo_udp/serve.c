@@ -615,9 +615,7 @@ static const struct nk_optdef serve_optdefs[] = {
     NK_OPT('b', "bind", NK_OPT_STRING, struct serve_cfg, bind, 0, 0, "ADDR",
            "address to bind (default: every address);\n"
            "unix:PATH or unix:@NAME for a Unix socket"),
-    NK_OPT(0, "mode", NK_OPT_STRING, struct serve_cfg, mode, 0, 0, "MODE",
-           "permissions of a unix:PATH socket file (octal,\n"
-           "such as 0660)"),
+    NK_OPT_MODE(struct serve_cfg, mode),
     NK_OPT_IPV46(struct serve_cfg, family),
     NK_OPT('w', "workers", NK_OPT_INT, struct serve_cfg, workers, 1,
            MAX_WORKERS, "N",

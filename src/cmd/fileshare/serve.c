@@ -346,9 +346,7 @@ static const struct nk_optdef serve_optdefs[] = {
     NK_OPT('b', "bind", NK_OPT_STRING, struct srv_parse, o.bind, 0, 0, "ADDR",
            "address to listen on (default: every address);\n"
            "unix:PATH or unix:@NAME for a Unix socket"),
-    NK_OPT(0, "mode", NK_OPT_STRING, struct srv_parse, mode, 0, 0, "MODE",
-           "permissions of a unix:PATH socket file (octal,\n"
-           "such as 0660)"),
+    NK_OPT_MODE(struct srv_parse, mode),
     NK_OPT('M', "max-clients", NK_OPT_U64, struct srv_parse, o.max_clients, 1,
            100000, "N",
            "clients served at once (default 64); when\n"
